@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Entry of the `wistia-pipeline` CLI. Lambda runs Node 22; so does this CLI: on an older host Node it
+// re-runs itself with the Node 22 binary that the `node` dev dependency installs.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const bundled = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(bundled)) {
+    process.stderr.write(`wistia-pipeline needs Node 22 (found ${process.versions.node}); run "npm ci" to install it.\n`);
+    process.exit(1);
+  }
+  const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const { register } = await import('tsx/esm/api');
+register();
+const { main } = await import('../local/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

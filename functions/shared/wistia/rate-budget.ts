@@ -1,0 +1,62 @@
+// The client's own request-rate budget: a FIFO token bucket shared by every request of one client (or of
+// several clients handed the same budget), so a process never sends faster than its share of the account's
+// limit. A 429's Retry-After pauses the whole budget, not just the request that got it.
+
+export interface RateBudgetOptions {
+  /** Sustained requests per minute. */
+  readonly perMinute: number;
+  /** Requests that may go at once after an idle spell. Default: one second's worth (at least 1). */
+  readonly burst?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class RateBudget {
+  readonly perMinute: number;
+  readonly burst: number;
+  private tokens: number;
+  private last: number;
+  private pausedUntil = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(opts: RateBudgetOptions) {
+    if (!(opts.perMinute > 0)) throw new RangeError(`RateBudget: perMinute must be > 0, got ${opts.perMinute}`);
+    this.perMinute = opts.perMinute;
+    this.burst = Math.max(1, opts.burst ?? Math.ceil(opts.perMinute / 60));
+    this.tokens = this.burst;
+    this.last = Date.now();
+  }
+
+  /** Resolves when the caller may send one request. Callers are served in arrival order. */
+  take(): Promise<void> {
+    const turn = this.queue.then(() => this.acquire());
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Holds every request until `untilMs` (epoch ms), e.g. after a 429 with Retry-After. */
+  pauseUntil(untilMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, untilMs);
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perMinute) / 60_000);
+    this.last = now;
+  }
+
+  private async acquire(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (now < this.pausedUntil) {
+        await sleep(this.pausedUntil - now);
+        continue;
+      }
+      this.refill(now);
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await sleep(Math.ceil(((1 - this.tokens) * 60_000) / this.perMinute));
+    }
+  }
+}

@@ -1,0 +1,258 @@
+// Runtime validation of Wistia response bodies, written for the documented API and the quirks real bodies
+// show (../shared/wistia-api): string browser_version, conversion_type int or string, conversion_data "" or
+// {}, timestamps with and without milliseconds or with "+00:00", absent actions / duration / thumbnail,
+// project.hashed_id vs hashedId, nullable identity fields.
+//
+// Two levels: a *fatal* problem (the body is not the shape the endpoint returns, a record is not an object,
+// or a record's identity key is missing or mistyped) makes the client throw WistiaSchemaError naming the
+// endpoint and the field; anything else (a new field, a mistyped or null non-key field) is *drift*: the
+// body is kept as it came (bronze stores it raw, the transform quarantines what it cannot use) and the drift
+// is reported with the page.
+
+type Scalar = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'datetime' | 'date' | 'emptyString';
+interface ObjectShape {
+  readonly fields: Readonly<Record<string, Field>>;
+}
+interface ArrayShape {
+  readonly items: Type;
+}
+type Type = Scalar | ObjectShape | ArrayShape;
+interface Field {
+  readonly t: Type | readonly Type[];
+  /** Missing or mistyped is fatal (identity keys, measures without which the body is useless). */
+  readonly key?: boolean;
+}
+
+export interface DriftIssue {
+  /** JSON path of the field, with array indices replaced by [] so that issues group by field. */
+  readonly field: string;
+  readonly kind: 'new-field' | 'type' | 'missing';
+  readonly expected?: string;
+  readonly got?: string;
+  /** How many records showed it in this body. */
+  count: number;
+}
+
+export interface ValidationResult {
+  readonly fatal?: { field: string; message: string };
+  readonly drift: DriftIssue[];
+}
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const obj = (fields: Record<string, Field>): ObjectShape => ({ fields });
+const f = (t: Type | readonly Type[], key = false): Field => ({ t, key });
+const str = f('string');
+const num = f('number');
+const int = f('integer');
+const bool = f('boolean');
+const strOrNull = f(['string', 'null']);
+
+const thumbnail = obj({ url: str, width: int, height: int, fileSize: int, contentType: str, type: str });
+const userAgent = obj({ browser: str, browser_version: str, platform: str, mobile: bool });
+
+const media = obj({
+  id: f('integer', true),
+  hashed_id: f('string', true),
+  name: str,
+  type: str,
+  archived: bool,
+  created: f('datetime'),
+  updated: f('datetime'),
+  duration: num,
+  description: str,
+  progress: num,
+  status: str,
+  section: strOrNull,
+  thumbnail: f([obj({ url: str, width: int, height: int }), 'null']),
+  embedCode: str,
+  project: f([obj({ id: int, name: strOrNull, hashed_id: str, hashedId: str }), 'null']),
+  assets: f({ items: obj({ url: str, width: f(['integer', 'null']), height: f(['integer', 'null']), fileSize: f(['integer', 'null']), contentType: strOrNull, type: str }) }),
+  tags: f({ items: obj({ name: str }) }),
+  subfolder: f([obj({ hashed_id: str, name: strOrNull, description: strOrNull, position: f(['integer', 'null']), created: f(['datetime', 'null']), updated: f(['datetime', 'null']), cursor: strOrNull }), 'null']),
+  cursor: strOrNull,
+});
+
+const event = obj({
+  received_at: f('datetime', true),
+  event_key: f('string', true),
+  visitor_key: str,
+  embed_url: strOrNull,
+  percent_viewed: num,
+  ip: strOrNull,
+  org: strOrNull,
+  country: strOrNull,
+  region: strOrNull,
+  city: strOrNull,
+  lat: f(['number', 'null']),
+  lon: f(['number', 'null']),
+  email: strOrNull,
+  media_id: str,
+  media_name: str,
+  media_url: str,
+  iframe_heatmap_url: str,
+  thumbnail: f([thumbnail, 'null']),
+  conversion_type: f(['integer', 'string', 'null']),
+  conversion_data: f([obj({ email: str, first_name: str, last_name: str, is_new_lead: bool }), 'emptyString', 'null']),
+  user_agent_details: f([userAgent, 'null']),
+  attributes: f([obj({}), 'null']),
+});
+
+const visitor = obj({
+  visitor_key: f('string', true),
+  created_at: f('datetime'),
+  last_active_at: f(['datetime', 'null']),
+  last_event_key: strOrNull,
+  load_count: int,
+  play_count: int,
+  identifying_event_key: strOrNull,
+  visitor_identity: f([obj({ name: strOrNull, email: strOrNull, org: f([obj({ name: strOrNull, title: strOrNull }), 'null']) }), 'null']),
+  user_agent_details: f([userAgent, 'null']),
+});
+
+const mediaStats = obj({
+  load_count: f('integer', true),
+  play_count: f('integer', true),
+  play_rate: num,
+  hours_watched: num,
+  engagement: num,
+  visitors: int,
+  actions: f({ items: obj({ type: str, action_count: int, impression_count: int, rate: num, text: strOrNull, url: strOrNull }) }),
+});
+
+const engagement = obj({
+  engagement: num,
+  engagement_data: f({ items: 'integer' }, true),
+  rewatch_data: f({ items: 'integer' }),
+});
+
+const byDate = obj({ date: f('date', true), load_count: int, play_count: int, hours_watched: num });
+const account = obj({ load_count: f('integer', true), play_count: f('integer', true), hours_watched: f('number', true) });
+
+export type BodyKind = 'medias' | 'media' | 'mediaStats' | 'engagement' | 'byDate' | 'account' | 'visitors' | 'visitor' | 'events' | 'event';
+
+const BODIES: Record<BodyKind, { list: boolean; shape: ObjectShape }> = {
+  medias: { list: true, shape: media },
+  media: { list: false, shape: media },
+  mediaStats: { list: false, shape: mediaStats },
+  engagement: { list: false, shape: engagement },
+  byDate: { list: true, shape: byDate },
+  account: { list: false, shape: account },
+  visitors: { list: true, shape: visitor },
+  visitor: { list: false, shape: visitor },
+  events: { list: true, shape: event },
+  event: { list: false, shape: event },
+};
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'string') return v === '' ? 'string ""' : 'string';
+  return typeof v;
+}
+
+function describe(t: Type): string {
+  if (typeof t === 'string') return t === 'emptyString' ? '""' : t;
+  return 'items' in t ? 'array' : 'object';
+}
+
+function matchesScalar(t: Scalar, v: unknown): boolean {
+  switch (t) {
+    case 'string':
+      return typeof v === 'string';
+    case 'emptyString':
+      return v === '';
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'null':
+      return v === null;
+    case 'datetime':
+      return typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v));
+    case 'date':
+      return typeof v === 'string' && DATE.test(v);
+  }
+}
+
+class Collector {
+  readonly drift = new Map<string, DriftIssue>();
+  add(field: string, kind: DriftIssue['kind'], expected?: string, got?: string) {
+    const k = `${kind}:${field}`;
+    const d = this.drift.get(k);
+    if (d) d.count++;
+    else this.drift.set(k, { field, kind, ...(expected ? { expected } : {}), ...(got ? { got } : {}), count: 1 });
+  }
+}
+
+class Fatal extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function checkValue(types: readonly Type[], v: unknown, path: string, group: string, out: Collector, key: boolean): void {
+  // A structured type whose container matches is descended into; a scalar must match one alternative.
+  for (const t of types) {
+    if (typeof t === 'string') {
+      if (matchesScalar(t, v)) return;
+    } else if ('items' in t) {
+      if (Array.isArray(v)) {
+        v.forEach((item, i) => checkValue([t.items], item, `${path}[${i}]`, `${group}[]`, out, false));
+        return;
+      }
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      checkObject(t, v as Record<string, unknown>, path, group, out);
+      return;
+    }
+  }
+  const expected = types.map(describe).join(' | ');
+  if (key) throw new Fatal(path, `${path}: expected ${expected}, got ${typeName(v)}${typeof v === 'string' ? ` "${v.slice(0, 40)}"` : ''}`);
+  out.add(group, 'type', expected, typeName(v));
+}
+
+function checkObject(shape: ObjectShape, o: Record<string, unknown>, path: string, group: string, out: Collector): void {
+  const known = shape.fields;
+  const open = Object.keys(known).length === 0; // e.g. "attributes": free-form
+  for (const [name, field] of Object.entries(known)) {
+    const types = Array.isArray(field.t) ? (field.t as readonly Type[]) : [field.t as Type];
+    const p = path ? `${path}.${name}` : name;
+    const g = group ? `${group}.${name}` : name;
+    if (!(name in o) || o[name] === undefined) {
+      if (field.key) throw new Fatal(p, `${p}: required field is missing`);
+      continue; // optional fields may be absent (actions, duration, thumbnail, section, …)
+    }
+    checkValue(types, o[name], p, g, out, field.key ?? false);
+  }
+  if (open) return;
+  for (const name of Object.keys(o)) if (!(name in known)) out.add(group ? `${group}.${name}` : name, 'new-field', undefined, typeName(o[name]));
+}
+
+/** Validates a parsed body against what `kind` returns. Never throws; a fatal problem is returned. */
+export function validateBody(kind: BodyKind, body: unknown): ValidationResult {
+  const spec = BODIES[kind];
+  const out = new Collector();
+  try {
+    if (spec.list) {
+      if (!Array.isArray(body)) throw new Fatal('(body)', `(body): expected an array, got ${typeName(body)}`);
+      body.forEach((item, i) => {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new Fatal(`[${i}]`, `[${i}]: expected an object, got ${typeName(item)}`);
+        checkObject(spec.shape, item as Record<string, unknown>, `[${i}]`, '[]', out);
+      });
+    } else {
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Fatal('(body)', `(body): expected an object, got ${typeName(body)}`);
+      checkObject(spec.shape, body as Record<string, unknown>, '', '', out);
+    }
+  } catch (e) {
+    if (e instanceof Fatal) return { fatal: { field: e.field, message: e.message }, drift: [...out.drift.values()] };
+    throw e;
+  }
+  return { drift: [...out.drift.values()] };
+}

@@ -1,0 +1,236 @@
+// wistia-pipeline: the command line of the local twin (and of operators' tools).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { join, resolve } from 'node:path';
+import { WistiaClient } from '#shared/wistia/client.ts';
+import { WistiaError } from '#shared/wistia/errors.ts';
+import { envToken } from '#shared/wistia/token.ts';
+import { DEFAULT_SIMULATOR_TOKEN, FAULT_KINDS, type FaultKind, WistiaSimulator } from '../simulator/server.ts';
+import { pullAccount, type PullSummary } from '../pull.ts';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
+
+class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+const simulatorOptions: Options = {
+  seed: { type: 'string', default: '42' },
+  medias: { type: 'string', default: '200' },
+  today: { type: 'string' },
+  'history-days': { type: 'string', default: '365' },
+  'events-per-media-per-day': { type: 'string', default: '0.2' },
+  'rate-limit': { type: 'string', default: '600' },
+  'legacy-rate-limit': { type: 'boolean', default: false },
+  faults: { type: 'string', default: '0' },
+  'fault-kinds': { type: 'string' },
+  'latency-ms': { type: 'string', default: '0' },
+  'live-ms-per-request': { type: 'string', default: '0' },
+};
+
+function num(values: Record<string, unknown>, name: string, { min = -Infinity, max = Infinity, int = false } = {}): number {
+  const raw = values[name];
+  const n = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n)))
+    throw new UsageError(`--${name}: expected ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}, got "${String(raw)}"`);
+  return n;
+}
+
+function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function buildSimulator(v: Record<string, string | boolean | undefined>, token?: string): WistiaSimulator {
+  const kinds = typeof v['fault-kinds'] === 'string' ? v['fault-kinds'].split(',').map((k) => k.trim()) : [...FAULT_KINDS];
+  for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
+  const today = typeof v.today === 'string' ? v.today : todayUtc();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))) throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  return new WistiaSimulator({
+    seed: num(v, 'seed', { int: true }),
+    medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),
+    today,
+    historyDays: num(v, 'history-days', { min: 1, max: 730, int: true }),
+    eventsPerMediaPerDay: num(v, 'events-per-media-per-day', { min: 0 }),
+    rateLimitPerMinute: num(v, 'rate-limit', { min: 0 }),
+    legacyRateLimit: v['legacy-rate-limit'] === true,
+    faults: { rate: num(v, 'faults', { min: 0, max: 1 }), kinds: kinds as FaultKind[] },
+    latencyMs: num(v, 'latency-ms', { min: 0 }),
+    liveMsPerRequest: num(v, 'live-ms-per-request', { min: 0 }),
+    ...(token ? { token } : {}),
+  });
+}
+
+function printPull(s: PullSummary, sim?: WistiaSimulator): void {
+  const secs = s.wallMs / 1000;
+  const lines = [
+    '',
+    'Pulled the whole account:',
+    `  medias            ${s.medias}`,
+    `  media stats       ${s.mediaStats}   engagement curves ${s.engagements}`,
+    `  viewing events    ${s.events} rows in ${s.eventPages} pages (${s.distinctEvents} distinct event keys)`,
+    `  visitors          ${s.visitors}`,
+    `  requests          ${s.requests} in ${secs.toFixed(1)} s = ${((s.requests / secs) * 60).toFixed(0)} per minute (retries ${s.retries}, rate limited ${s.rateLimited})`,
+    `  statuses          ${Object.entries(s.byStatus).map(([k, n]) => `${k}:${n}`).join('  ')}`,
+  ];
+  if (sim) {
+    const st = sim.state() as { medias: number; events: number; visitors: number };
+    const c = sim.getCounters();
+    lines.push(`  simulator holds   ${st.medias} medias, ${st.events} events, ${st.visitors} visitors; it answered ${c.total} requests`);
+    const complete = st.medias === s.medias && st.events === s.distinctEvents && st.visitors === s.visitors;
+    lines.push(`  complete          ${complete ? 'yes: every media, event and visitor the simulator holds was pulled' : 'NO: counts differ from the simulator'}`);
+  }
+  lines.push('', `Where to look: ${s.outDir} (medias.jsonl, events.jsonl, visitors.jsonl, media_stats.jsonl, media_engagement.jsonl, account.jsonl)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runPull(v: Record<string, string | boolean | undefined>): Promise<number> {
+  const dataDir = resolve(String(v['data-dir'] ?? '.data'));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  let sim: WistiaSimulator | undefined;
+  let baseUrl = typeof v['api-base-url'] === 'string' ? v['api-base-url'] : undefined;
+  let token = envToken();
+  let today = todayUtc();
+  if (v.simulate) {
+    sim = buildSimulator(v);
+    baseUrl = await sim.listen();
+    today = (sim.state() as { today: string }).today;
+    const simToken = sim.config.token;
+    token = async () => simToken;
+    process.stderr.write(`simulator: ${baseUrl} (seed ${String(v.seed)}, ${String(v.medias)} medias, today ${today}, rate limit ${String(v['rate-limit'])}/min)\n`);
+  }
+  try {
+    const client = new WistiaClient({
+      ...(baseUrl ? { baseUrl } : {}),
+      token,
+      budget: num(v, 'budget', { min: 0 }),
+    });
+    const isTty = process.stderr.isTTY;
+    let lastLine = 0;
+    const summary = await pullAccount({
+      client,
+      today,
+      outDir: join(dataDir, 'pull', stamp),
+      concurrency: num(v, 'concurrency', { min: 1, max: 64, int: true }),
+      onProgress: (what, done, total) => {
+        const now = Date.now();
+        if (now - lastLine < (isTty ? 100 : 5000)) return;
+        lastLine = now;
+        const msg = `  ${what}: ${done}${total ? `/${total}` : ''}   requests ${client.metrics.requests}`;
+        process.stderr.write(isTty ? `\r${msg.padEnd(70)}` : `${msg}\n`);
+      },
+    });
+    if (isTty) process.stderr.write('\n');
+    printPull(summary, sim);
+    return EXIT.ok;
+  } finally {
+    await sim?.close();
+  }
+}
+
+const pullOptions: Options = {
+  ...simulatorOptions,
+  simulate: { type: 'boolean', default: false },
+  'api-base-url': { type: 'string' },
+  'data-dir': { type: 'string', default: '.data' },
+  concurrency: { type: 'string', default: '8' },
+  budget: { type: 'string', default: '570' },
+};
+
+const COMMANDS: Record<string, Command> = {
+  simulator: {
+    summary: 'serve the Wistia API simulator on loopback',
+    usage:
+      'wistia-pipeline simulator [--port P] [--seed S] [--medias N] [--token T] [--rate-limit PER_MINUTE] [--legacy-rate-limit]\n' +
+      '                          [--faults RATE] [--fault-kinds 500,502,503,504,429,slow,reset,truncated] [--latency-ms MS]\n' +
+      '                          [--today YYYY-MM-DD] [--history-days D] [--events-per-media-per-day X] [--live-ms-per-request MS]\n\n' +
+      `The token is --token, else WISTIA_API_TOKEN, else the local default "${DEFAULT_SIMULATOR_TOKEN}".\n` +
+      'Control endpoints: GET /__sim/state, GET /__sim/counters, POST /__sim/counters/reset, POST /__sim/advance?days=N, POST /__sim/config.',
+    options: { ...simulatorOptions, port: { type: 'string', default: '8600' }, token: { type: 'string' } },
+    async run(v) {
+      const sim = buildSimulator(v, typeof v.token === 'string' ? v.token : undefined);
+      const port = num(v, 'port', { min: 0, max: 65535, int: true });
+      try {
+        await sim.listen(port);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'EADDRINUSE') {
+          process.stderr.write(`port ${port} is busy: pick another with --port\n`);
+          return EXIT.config;
+        }
+        throw e;
+      }
+      const st = sim.state() as Record<string, unknown>;
+      process.stdout.write(`Wistia API simulator listening on ${sim.baseUrl}\n  today ${String(st.today)}: ${String(st.medias)} medias, ${String(st.events)} events, ${String(st.visitors)} visitors\n  token: ${v.token ? 'from --token' : process.env.WISTIA_API_TOKEN ? 'from WISTIA_API_TOKEN' : `the local default (${DEFAULT_SIMULATOR_TOKEN})`}\n  Ctrl-C to stop.\n`);
+      await new Promise<void>((r) => {
+        process.once('SIGINT', r);
+        process.once('SIGTERM', r);
+      });
+      await sim.close();
+      return EXIT.ok;
+    },
+  },
+  pull: {
+    summary: 'pull a whole account through the Wistia client into JSON Lines',
+    usage:
+      'wistia-pipeline pull [--simulate [simulator options]] [--api-base-url URL] [--data-dir DIR] [--concurrency N] [--budget PER_MINUTE]\n\n' +
+      'Without --simulate it reads WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1).',
+    options: pullOptions,
+    run: (v) => runPull(v),
+  },
+  demo: {
+    summary: 'the main job: start the simulator and pull a whole simulated account',
+    usage: 'wistia-pipeline demo [simulator options] [--data-dir DIR]',
+    options: pullOptions,
+    run: (v) => runPull({ ...v, simulate: true }),
+  },
+};
+
+function help(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'wistia-pipeline: Wistia analytics to a warehouse (local twin and operator tools)',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+    '',
+    'Run "wistia-pipeline <command> --help" for a command\'s options.',
+    `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} run failed, ${EXIT.usage} bad usage, ${EXIT.config} configuration error, ${EXIT.api} Wistia API error.`,
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`unknown command "${name}"\n\n${help()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    if (values.help) {
+      process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
+      return EXIT.ok;
+    }
+    return await cmd.run(values as Record<string, string | boolean | undefined>, positionals);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${name}: ${(e as Error).message}\nRun "wistia-pipeline ${name} --help".\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof WistiaError) {
+      process.stderr.write(`${name} failed: ${e.name}: ${e.message}\n`);
+      return e.name === 'WistiaConfigError' ? EXIT.config : EXIT.api;
+    }
+    process.stderr.write(`${name} failed: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.failed;
+  }
+}

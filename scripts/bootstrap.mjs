@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// First-use installer and task runner behind `npm test`, `npm run demo` and `npm run bench`.
+// Runs on any Node >= 18 with no dependencies: it installs what is missing (node modules, which bring a
+// Node 22 binary when the host's is older; the Python virtualenv with pyspark), then runs the task with
+// Node 22 and the virtualenv's Python. Re-running is cheap: each install is skipped while its stamp matches.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
+const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.error) throw new Error(`${cmd} could not start: ${r.error.message}`);
+  return r.status ?? 1;
+}
+
+function must(cmd, args, what, opts) {
+  const status = run(cmd, args, opts);
+  if (status !== 0) {
+    say(`${what} failed (exit ${status}).`);
+    process.exit(status);
+  }
+}
+
+function ensureNodeModules() {
+  const lock = join(root, 'package-lock.json');
+  const stampFile = join(root, 'node_modules', '.wistia-install-stamp');
+  const want = sha(existsSync(lock) ? lock : join(root, 'package.json'));
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
+  say('installing node modules (first use or changed lock file)…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  must(npm, [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'], 'npm install');
+  writeFileSync(stampFile, want);
+}
+
+/** The Node 22 binary: the host's when it is new enough, else the one the `node` package brought. */
+function node22() {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  const bundled = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(bundled)) {
+    say(`Node ${process.versions.node} is older than 22 and node_modules/node is missing; run "npm ci".`);
+    process.exit(1);
+  }
+  return bundled;
+}
+
+function findPython() {
+  for (const cand of [process.env.PYTHON, 'python3.11', 'python3', 'python'].filter(Boolean)) {
+    const r = spawnSync(cand, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim() === '3.11') return cand;
+  }
+  say('Python 3.11 is required (Glue 5.x runs Python 3.11); none was found on PATH (tried python3.11, python3).');
+  process.exit(1);
+}
+
+function checkJava() {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const m = /version "(\d+)/.exec(text);
+  if (r.status !== 0 || !m || Number(m[1]) < 17) {
+    say('Java 17 is required for Spark (Glue 5.x runs Java 17); "java -version" did not report 17 or newer.');
+    process.exit(1);
+  }
+}
+
+function venvPython() {
+  return join(root, '.venv', 'bin', 'python');
+}
+
+function ensurePython() {
+  checkJava();
+  const req = join(root, 'pyspark', 'requirements.txt');
+  const stampFile = join(root, '.venv', '.wistia-install-stamp');
+  const want = sha(req);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
+  if (!existsSync(venvPython())) {
+    say('creating the Python virtualenv in .venv…');
+    must(findPython(), ['-m', 'venv', join(root, '.venv')], 'python -m venv');
+  }
+  say('installing Python packages (pyspark is large: first use takes a minute or two)…');
+  must(venvPython(), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', req], 'pip install');
+  writeFileSync(stampFile, want);
+}
+
+function summarize(vitestJson, pytestXml) {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  if (existsSync(vitestJson)) {
+    const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
+    passed += v.numPassedTests ?? 0;
+    failed += (v.numFailedTests ?? 0) + (v.numFailedTestSuites ?? 0);
+    skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+  }
+  if (existsSync(pytestXml)) {
+    const x = readFileSync(pytestXml, 'utf8');
+    const m = /<testsuite [^>]*>/.exec(x)?.[0] ?? '';
+    const attr = (n) => Number(new RegExp(`${n}="(\\d+)"`).exec(m)?.[1] ?? 0);
+    const total = attr('tests');
+    const bad = attr('failures') + attr('errors');
+    const skip = attr('skipped');
+    passed += total - bad - skip;
+    failed += bad;
+    skipped += skip;
+  }
+  return { passed, failed, skipped };
+}
+
+const task = process.argv[2] ?? 'test';
+const rest = process.argv.slice(3);
+const resultsDir = join(root, '.data', 'test-results');
+
+switch (task) {
+  case 'setup':
+    ensureNodeModules();
+    ensurePython();
+    say('ready.');
+    break;
+  case 'test': {
+    ensureNodeModules();
+    ensurePython();
+    mkdirSync(resultsDir, { recursive: true });
+    const vitestJson = join(resultsDir, 'vitest.json');
+    const pytestXml = join(resultsDir, 'pytest.xml');
+    for (const f of [vitestJson, pytestXml]) if (existsSync(f)) writeFileSync(f, '');
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const env = { ...process.env, WISTIA_PIPELINE_PYTHON: venvPython() };
+    const v = run(node22(), [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`, ...rest], { env });
+    const p = run(venvPython(), ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`], { env });
+    let s = { passed: 0, failed: 1, skipped: 0 };
+    try {
+      s = summarize(vitestJson, pytestXml);
+    } catch (e) {
+      say(`could not read the test reports: ${e.message}`);
+    }
+    const ok = v === 0 && p === 0 && s.failed === 0 && s.passed > 0;
+    if (!ok && s.failed === 0) s.failed = 1; // a runner that crashed before reporting still counts as a failure
+    process.stdout.write(`\nvitest exit ${v}, pytest exit ${p}\n`);
+    process.stdout.write(`tests: ${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}\n`);
+    process.exit(ok ? 0 : 1);
+    break;
+  }
+  case 'pytest':
+    ensurePython();
+    process.exit(run(venvPython(), ['-m', 'pytest', 'pyspark/tests', ...rest]));
+    break;
+  case 'demo':
+  case 'bench': {
+    ensureNodeModules();
+    ensurePython();
+    const env = { ...process.env, WISTIA_PIPELINE_PYTHON: venvPython() };
+    process.exit(run(node22(), [join(root, 'bin', 'wistia-pipeline.mjs'), task, ...rest], { env }));
+    break;
+  }
+  default:
+    say(`unknown task "${task}" (expected setup, test, pytest, demo or bench)`);
+    process.exit(2);
+}
