@@ -25,14 +25,24 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/local/**', '#local/*', '**/infra/**'], message: 'functions/ never imports local/ or infra/.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/local/**', '#local/*', '**/infra/**'],
+              message: 'functions/ never imports local/ or infra/.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['infra/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '#local/*'], message: 'infra/ never imports local/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/local/**', '#local/*'], message: 'infra/ never imports local/.' }] },
+      ],
     },
   },
 );

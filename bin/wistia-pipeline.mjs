@@ -10,7 +10,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (Number(process.versions.node.split('.')[0]) < 22) {
   const bundled = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bundled)) {
-    process.stderr.write(`wistia-pipeline needs Node 22 (found ${process.versions.node}); run "npm ci" to install it.\n`);
+    process.stderr.write(
+      `wistia-pipeline needs Node 22 (found ${process.versions.node}); run "npm ci" to install it.\n`,
+    );
     process.exit(1);
   }
   const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });

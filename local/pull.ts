@@ -46,13 +46,18 @@ class JsonLines {
     if (!this.s.write(`${JSON.stringify(o)}\n`)) await once(this.s, 'drain');
   }
   async close(): Promise<void> {
+    if (this.s.writableFinished) return;
     this.s.end();
     await once(this.s, 'finish');
   }
 }
 
 /** Runs `fn` over `items` with at most `limit` running at once; rejects on the first failure. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -68,8 +73,6 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export async function pullAccount(o: PullOptions): Promise<PullSummary> {
   const t0 = Date.now();
-  const c = o.client;
-  const conc = o.concurrency ?? 8;
   mkdirSync(o.outDir, { recursive: true });
   const out = {
     medias: new JsonLines(join(o.outDir, 'medias.jsonl')),
@@ -80,6 +83,21 @@ export async function pullAccount(o: PullOptions): Promise<PullSummary> {
     account: new JsonLines(join(o.outDir, 'account.jsonl')),
   };
   const progress = o.onProgress ?? (() => undefined);
+  try {
+    return await pullInto(o, out, progress, t0);
+  } finally {
+    await Promise.all(Object.values(out).map((s) => s.close()));
+  }
+}
+
+async function pullInto(
+  o: PullOptions,
+  out: Record<'medias' | 'events' | 'visitors' | 'stats' | 'engagement' | 'account', JsonLines>,
+  progress: NonNullable<PullOptions['onProgress']>,
+  t0: number,
+): Promise<PullSummary> {
+  const c = o.client;
+  const conc = o.concurrency ?? 8;
 
   // 1. medias
   const medias: Json[] = [];
@@ -130,7 +148,6 @@ export async function pullAccount(o: PullOptions): Promise<PullSummary> {
   // 5. account totals
   await out.account.write((await c.getAccountStats()).body);
 
-  await Promise.all(Object.values(out).map((s) => s.close()));
   return {
     medias: out.medias.count,
     events: out.events.count,

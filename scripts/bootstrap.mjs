@@ -130,7 +130,11 @@ switch (task) {
     for (const f of [vitestJson, pytestXml]) if (existsSync(f)) writeFileSync(f, '');
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const env = { ...process.env, WISTIA_PIPELINE_PYTHON: venvPython() };
-    const v = run(node22(), [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`, ...rest], { env });
+    const v = run(
+      node22(),
+      [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`, ...rest],
+      { env },
+    );
     const p = run(venvPython(), ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`], { env });
     let s = { passed: 0, failed: 1, skipped: 0 };
     try {

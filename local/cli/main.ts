@@ -34,11 +34,24 @@ const simulatorOptions: Options = {
   'live-ms-per-request': { type: 'string', default: '0' },
 };
 
-function num(values: Record<string, unknown>, name: string, { min = -Infinity, max = Infinity, int = false } = {}): number {
+function num(
+  values: Record<string, unknown>,
+  name: string,
+  { min = -Infinity, max = Infinity, int = false } = {},
+): number {
   const raw = values[name];
   const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < min || n > max || (int && !Number.isInteger(n)))
-    throw new UsageError(`--${name}: expected ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}, got "${String(raw)}"`);
+  if (
+    typeof raw !== 'string' ||
+    raw.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < min ||
+    n > max ||
+    (int && !Number.isInteger(n))
+  )
+    throw new UsageError(
+      `--${name}: expected ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}, got "${String(raw)}"`,
+    );
   return n;
 }
 
@@ -47,10 +60,14 @@ function todayUtc(): string {
 }
 
 function buildSimulator(v: Record<string, string | boolean | undefined>, token?: string): WistiaSimulator {
-  const kinds = typeof v['fault-kinds'] === 'string' ? v['fault-kinds'].split(',').map((k) => k.trim()) : [...FAULT_KINDS];
-  for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
+  const kinds =
+    typeof v['fault-kinds'] === 'string' ? v['fault-kinds'].split(',').map((k) => k.trim()) : [...FAULT_KINDS];
+  for (const k of kinds)
+    if (!(FAULT_KINDS as readonly string[]).includes(k))
+      throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
   const today = typeof v.today === 'string' ? v.today : todayUtc();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))) throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
+    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
   return new WistiaSimulator({
     seed: num(v, 'seed', { int: true }),
     medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),
@@ -76,16 +93,25 @@ function printPull(s: PullSummary, sim?: WistiaSimulator): void {
     `  viewing events    ${s.events} rows in ${s.eventPages} pages (${s.distinctEvents} distinct event keys)`,
     `  visitors          ${s.visitors}`,
     `  requests          ${s.requests} in ${secs.toFixed(1)} s = ${((s.requests / secs) * 60).toFixed(0)} per minute (retries ${s.retries}, rate limited ${s.rateLimited})`,
-    `  statuses          ${Object.entries(s.byStatus).map(([k, n]) => `${k}:${n}`).join('  ')}`,
+    `  statuses          ${Object.entries(s.byStatus)
+      .map(([k, n]) => `${k}:${n}`)
+      .join('  ')}`,
   ];
   if (sim) {
     const st = sim.state() as { medias: number; events: number; visitors: number };
     const c = sim.getCounters();
-    lines.push(`  simulator holds   ${st.medias} medias, ${st.events} events, ${st.visitors} visitors; it answered ${c.total} requests`);
+    lines.push(
+      `  simulator holds   ${st.medias} medias, ${st.events} events, ${st.visitors} visitors; it answered ${c.total} requests`,
+    );
     const complete = st.medias === s.medias && st.events === s.distinctEvents && st.visitors === s.visitors;
-    lines.push(`  complete          ${complete ? 'yes: every media, event and visitor the simulator holds was pulled' : 'NO: counts differ from the simulator'}`);
+    lines.push(
+      `  complete          ${complete ? 'yes: every media, event and visitor the simulator holds was pulled' : 'NO: counts differ from the simulator'}`,
+    );
   }
-  lines.push('', `Where to look: ${s.outDir} (medias.jsonl, events.jsonl, visitors.jsonl, media_stats.jsonl, media_engagement.jsonl, account.jsonl)`);
+  lines.push(
+    '',
+    `Where to look: ${s.outDir} (medias.jsonl, events.jsonl, visitors.jsonl, media_stats.jsonl, media_engagement.jsonl, account.jsonl)`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -102,9 +128,12 @@ async function runPull(v: Record<string, string | boolean | undefined>): Promise
     today = (sim.state() as { today: string }).today;
     const simToken = sim.config.token;
     token = async () => simToken;
-    process.stderr.write(`simulator: ${baseUrl} (seed ${String(v.seed)}, ${String(v.medias)} medias, today ${today}, rate limit ${String(v['rate-limit'])}/min)\n`);
+    process.stderr.write(
+      `simulator: ${baseUrl} (seed ${String(v.seed)}, ${String(v.medias)} medias, today ${today}, rate limit ${String(v['rate-limit'])}/min)\n`,
+    );
   }
   try {
+    await token(); // a missing token stops the run before it starts, naming the variable
     const client = new WistiaClient({
       ...(baseUrl ? { baseUrl } : {}),
       token,
@@ -165,7 +194,9 @@ const COMMANDS: Record<string, Command> = {
         throw e;
       }
       const st = sim.state() as Record<string, unknown>;
-      process.stdout.write(`Wistia API simulator listening on ${sim.baseUrl}\n  today ${String(st.today)}: ${String(st.medias)} medias, ${String(st.events)} events, ${String(st.visitors)} visitors\n  token: ${v.token ? 'from --token' : process.env.WISTIA_API_TOKEN ? 'from WISTIA_API_TOKEN' : `the local default (${DEFAULT_SIMULATOR_TOKEN})`}\n  Ctrl-C to stop.\n`);
+      process.stdout.write(
+        `Wistia API simulator listening on ${sim.baseUrl}\n  today ${String(st.today)}: ${String(st.medias)} medias, ${String(st.events)} events, ${String(st.visitors)} visitors\n  token: ${v.token ? 'from --token' : process.env.WISTIA_API_TOKEN ? 'from WISTIA_API_TOKEN' : `the local default (${DEFAULT_SIMULATOR_TOKEN})`}\n  Ctrl-C to stop.\n`,
+      );
       await new Promise<void>((r) => {
         process.once('SIGINT', r);
         process.once('SIGTERM', r);
@@ -215,7 +246,12 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (values.help) {
       process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
       return EXIT.ok;

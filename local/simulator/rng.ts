@@ -67,7 +67,13 @@ export class Rng {
 
 /** A deterministic UUID (v4 layout) from four hashes of the parts. */
 export function uuidFrom(...parts: number[]): string {
-  const hex = [0, 1, 2, 3].map((i) => hash32(...parts, i).toString(16).padStart(8, '0')).join('');
+  const hex = [0, 1, 2, 3]
+    .map((i) =>
+      hash32(...parts, i)
+        .toString(16)
+        .padStart(8, '0'),
+    )
+    .join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${'89ab'[hash32(...parts, 9) % 4]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 

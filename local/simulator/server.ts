@@ -47,6 +47,13 @@ export interface Counters {
   lastAtMs: number | null;
 }
 
+/** One answered request, for tests that measure timing (the last 20,000 are kept). */
+export interface RequestLogEntry {
+  readonly atMs: number;
+  readonly route: string;
+  readonly status: string;
+}
+
 export interface MutableConfig {
   token: string;
   rateLimitPerMinute: number;
@@ -64,7 +71,15 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-const emptyCounters = (): Counters => ({ total: 0, byRoute: {}, byStatus: {}, byRouteStatus: {}, faults: {}, firstAtMs: null, lastAtMs: null });
+const emptyCounters = (): Counters => ({
+  total: 0,
+  byRoute: {},
+  byStatus: {},
+  byRouteStatus: {},
+  faults: {},
+  firstAtMs: null,
+  lastAtMs: null,
+});
 const bump = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
 
 /** Rolling-window limiter: at most `limit` accepted requests in any 60 s. */
@@ -108,6 +123,7 @@ export class WistiaSimulator {
   readonly world: World;
   readonly config: MutableConfig;
   private counters: Counters = emptyCounters();
+  private log: RequestLogEntry[] = [];
   private readonly limiter = new RateLimiter();
   private readonly faultRng: Rng;
   private burstUntil = 0;
@@ -168,6 +184,10 @@ export class WistiaSimulator {
   }
   resetCounters(): void {
     this.counters = emptyCounters();
+    this.log = [];
+  }
+  requestLog(): RequestLogEntry[] {
+    return [...this.log];
   }
   advance(days = 1): void {
     this.world.advance(days);
@@ -203,6 +223,8 @@ export class WistiaSimulator {
     c.lastAtMs = now;
     bump(c.byRoute, route);
     const record = (status: string) => {
+      this.log.push({ atMs: Date.now(), route, status });
+      if (this.log.length > 20_000) this.log.splice(0, 10_000);
       bump(c.byStatus, status);
       bump((c.byRouteStatus[route] ??= {}), status);
     };
@@ -211,7 +233,8 @@ export class WistiaSimulator {
       record('401');
       return send(res, { status: 401, body: { error: 'Invalid credentials.' } });
     }
-    const retryAfter = Date.now() < this.burstUntil ? 1 : this.limiter.check(this.config.rateLimitPerMinute, Date.now());
+    const retryAfter =
+      Date.now() < this.burstUntil ? 1 : this.limiter.check(this.config.rateLimitPerMinute, Date.now());
     if (retryAfter !== null) {
       const status = this.config.legacyRateLimit ? 503 : 429;
       record(String(status));
@@ -297,7 +320,8 @@ export class WistiaSimulator {
       const m = w.mediaByHashedId(seg[2] as string);
       if (!m) return notFound;
       const failStatus = this.config.failMedias[m.hashedId];
-      if (failStatus) return { status: failStatus, body: failStatus >= 500 ? { error: 'Internal server error' } : undefined };
+      if (failStatus)
+        return { status: failStatus, body: failStatus >= 500 ? { error: 'Internal server error' } : undefined };
       if (seg.length === 3) return { status: 200, body: w.mediaStats(m) };
       if (seg[3] === 'engagement') return { status: 200, body: w.mediaEngagement(m) };
       if (seg[3] === 'by_date') {
@@ -322,7 +346,9 @@ export class WistiaSimulator {
       if (seg.length === 2) return this.listEvents(q);
       if (seg.length === 3) {
         const e = w.eventIndexByKey(seg[2] as string);
-        return e === undefined || w.evTime.at(e) < w.retentionStartMs() ? notFound : { status: 200, body: w.renderEvent(e) };
+        return e === undefined || w.evTime.at(e) < w.retentionStartMs()
+          ? notFound
+          : { status: 200, body: w.renderEvent(e) };
       }
     }
     return notFound;
@@ -338,7 +364,13 @@ export class WistiaSimulator {
     let sorted = this.mediaSortCache.get(cacheKey);
     if (!sorted || sorted.key !== version) {
       const key = (m: MediaRecord): string | number =>
-        sortBy === 'name' ? w.mediaName(m).toLowerCase() : sortBy === 'created' ? m.createdMs : sortBy === 'updated' ? w.mediaUpdatedMs(m) : m.id;
+        sortBy === 'name'
+          ? w.mediaName(m).toLowerCase()
+          : sortBy === 'created'
+            ? m.createdMs
+            : sortBy === 'updated'
+              ? w.mediaUpdatedMs(m)
+              : m.id;
       const list = w.visibleMedias().map((m) => ({ m, k: key(m) }));
       list.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.m.id - b.m.id) * (desc ? -1 : 1));
       sorted = { key: version, list: list.map((x) => x.m) };
@@ -352,7 +384,12 @@ export class WistiaSimulator {
     if (type || hashed || name || archived) {
       list = list.filter((m) => {
         const r = w.renderMedia(m);
-        return (!type || r.type === type) && (!hashed || r.hashed_id === hashed) && (!name || r.name === name) && (!archived || String(r.archived) === archived);
+        return (
+          (!type || r.type === type) &&
+          (!hashed || r.hashed_id === hashed) &&
+          (!name || r.name === name) &&
+          (!archived || String(r.archived) === archived)
+        );
       });
     }
     return list.slice((page - 1) * perPage, page * perPage).map((m) => w.renderMedia(m));
@@ -465,7 +502,11 @@ function send(res: ServerResponse, r: Reply): void {
     return void res.end();
   }
   const text = JSON.stringify(r.body);
-  res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...r.headers });
+  res.writeHead(r.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    ...r.headers,
+  });
   res.end(text);
 }
 
@@ -479,4 +520,3 @@ export async function startSimulator(options: SimulatorOptions): Promise<WistiaS
   await sim.listen();
   return sim;
 }
-

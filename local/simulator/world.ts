@@ -48,11 +48,53 @@ export interface MediaRecord {
 
 export const COMPANY_SITE = 'https://www.example.com';
 
-const ADJ = ['Spring', 'Summer', 'Holiday', 'Quick', 'Deep', 'Customer', 'Founder', 'Product', 'Launch', 'Brand', 'Annual', 'Live'];
-const NOUN = ['Teaser', 'Walkthrough', 'Testimonial', 'Demo', 'Webinar', 'Story', 'Explainer', 'Recap', 'Interview', 'Tutorial', 'Ad', 'Highlights'];
+const ADJ = [
+  'Spring',
+  'Summer',
+  'Holiday',
+  'Quick',
+  'Deep',
+  'Customer',
+  'Founder',
+  'Product',
+  'Launch',
+  'Brand',
+  'Annual',
+  'Live',
+];
+const NOUN = [
+  'Teaser',
+  'Walkthrough',
+  'Testimonial',
+  'Demo',
+  'Webinar',
+  'Story',
+  'Explainer',
+  'Recap',
+  'Interview',
+  'Tutorial',
+  'Ad',
+  'Highlights',
+];
 const TAIL = ['FB', 'YT', 'site', 'v2', 'final', 'short cut', 'long testimonials', '16x9', 'square'];
-const UNICODE_NAMES = ['Café présentation — résumé', 'Déjà vu: the rewind', '製品デモ 日本語版', 'Ünïcödé 🎬 launch', 'Привет мир', 'Ελληνικά βίντεο'];
-const PROJECTS = ['Paid Social', 'YouTube Channel', 'Website', 'Webinars', 'Customer Stories', 'Product Marketing', 'Sales Enablement', 'Events'];
+const UNICODE_NAMES = [
+  'Café présentation — résumé',
+  'Déjà vu: the rewind',
+  '製品デモ 日本語版',
+  'Ünïcödé 🎬 launch',
+  'Привет мир',
+  'Ελληνικά βίντεο',
+];
+const PROJECTS = [
+  'Paid Social',
+  'YouTube Channel',
+  'Website',
+  'Webinars',
+  'Customer Stories',
+  'Product Marketing',
+  'Sales Enablement',
+  'Events',
+];
 const GEO: readonly (readonly [string, string, string, number, number])[] = [
   ['US', 'Florida', 'Miami', 25.7617, -80.1918],
   ['US', 'WA', 'Seattle', 47.6062, -122.3321],
@@ -70,7 +112,17 @@ const GEO: readonly (readonly [string, string, string, number, number])[] = [
   ['NO', 'Oslo', 'Oslo', 59.9139, 10.7522],
   ['MX', 'CMX', 'Mexico City', 19.4326, -99.1332],
 ];
-const ORGS = ['Comcast Cable', 'Deutsche Telekom AG', 'British Telecommunications PLC', 'Orange S.A.', 'Verizon Business', 'NTT', 'Telstra', 'Rogers', 'Example Corp'];
+const ORGS = [
+  'Comcast Cable',
+  'Deutsche Telekom AG',
+  'British Telecommunications PLC',
+  'Orange S.A.',
+  'Verizon Business',
+  'NTT',
+  'Telstra',
+  'Rogers',
+  'Example Corp',
+];
 const UAS: readonly (readonly [string, string, string, boolean])[] = [
   ['Chrome', '141', 'mac', false],
   ['Chrome', '140', 'windows', false],
@@ -88,11 +140,38 @@ const LAST = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Turing', 'Núñez',
 function embedUrlFor(seed: number, e: number): string {
   const r = unit(seed, e, 31);
   const slug = pickBy(['pricing', 'blog/launch', 'customers', 'webinar', 'product/tour', ''], seed, e, 32);
-  if (r < 0.22) return pickBy([`https://www.facebook.com/ExampleCo/videos/${hash32(seed, e, 33)}`, 'https://m.facebook.com/watch/', 'https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.example.com%2F'], seed, e, 34);
-  if (r < 0.4) return pickBy([`https://www.youtube.com/watch?v=${hashedIdFrom(seed, e, 35).slice(0, 11)}`, 'https://m.youtube.com/@exampleco'], seed, e, 36);
-  if (r < 0.48) return `${COMPANY_SITE}/${slug}?utm_source=${pickBy(['facebook', 'youtube', 'fb', 'newsletter'], seed, e, 37)}&utm_medium=paid`;
+  if (r < 0.22)
+    return pickBy(
+      [
+        `https://www.facebook.com/ExampleCo/videos/${hash32(seed, e, 33)}`,
+        'https://m.facebook.com/watch/',
+        'https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.example.com%2F',
+      ],
+      seed,
+      e,
+      34,
+    );
+  if (r < 0.4)
+    return pickBy(
+      [`https://www.youtube.com/watch?v=${hashedIdFrom(seed, e, 35).slice(0, 11)}`, 'https://m.youtube.com/@exampleco'],
+      seed,
+      e,
+      36,
+    );
+  if (r < 0.48)
+    return `${COMPANY_SITE}/${slug}?utm_source=${pickBy(['facebook', 'youtube', 'fb', 'newsletter'], seed, e, 37)}&utm_medium=paid`;
   if (r < 0.85) return `${COMPANY_SITE}/${slug}`;
-  return pickBy(['https://blog.example.org/review', 'https://partner.example.net/resources?ref=video', 'https://news.example.edu/story', 'http://localhost:3000/preview'], seed, e, 38);
+  return pickBy(
+    [
+      'https://blog.example.org/review',
+      'https://partner.example.net/resources?ref=video',
+      'https://news.example.edu/story',
+      'http://localhost:3000/preview',
+    ],
+    seed,
+    e,
+    38,
+  );
 }
 
 function ipFor(seed: number, v: number): string {
@@ -212,7 +291,10 @@ export class World {
     this.publicToken = hashedIdFrom(this.seed, 7);
     // The initial medias are created over the history, up to the first now.
     const span = this.nowMs - this.firstDay * DAY_MS;
-    const created = Array.from({ length: options.medias }, (_, i) => this.firstDay * DAY_MS + Math.floor(unit(this.seed, i, 1) * span));
+    const created = Array.from(
+      { length: options.medias },
+      (_, i) => this.firstDay * DAY_MS + Math.floor(unit(this.seed, i, 1) * span),
+    );
     created.sort((a, b) => a - b);
     for (const ms of created) this.addMedia(ms);
     this.generatedThrough = this.firstDay - 1;
@@ -224,7 +306,10 @@ export class World {
     const s = this.seed;
     const t = unit(s, i, 2);
     const type = t < 0.85 ? 'Video' : t < 0.93 ? 'Audio' : 'Image';
-    const duration = type === 'Image' ? undefined : Math.round((type === 'Audio' ? 60 + unit(s, i, 3) * 3000 : 8 + unit(s, i, 3) ** 2 * 1800) * 1000) / 1000;
+    const duration =
+      type === 'Image'
+        ? undefined
+        : Math.round((type === 'Audio' ? 60 + unit(s, i, 3) * 3000 : 8 + unit(s, i, 3) ** 2 * 1800) * 1000) / 1000;
     const n = unit(s, i, 4);
     const baseName =
       n < 0.04
@@ -263,15 +348,20 @@ export class World {
   private generateDay(d: number): void {
     const rng = new Rng(hash32(this.seed, d, 0xda7));
     const dayStart = d * DAY_MS;
+    const from = dayStart - DAY_MS + this.opts.nowHourUtc * 3_600_000;
     if (d > this.anchorDay) {
-      for (let k = 0; k < this.opts.newMediasPerDay; k++) this.addMedia(dayStart + rng.int(DAY_MS));
+      // created between the previous day's run and this day's, so each daily run sees the day's new medias
+      const created = Array.from({ length: this.opts.newMediasPerDay }, () => from + rng.int(DAY_MS));
+      for (const ms of created.sort((a, b) => a - b)) this.addMedia(ms);
     }
     const live = this.medias.filter((m) => m.createdMs < dayStart);
     // metadata updates
-    const updates = live.length === 0 ? 0 : Math.max(d > this.anchorDay ? 1 : 0, rng.poisson(live.length * this.opts.updateShare));
+    const updates =
+      live.length === 0 ? 0 : Math.max(d > this.anchorDay ? 1 : 0, rng.poisson(live.length * this.opts.updateShare));
     for (let k = 0; k < updates; k++) {
       const m = live[rng.int(live.length)] as MediaRecord;
-      m.updates.push(dayStart + rng.int(DAY_MS));
+      // between the previous day's run and this day's, so each daily run sees the updates since the last one
+      m.updates.push(Math.max(m.createdMs + 1000, from + rng.int(DAY_MS)));
       m.updates.sort((a, b) => a - b);
     }
     // viewing events
@@ -442,13 +532,36 @@ export class World {
     if (hash32(s, i, 23) % 4 === 0) out.section = pickBy(['Intro', 'Campaigns', 'Archive'], s, i, 24);
     out.thumbnail = { url: thumb, width: 200, height: 120 };
     // v1 sources disagree on the project's hashed id key: both forms occur.
-    out.project = pj % 2 === 0 ? { id: 500_000 + pj, name: PROJECTS[pj], hashed_id: projectHashed } : { id: 500_000 + pj, name: PROJECTS[pj], hashedId: projectHashed };
+    out.project =
+      pj % 2 === 0
+        ? { id: 500_000 + pj, name: PROJECTS[pj], hashed_id: projectHashed }
+        : { id: 500_000 + pj, name: PROJECTS[pj], hashedId: projectHashed };
     out.assets = [
-      { url: `https://embed.wistia.com/deliveries/${uuidFrom(s, i, 25).replace(/-/g, '')}.bin`, width: 1920, height: 1080, fileSize: 1000 + (hash32(s, i, 26) % 90_000_000), contentType: m.type === 'Audio' ? 'audio/mpeg' : m.type === 'Image' ? 'image/png' : 'video/mp4', type: 'OriginalFile' },
+      {
+        url: `https://embed.wistia.com/deliveries/${uuidFrom(s, i, 25).replace(/-/g, '')}.bin`,
+        width: 1920,
+        height: 1080,
+        fileSize: 1000 + (hash32(s, i, 26) % 90_000_000),
+        contentType: m.type === 'Audio' ? 'audio/mpeg' : m.type === 'Image' ? 'image/png' : 'video/mp4',
+        type: 'OriginalFile',
+      },
     ];
-    if (m.type === 'Video') out.assets = [...(out.assets as unknown[]), { url: `https://embed.wistia.com/deliveries/${uuidFrom(s, i, 27).replace(/-/g, '')}.bin`, width: 1280, height: 720, fileSize: 1000 + (hash32(s, i, 28) % 40_000_000), contentType: 'video/mp4', type: 'Mp4VideoFile' }];
-    if (hash32(s, i, 29) % 3 === 0) out.tags = [{ name: pickBy(['campaign', 'paid', 'organic', 'evergreen'], s, i, 30) }];
-    if (hash32(s, i, 31) % 5 === 0) out.embedCode = `<script src="https://fast.wistia.com/embed/medias/${m.hashedId}.jsonp" async></script>`;
+    if (m.type === 'Video')
+      out.assets = [
+        ...(out.assets as unknown[]),
+        {
+          url: `https://embed.wistia.com/deliveries/${uuidFrom(s, i, 27).replace(/-/g, '')}.bin`,
+          width: 1280,
+          height: 720,
+          fileSize: 1000 + (hash32(s, i, 28) % 40_000_000),
+          contentType: 'video/mp4',
+          type: 'Mp4VideoFile',
+        },
+      ];
+    if (hash32(s, i, 29) % 3 === 0)
+      out.tags = [{ name: pickBy(['campaign', 'paid', 'organic', 'evergreen'], s, i, 30) }];
+    if (hash32(s, i, 31) % 5 === 0)
+      out.embedCode = `<script src="https://fast.wistia.com/embed/medias/${m.hashedId}.jsonp" async></script>`;
     return out;
   }
 
@@ -471,7 +584,17 @@ export class World {
     if (hash32(this.seed, i, 40) % 3 !== 0) {
       const impressions = Math.floor(plays * 0.6);
       const actions = Math.floor(impressions * unit(this.seed, i, 41) * 0.2);
-      out.actions = plays === 0 ? [] : [{ type: 'Call to Action', action_count: actions, impression_count: impressions, rate: impressions === 0 ? 0 : actions / impressions }];
+      out.actions =
+        plays === 0
+          ? []
+          : [
+              {
+                type: 'Call to Action',
+                action_count: actions,
+                impression_count: impressions,
+                rate: impressions === 0 ? 0 : actions / impressions,
+              },
+            ];
     }
     return out;
   }
@@ -479,7 +602,8 @@ export class World {
   /** Visible events of a media, newest first. */
   *mediaEvents(m: MediaRecord): Generator<number> {
     const visible = this.visibleEvents();
-    for (let e = this.lastOfMedia[m.index] as number; e !== NONE; e = this.evPrevOfMedia.at(e)) if (e < visible) yield e;
+    for (let e = this.lastOfMedia[m.index] as number; e !== NONE; e = this.evPrevOfMedia.at(e))
+      if (e < visible) yield e;
   }
 
   /** Visible events of a visitor, newest first. */
@@ -519,12 +643,21 @@ export class World {
       row.load_count += 1 + this.extraLoads(e);
       row.seconds += this.watchedSeconds(e);
     }
-    return [...rows.entries()].map(([d, r]) => ({ date: dayString(d), load_count: r.load_count, play_count: r.play_count, hours_watched: r.seconds / 3600 }));
+    return [...rows.entries()].map(([d, r]) => ({
+      date: dayString(d),
+      load_count: r.load_count,
+      play_count: r.play_count,
+      hours_watched: r.seconds / 3600,
+    }));
   }
 
   accountStats(): Record<string, unknown> {
     this.sync();
-    return { load_count: this.account.loads, play_count: this.account.plays, hours_watched: this.account.seconds / 3600 };
+    return {
+      load_count: this.account.loads,
+      play_count: this.account.plays,
+      hours_watched: this.account.seconds / 3600,
+    };
   }
 
   // ---- visitors ------------------------------------------------------------------------------------
@@ -545,7 +678,15 @@ export class World {
   visitorKey(v: number): string {
     const first = this.evTime.at(this.viFirst.at(v));
     // Visitors first seen before 2024 carry the older 40-hex key form; later ones "1760721_<uuid>".
-    if (first < Date.UTC(2024, 0, 1)) return [0, 1, 2, 3, 4].map((k) => hash32(this.seed, v, 50 + k).toString(16).padStart(8, '0')).join('').toUpperCase();
+    if (first < Date.UTC(2024, 0, 1))
+      return [0, 1, 2, 3, 4]
+        .map((k) =>
+          hash32(this.seed, v, 50 + k)
+            .toString(16)
+            .padStart(8, '0'),
+        )
+        .join('')
+        .toUpperCase();
     return `${String(Math.floor(first / 1000)).slice(0, 7)}_${uuidFrom(this.seed, v, 51)}`;
   }
 
@@ -559,7 +700,8 @@ export class World {
       const endMs = (prefix + 1) * 1000 * 1000;
       const from = this.lowerBound(startMs);
       const to = this.lowerBound(endMs);
-      for (let v = this.visitorAtOrAfterEvent(from); v < n && this.viFirst.at(v) < to; v++) if (this.visitorKey(v) === key) return v;
+      for (let v = this.visitorAtOrAfterEvent(from); v < n && this.viFirst.at(v) < to; v++)
+        if (this.visitorKey(v) === key) return v;
       return undefined;
     }
     for (let v = 0; v < n; v++) if (this.visitorKey(v) === key) return v;
@@ -577,12 +719,34 @@ export class World {
     return lo;
   }
 
-  private visitorIdentity(v: number): { name: string; email: string | null; org: { name: string | null; title: string | null }; identified: boolean } {
+  private visitorIdentity(v: number): {
+    name: string;
+    email: string | null;
+    org: { name: string | null; title: string | null };
+    identified: boolean;
+  } {
     const r = hash32(this.seed, v, 60) % 100;
     if (r < 70) return { name: '', email: null, org: { name: null, title: null }, identified: false };
     const name = `${pickBy(FIRST, this.seed, v, 61)} ${pickBy(LAST, this.seed, v, 62)}`;
-    const email = r < 90 ? `${name.toLowerCase().normalize('NFKD').replace(/[^a-z]+/g, '.')}${v}@example.com` : null;
-    return { name, email, org: r < 80 ? { name: pickBy(ORGS, this.seed, v, 63), title: pickBy(['CMO', 'Growth Lead', 'Engineer'], this.seed, v, 64) } : { name: null, title: null }, identified: email !== null };
+    const email =
+      r < 90
+        ? `${name
+            .toLowerCase()
+            .normalize('NFKD')
+            .replace(/[^a-z]+/g, '.')}${v}@example.com`
+        : null;
+    return {
+      name,
+      email,
+      org:
+        r < 80
+          ? {
+              name: pickBy(ORGS, this.seed, v, 63),
+              title: pickBy(['CMO', 'Growth Lead', 'Engineer'], this.seed, v, 64),
+            }
+          : { name: null, title: null },
+      identified: email !== null,
+    };
   }
 
   private userAgent(v: number): Record<string, unknown> {
@@ -665,14 +829,28 @@ export class World {
       media_url: `https://${this.opts.accountName}.wistia.com/medias/${m.hashedId}`,
       iframe_heatmap_url: `https://api.wistia.com/v1/stats/events/${key}/iframe.html?public_token=${this.publicToken}`,
     };
-    if (hash32(s, e, 85) % 5 < 2) out.thumbnail = { url: `https://embed-ssl.wistia.com/deliveries/${uuidFrom(s, m.index, 20).replace(/-/g, '')}.jpg`, width: 200, height: 120, fileSize: 10_000 + (hash32(s, m.index, 86) % 90_000), contentType: 'image/jpeg', type: 'StillImageFile' };
+    if (hash32(s, e, 85) % 5 < 2)
+      out.thumbnail = {
+        url: `https://embed-ssl.wistia.com/deliveries/${uuidFrom(s, m.index, 20).replace(/-/g, '')}.jpg`,
+        width: 200,
+        height: 120,
+        fileSize: 10_000 + (hash32(s, m.index, 86) % 90_000),
+        contentType: 'image/jpeg',
+        type: 'StillImageFile',
+      };
     const c = hash32(s, e, 87) % 100;
-    if (c < 3 && id.email) {
-      out.conversion_type = c === 0 ? 0 : 'pre-roll-email';
+    if (c >= 2 && c < 8 && id.email) {
+      out.conversion_type = 'pre-roll-email';
       const [first, ...last] = id.name.split(' ');
-      out.conversion_data = { email: id.email, first_name: first ?? '', last_name: last.join(' '), is_new_lead: c === 1 };
+      out.conversion_data = {
+        email: id.email,
+        first_name: first ?? '',
+        last_name: last.join(' '),
+        is_new_lead: c % 2 === 0,
+      };
     } else {
-      out.conversion_type = '';
+      // conversion_type is an integer or a string (oneOf in the schema): "" mostly, 0 sometimes.
+      out.conversion_type = c < 4 ? 0 : '';
       // The one documented deviation from the schemas: an older revision sent "" instead of {}.
       out.conversion_data = c < 8 ? '' : {};
     }

@@ -88,10 +88,28 @@ export interface ClientMetrics {
 
 export type Json = Record<string, unknown>;
 export type EventsQuery = { start_date?: string; end_date?: string; media_id?: string; visitor_key?: string };
-export type MediasQuery = { sort_by?: 'name' | 'created' | 'updated' | 'position'; sort_direction?: 0 | 1; project_id?: string; type?: string; archived?: boolean };
+export type MediasQuery = {
+  sort_by?: 'name' | 'created' | 'updated' | 'position';
+  sort_direction?: 0 | 1;
+  project_id?: string;
+  type?: string;
+  archived?: boolean;
+};
 export type VisitorsQuery = { filter?: 'has_name' | 'has_email' | 'identified_by_email_gate'; search?: string };
 
-const NETWORK_TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET', 'ERR_BAD_RESPONSE']);
+const NETWORK_TRANSIENT = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ERR_BAD_RESPONSE',
+]);
 const QUERY_SECRETS = /^(api_password|access_token|token|password)$/i;
 
 /** Validates and normalises a base URL; rejects credentials in it (they would end up in logs). */
@@ -102,8 +120,10 @@ export function parseBaseUrl(raw: string): URL {
   } catch {
     throw new WistiaConfigError(`WISTIA_API_BASE_URL is not a valid URL: "${raw.replace(/\/\/[^@/]*@/, '//***@')}"`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new WistiaConfigError(`WISTIA_API_BASE_URL must be http(s), got "${u.protocol}"`);
-  if (u.username || u.password) throw new WistiaConfigError('WISTIA_API_BASE_URL must not contain credentials; set WISTIA_API_TOKEN instead');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw new WistiaConfigError(`WISTIA_API_BASE_URL must be http(s), got "${u.protocol}"`);
+  if (u.username || u.password)
+    throw new WistiaConfigError('WISTIA_API_BASE_URL must not contain credentials; set WISTIA_API_TOKEN instead');
   u.pathname = u.pathname.replace(/\/+$/, '');
   return u;
 }
@@ -120,7 +140,8 @@ export class WistiaClient {
     this.baseUrl = parseBaseUrl(options.baseUrl ?? process.env.WISTIA_API_BASE_URL ?? DEFAULT_BASE_URL);
     const tok = options.token;
     this.tokenSource = typeof tok === 'function' ? tok : async () => tok;
-    if (typeof tok === 'string' && tok.trim() === '') throw new WistiaConfigError('the Wistia API token is empty (set WISTIA_API_TOKEN)');
+    if (typeof tok === 'string' && tok.trim() === '')
+      throw new WistiaConfigError('the Wistia API token is empty (set WISTIA_API_TOKEN)');
     this.opts = {
       auth: options.auth ?? 'basic',
       timeoutMs: options.timeoutMs ?? 30_000,
@@ -162,7 +183,10 @@ export class WistiaClient {
     return this.fetch('GET /stats/medias/{id}/engagement', `/stats/medias/${enc(mediaId)}/engagement`, 'engagement');
   }
   getMediaByDate(mediaId: string, startDate: string, endDate: string): Promise<Fetched<Json[]>> {
-    return this.fetch('GET /stats/medias/{id}/by_date', `/stats/medias/${enc(mediaId)}/by_date`, 'byDate', { start_date: startDate, end_date: endDate });
+    return this.fetch('GET /stats/medias/{id}/by_date', `/stats/medias/${enc(mediaId)}/by_date`, 'byDate', {
+      start_date: startDate,
+      end_date: endDate,
+    });
   }
   getAccountStats(): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/account', '/stats/account', 'account');
@@ -186,7 +210,13 @@ export class WistiaClient {
    * Every page of a list endpoint, `per_page=100`, 1-based, until a short or empty page. Lists are bare
    * arrays with no total, so a full last page costs one more (empty) request.
    */
-  async *pages(endpoint: string, path: string, kind: BodyKind, query: Record<string, unknown>, startPage = 1): AsyncGenerator<Page<Json>> {
+  async *pages(
+    endpoint: string,
+    path: string,
+    kind: BodyKind,
+    query: Record<string, unknown>,
+    startPage = 1,
+  ): AsyncGenerator<Page<Json>> {
     for (let page = startPage; ; page++) {
       const r = await this.fetch<Json[]>(endpoint, path, kind, { ...query, page, per_page: PER_PAGE });
       const last = r.body.length < PER_PAGE;
@@ -197,9 +227,15 @@ export class WistiaClient {
 
   // ---- one request with retries ------------------------------------------------------------------------
 
-  async fetch<T = Json>(endpoint: string, path: string, kind: BodyKind, query: Record<string, unknown> = {}): Promise<Fetched<T>> {
+  async fetch<T = Json>(
+    endpoint: string,
+    path: string,
+    kind: BodyKind,
+    query: Record<string, unknown> = {},
+  ): Promise<Fetched<T>> {
     const params: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) params[k] = typeof v === 'boolean' ? String(v) : (v as string | number);
+    for (const [k, v] of Object.entries(query))
+      if (v !== undefined && v !== null) params[k] = typeof v === 'boolean' ? String(v) : (v as string | number);
     const url = this.urlFor(path, params);
     const started = Date.now();
     const log = this.opts.logger;
@@ -209,14 +245,28 @@ export class WistiaClient {
       const t0 = Date.now();
       const outcome = await this.attempt(endpoint, url, params, kind, attempt);
       this.metrics.requests++;
-      const statusKey = outcome.ok || outcome.status !== 0 ? String(outcome.status) : outcome.error.message.includes('timed out') ? 'timeout' : 'network';
+      const statusKey =
+        outcome.ok || outcome.status !== 0
+          ? String(outcome.status)
+          : outcome.error.message.includes('timed out')
+            ? 'timeout'
+            : 'network';
       this.metrics.byStatus[statusKey] = (this.metrics.byStatus[statusKey] ?? 0) + 1;
       if (outcome.ok) {
-        if (outcome.drift.length) log.info('response drifted from the documented shape', { endpoint, url, drift: outcome.drift });
+        if (outcome.drift.length)
+          log.info('response drifted from the documented shape', { endpoint, url, drift: outcome.drift });
         return {
           body: outcome.body as T,
           drift: outcome.drift,
-          request: { endpoint, url, params, status: outcome.status, attempts: attempt, fetchedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0 },
+          request: {
+            endpoint,
+            url,
+            params,
+            status: outcome.status,
+            attempts: attempt,
+            fetchedAt: new Date(t0).toISOString(),
+            durationMs: Date.now() - t0,
+          },
         };
       }
       const err = outcome.error;
@@ -229,17 +279,30 @@ export class WistiaClient {
         wait = outcome.retryAfterMs + Math.floor(this.opts.random() * 250);
         this.budget?.pauseUntil(Date.now() + wait);
       } else {
-        wait = Math.floor(this.opts.random() * Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1)));
+        wait = Math.floor(
+          this.opts.random() * Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1)),
+        );
       }
       if (attempt === this.opts.maxAttempts || elapsed + wait > this.opts.maxRetryTimeMs) break;
       this.metrics.retries++;
       this.metrics.retryWaitMs += wait;
-      log.warn('retrying Wistia request', { endpoint, url, attempt, status: outcome.status, error: err.name, reason: err.message, waitMs: wait });
+      log.warn('retrying Wistia request', {
+        endpoint,
+        url,
+        attempt,
+        status: outcome.status,
+        error: err.name,
+        reason: err.message,
+        waitMs: wait,
+      });
       await new Promise((r) => setTimeout(r, wait));
     }
     const e = lastError as WistiaError;
     const Kind = e instanceof WistiaRateLimitError ? WistiaRateLimitError : WistiaTransientError;
-    throw new Kind(`${e.message} (gave up after ${e.attempts ?? this.opts.maxAttempts} attempts in ${Math.round((Date.now() - started) / 1000)} s)`, { endpoint, url, status: e.status, attempts: e.attempts });
+    throw new Kind(
+      `${e.message} (gave up after ${e.attempts ?? this.opts.maxAttempts} attempts in ${Math.round((Date.now() - started) / 1000)} s)`,
+      { endpoint, url, status: e.status, attempts: e.attempts },
+    );
   }
 
   private urlFor(path: string, params: Record<string, string | number>): string {
@@ -257,7 +320,8 @@ export class WistiaClient {
       if (e instanceof WistiaError) throw e;
       throw new WistiaConfigError(`could not read the Wistia API token: ${(e as Error).name}`);
     }
-    if (!token) throw new WistiaConfigError('the Wistia API token is empty (set WISTIA_API_TOKEN or the SSM parameter)');
+    if (!token)
+      throw new WistiaConfigError('the Wistia API token is empty (set WISTIA_API_TOKEN or the SSM parameter)');
     return this.opts.auth === 'bearer' ? `Bearer ${token}` : `Basic ${Buffer.from(`api:${token}`).toString('base64')}`;
   }
 
@@ -274,16 +338,36 @@ export class WistiaClient {
     const details = { endpoint, url, attempts: attempt };
     let res: AxiosResponse<string>;
     try {
-      res = await this.http.get<string>(url, { headers: { Authorization: await this.authHeader(), Accept: 'application/json' } });
+      res = await this.http.get<string>(url, {
+        headers: { Authorization: await this.authHeader(), Accept: 'application/json' },
+      });
     } catch (e) {
       if (e instanceof WistiaError) return { ok: false, status: 0, retry: false, error: e };
       // Never keep the axios error: its config holds the Authorization header.
       const code = (e as { code?: string }).code ?? 'UNKNOWN';
       const msg = (e as Error).message ?? '';
-      if (code === 'ENOTFOUND') return { ok: false, status: 0, retry: false, error: new WistiaConfigError(`${endpoint}: cannot resolve host "${this.baseUrl.hostname}" (check WISTIA_API_BASE_URL)`, details) };
+      if (code === 'ENOTFOUND')
+        return {
+          ok: false,
+          status: 0,
+          retry: false,
+          error: new WistiaConfigError(
+            `${endpoint}: cannot resolve host "${this.baseUrl.hostname}" (check WISTIA_API_BASE_URL)`,
+            details,
+          ),
+        };
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(msg);
-      const what = timedOut ? `timed out after ${this.opts.timeoutMs} ms` : code === 'ECONNREFUSED' ? `connection refused by ${this.baseUrl.host}` : `network error ${code}`;
-      return { ok: false, status: 0, retry: timedOut || NETWORK_TRANSIENT.has(code), error: new WistiaTransientError(`${endpoint}: ${what}`, details) };
+      const what = timedOut
+        ? `timed out after ${this.opts.timeoutMs} ms`
+        : code === 'ECONNREFUSED'
+          ? `connection refused by ${this.baseUrl.host}`
+          : `network error ${code}`;
+      return {
+        ok: false,
+        status: 0,
+        retry: timedOut || NETWORK_TRANSIENT.has(code),
+        error: new WistiaTransientError(`${endpoint}: ${what}`, details),
+      };
     }
     const status = res.status;
     const d = { ...details, status };
@@ -295,20 +379,61 @@ export class WistiaClient {
         body = JSON.parse(text);
       } catch {
         // A truncated or garbled body: transient on the wire, so retried.
-        return { ok: false, status, retry: true, error: new WistiaTransientError(`${endpoint}: response body is not valid JSON (${text.length} bytes, truncated?)`, d) };
+        return {
+          ok: false,
+          status,
+          retry: true,
+          error: new WistiaTransientError(
+            `${endpoint}: response body is not valid JSON (${text.length} bytes, truncated?)`,
+            d,
+          ),
+        };
       }
       const v = validateBody(kind, body);
-      if (v.fatal) return { ok: false, status, retry: false, error: new WistiaSchemaError(`${endpoint}: unexpected response body at ${v.fatal.message}`, v.fatal.field, d) };
+      if (v.fatal)
+        return {
+          ok: false,
+          status,
+          retry: false,
+          error: new WistiaSchemaError(`${endpoint}: unexpected response body at ${v.fatal.message}`, v.fatal.field, d),
+        };
       return { ok: true, status, body, drift: v.drift };
     }
     const apiMessage = errorMessageOf(text);
     if (status === 401 || status === 403)
-      return { ok: false, status, retry: false, error: new WistiaAuthError(`${endpoint}: ${status} ${apiMessage || 'unauthorized'} (check the Wistia API token and its permissions)`, d) };
-    if (status === 404) return { ok: false, status, retry: false, error: new WistiaNotFoundError(`${endpoint}: not found (${url})`, d) };
-    if (status === 400 || status === 422) return { ok: false, status, retry: false, error: new WistiaRequestError(`${endpoint}: ${status} ${apiMessage || 'bad request'}`, d) };
+      return {
+        ok: false,
+        status,
+        retry: false,
+        error: new WistiaAuthError(
+          `${endpoint}: ${status} ${apiMessage || 'unauthorized'} (check the Wistia API token and its permissions)`,
+          d,
+        ),
+      };
+    if (status === 404)
+      return { ok: false, status, retry: false, error: new WistiaNotFoundError(`${endpoint}: not found (${url})`, d) };
+    if (status === 400 || status === 422)
+      return {
+        ok: false,
+        status,
+        retry: false,
+        error: new WistiaRequestError(`${endpoint}: ${status} ${apiMessage || 'bad request'}`, d),
+      };
     if (status === 429 || (status === 503 && retryAfterMs !== undefined))
-      return { ok: false, status, retry: true, retryAfterMs: retryAfterMs ?? undefined, error: new WistiaRateLimitError(`${endpoint}: rate limited (${status})`, d) };
-    if (status >= 500) return { ok: false, status, retry: true, error: new WistiaTransientError(`${endpoint}: server error ${status}${apiMessage ? ` ${apiMessage}` : ''}`, d) };
+      return {
+        ok: false,
+        status,
+        retry: true,
+        retryAfterMs: retryAfterMs ?? undefined,
+        error: new WistiaRateLimitError(`${endpoint}: rate limited (${status})`, d),
+      };
+    if (status >= 500)
+      return {
+        ok: false,
+        status,
+        retry: true,
+        error: new WistiaTransientError(`${endpoint}: server error ${status}${apiMessage ? ` ${apiMessage}` : ''}`, d),
+      };
     return { ok: false, status, retry: false, error: new WistiaError(`${endpoint}: unexpected status ${status}`, d) };
   }
 }

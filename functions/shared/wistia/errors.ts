@@ -25,7 +25,14 @@ export class WistiaError extends Error {
     this.attempts = details.attempts;
   }
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, endpoint: this.endpoint, url: this.url, status: this.status, attempts: this.attempts };
+    return {
+      name: this.name,
+      message: this.message,
+      endpoint: this.endpoint,
+      url: this.url,
+      status: this.status,
+      attempts: this.attempts,
+    };
   }
 }
 
@@ -68,4 +75,9 @@ export class WistiaConfigError extends WistiaError {
 
 /** The error names the state machine retries (transient) and those it must not. */
 export const RETRYABLE_ERRORS = ['WistiaTransientError', 'WistiaRateLimitError'] as const;
-export const FATAL_ERRORS = ['WistiaAuthError', 'WistiaConfigError', 'WistiaSchemaError', 'WistiaRequestError'] as const;
+export const FATAL_ERRORS = [
+  'WistiaAuthError',
+  'WistiaConfigError',
+  'WistiaSchemaError',
+  'WistiaRequestError',
+] as const;

@@ -10,7 +10,10 @@ export type TokenSource = () => Promise<string>;
 export function envToken(env: NodeJS.ProcessEnv = process.env, name = 'WISTIA_API_TOKEN'): TokenSource {
   return async () => {
     const v = env[name]?.trim();
-    if (!v) throw new WistiaConfigError(`${name} is not set: export the Wistia API token (Account Settings → API) as ${name}`);
+    if (!v)
+      throw new WistiaConfigError(
+        `${name} is not set: export the Wistia API token (Account Settings → API) as ${name}`,
+      );
     return v;
   };
 }

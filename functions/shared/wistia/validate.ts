@@ -68,9 +68,29 @@ const media = obj({
   thumbnail: f([obj({ url: str, width: int, height: int }), 'null']),
   embedCode: str,
   project: f([obj({ id: int, name: strOrNull, hashed_id: str, hashedId: str }), 'null']),
-  assets: f({ items: obj({ url: str, width: f(['integer', 'null']), height: f(['integer', 'null']), fileSize: f(['integer', 'null']), contentType: strOrNull, type: str }) }),
+  assets: f({
+    items: obj({
+      url: str,
+      width: f(['integer', 'null']),
+      height: f(['integer', 'null']),
+      fileSize: f(['integer', 'null']),
+      contentType: strOrNull,
+      type: str,
+    }),
+  }),
   tags: f({ items: obj({ name: str }) }),
-  subfolder: f([obj({ hashed_id: str, name: strOrNull, description: strOrNull, position: f(['integer', 'null']), created: f(['datetime', 'null']), updated: f(['datetime', 'null']), cursor: strOrNull }), 'null']),
+  subfolder: f([
+    obj({
+      hashed_id: str,
+      name: strOrNull,
+      description: strOrNull,
+      position: f(['integer', 'null']),
+      created: f(['datetime', 'null']),
+      updated: f(['datetime', 'null']),
+      cursor: strOrNull,
+    }),
+    'null',
+  ]),
   cursor: strOrNull,
 });
 
@@ -107,7 +127,10 @@ const visitor = obj({
   load_count: int,
   play_count: int,
   identifying_event_key: strOrNull,
-  visitor_identity: f([obj({ name: strOrNull, email: strOrNull, org: f([obj({ name: strOrNull, title: strOrNull }), 'null']) }), 'null']),
+  visitor_identity: f([
+    obj({ name: strOrNull, email: strOrNull, org: f([obj({ name: strOrNull, title: strOrNull }), 'null']) }),
+    'null',
+  ]),
   user_agent_details: f([userAgent, 'null']),
 });
 
@@ -118,7 +141,9 @@ const mediaStats = obj({
   hours_watched: num,
   engagement: num,
   visitors: int,
-  actions: f({ items: obj({ type: str, action_count: int, impression_count: int, rate: num, text: strOrNull, url: strOrNull }) }),
+  actions: f({
+    items: obj({ type: str, action_count: int, impression_count: int, rate: num, text: strOrNull, url: strOrNull }),
+  }),
 });
 
 const engagement = obj({
@@ -128,9 +153,14 @@ const engagement = obj({
 });
 
 const byDate = obj({ date: f('date', true), load_count: int, play_count: int, hours_watched: num });
-const account = obj({ load_count: f('integer', true), play_count: f('integer', true), hours_watched: f('number', true) });
+const account = obj({
+  load_count: f('integer', true),
+  play_count: f('integer', true),
+  hours_watched: f('number', true),
+});
 
-export type BodyKind = 'medias' | 'media' | 'mediaStats' | 'engagement' | 'byDate' | 'account' | 'visitors' | 'visitor' | 'events' | 'event';
+export type BodyKind =
+  'medias' | 'media' | 'mediaStats' | 'engagement' | 'byDate' | 'account' | 'visitors' | 'visitor' | 'events' | 'event';
 
 const BODIES: Record<BodyKind, { list: boolean; shape: ObjectShape }> = {
   medias: { list: true, shape: media },
@@ -198,7 +228,14 @@ class Fatal extends Error {
   }
 }
 
-function checkValue(types: readonly Type[], v: unknown, path: string, group: string, out: Collector, key: boolean): void {
+function checkValue(
+  types: readonly Type[],
+  v: unknown,
+  path: string,
+  group: string,
+  out: Collector,
+  key: boolean,
+): void {
   // A structured type whose container matches is descended into; a scalar must match one alternative.
   for (const t of types) {
     if (typeof t === 'string') {
@@ -214,11 +251,21 @@ function checkValue(types: readonly Type[], v: unknown, path: string, group: str
     }
   }
   const expected = types.map(describe).join(' | ');
-  if (key) throw new Fatal(path, `${path}: expected ${expected}, got ${typeName(v)}${typeof v === 'string' ? ` "${v.slice(0, 40)}"` : ''}`);
+  if (key)
+    throw new Fatal(
+      path,
+      `${path}: expected ${expected}, got ${typeName(v)}${typeof v === 'string' ? ` "${v.slice(0, 40)}"` : ''}`,
+    );
   out.add(group, 'type', expected, typeName(v));
 }
 
-function checkObject(shape: ObjectShape, o: Record<string, unknown>, path: string, group: string, out: Collector): void {
+function checkObject(
+  shape: ObjectShape,
+  o: Record<string, unknown>,
+  path: string,
+  group: string,
+  out: Collector,
+): void {
   const known = shape.fields;
   const open = Object.keys(known).length === 0; // e.g. "attributes": free-form
   for (const [name, field] of Object.entries(known)) {
@@ -232,7 +279,8 @@ function checkObject(shape: ObjectShape, o: Record<string, unknown>, path: strin
     checkValue(types, o[name], p, g, out, field.key ?? false);
   }
   if (open) return;
-  for (const name of Object.keys(o)) if (!(name in known)) out.add(group ? `${group}.${name}` : name, 'new-field', undefined, typeName(o[name]));
+  for (const name of Object.keys(o))
+    if (!(name in known)) out.add(group ? `${group}.${name}` : name, 'new-field', undefined, typeName(o[name]));
 }
 
 /** Validates a parsed body against what `kind` returns. Never throws; a fatal problem is returned. */
@@ -243,11 +291,13 @@ export function validateBody(kind: BodyKind, body: unknown): ValidationResult {
     if (spec.list) {
       if (!Array.isArray(body)) throw new Fatal('(body)', `(body): expected an array, got ${typeName(body)}`);
       body.forEach((item, i) => {
-        if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new Fatal(`[${i}]`, `[${i}]: expected an object, got ${typeName(item)}`);
+        if (item === null || typeof item !== 'object' || Array.isArray(item))
+          throw new Fatal(`[${i}]`, `[${i}]: expected an object, got ${typeName(item)}`);
         checkObject(spec.shape, item as Record<string, unknown>, `[${i}]`, '[]', out);
       });
     } else {
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Fatal('(body)', `(body): expected an object, got ${typeName(body)}`);
+      if (body === null || typeof body !== 'object' || Array.isArray(body))
+        throw new Fatal('(body)', `(body): expected an object, got ${typeName(body)}`);
       checkObject(spec.shape, body as Record<string, unknown>, '', '', out);
     }
   } catch (e) {

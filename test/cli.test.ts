@@ -1,0 +1,95 @@
+// The CLI: help on every command, exit codes scripts can rely on, and the demo's whole-account pull.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXIT, main } from '#local/cli/main.ts';
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('wistia-pipeline', () => {
+  it('prints help with every command and the exit codes', async () => {
+    expect(await main(['--help'])).toBe(EXIT.ok);
+    for (const c of ['simulator', 'pull', 'demo']) expect(out).toContain(`  ${c}`);
+    expect(out).toContain('Exit codes: 0 ok');
+  });
+
+  it.each(['simulator', 'pull', 'demo'])('"%s --help" prints its usage and exits 0', async (cmd) => {
+    expect(await main([cmd, '--help'])).toBe(EXIT.ok);
+    expect(out).toContain(`Usage: wistia-pipeline ${cmd}`);
+  });
+
+  it('exits 2 with a clear message on an unknown command, an unknown flag or a bad value', async () => {
+    expect(await main(['nope'])).toBe(EXIT.usage);
+    expect(err).toContain('unknown command "nope"');
+    expect(await main(['pull', '--bogus'])).toBe(EXIT.usage);
+    expect(err).toContain("Unknown option '--bogus'");
+    expect(await main(['demo', '--medias', 'lots'])).toBe(EXIT.usage);
+    expect(err).toContain('--medias: expected an integer >= 0 <= 100000, got "lots"');
+    expect(await main(['demo', '--fault-kinds', '500,teapot'])).toBe(EXIT.usage);
+    expect(err).toContain('--fault-kinds: unknown kind "teapot"');
+  });
+
+  it('exits 3 naming the variable when pull has no token', async () => {
+    const saved = process.env.WISTIA_API_TOKEN;
+    delete process.env.WISTIA_API_TOKEN;
+    const dir = mkdtempSync(join(tmpdir(), 'wp-'));
+    try {
+      expect(await main(['pull', '--api-base-url', 'http://127.0.0.1:9/v1', '--data-dir', dir])).toBe(EXIT.config);
+      expect(err).toContain('WistiaConfigError: WISTIA_API_TOKEN is not set');
+    } finally {
+      if (saved !== undefined) process.env.WISTIA_API_TOKEN = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('demo pulls every media, event and visitor the simulator holds and says where they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wp-'));
+    try {
+      const code = await main([
+        'demo',
+        '--medias',
+        '40',
+        '--today',
+        '2026-11-20',
+        '--history-days',
+        '60',
+        '--rate-limit',
+        '0',
+        '--budget',
+        '0',
+        '--data-dir',
+        dir,
+      ]);
+      expect(code).toBe(EXIT.ok);
+      expect(out).toContain('complete          yes');
+      const m = /Where to look: (\S+)/.exec(out);
+      const pulled = m?.[1] ?? '';
+      expect(pulled.startsWith(dir)).toBe(true);
+      const lines = (f: string) =>
+        readFileSync(join(pulled, f), 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines('medias.jsonl')).toHaveLength(40);
+      const mediasLine = /medias\s+(\d+)/.exec(out);
+      expect(Number(mediasLine?.[1])).toBe(40);
+      const events = lines('events.jsonl');
+      expect(out).toContain(`viewing events    ${events.length} rows`);
+      expect(new Set(events.map((e) => e.event_key)).size).toBe(events.length);
+      expect(lines('media_stats.jsonl')).toHaveLength(40);
+      expect(lines('account.jsonl')[0]?.play_count).toBe(events.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
