@@ -1,6 +1,9 @@
 import os
 import sys
 
+# before pyspark.pandas is imported (pyspark.testing imports it)
+os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+
 import pytest
 from pyspark.sql import SparkSession
 
@@ -8,7 +11,6 @@ from pyspark.sql import SparkSession
 @pytest.fixture(scope="session")
 def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     session = (
         SparkSession.builder.master("local[2]")
         .appName("wistia-pipeline-tests")

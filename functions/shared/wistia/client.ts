@@ -168,6 +168,19 @@ export class WistiaClient {
     });
   }
 
+  /**
+   * A client sharing this one's connections and token, with its own request budget and metrics: one per
+   * Lambda invocation, spending that invocation's share of the account's budget.
+   */
+  withBudget(budget: number | RateBudget): WistiaClient {
+    const view = Object.create(WistiaClient.prototype) as WistiaClient;
+    Object.assign(view, this, {
+      budget: typeof budget === 'number' ? (budget > 0 ? new RateBudget({ perMinute: budget }) : undefined) : budget,
+      metrics: { requests: 0, retries: 0, byStatus: {}, rateLimited: 0, retryWaitMs: 0 },
+    });
+    return view;
+  }
+
   // ---- endpoints -------------------------------------------------------------------------------------
 
   listMediasPages(query: MediasQuery = {}): AsyncGenerator<Page<Json>> {
@@ -191,8 +204,8 @@ export class WistiaClient {
   getAccountStats(): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/account', '/stats/account', 'account');
   }
-  listVisitorsPages(query: VisitorsQuery = {}): AsyncGenerator<Page<Json>> {
-    return this.pages('GET /stats/visitors', '/stats/visitors', 'visitors', query);
+  listVisitorsPages(query: VisitorsQuery = {}, startPage = 1): AsyncGenerator<Page<Json>> {
+    return this.pages('GET /stats/visitors', '/stats/visitors', 'visitors', query, startPage);
   }
   getVisitor(visitorKey: string): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/visitors/{key}', `/stats/visitors/${enc(visitorKey)}`, 'visitor');

@@ -1,0 +1,67 @@
+// Commit: the last state, reached only when everything before it succeeded (the warehouse load included).
+// Advances the watermarks with If-Match on the ETag read at plan time, and carries the items that failed
+// within tolerance over to the next run, so that nothing is lost.
+import { putJson } from '../shared/store/store.ts';
+import type { Deps } from '../shared/pipeline/deps.ts';
+import { asObject, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { runKey } from '../shared/pipeline/keys.ts';
+import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
+import { commitWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { wrap } from '../shared/pipeline/lambda.ts';
+import { logger } from '../shared/powertools.ts';
+import type { PlanOutput } from '../plan/handler.ts';
+import type { EngagementPlan } from '../plan-engagement/handler.ts';
+
+export interface CommitOutput {
+  readonly runId: string;
+  readonly watermarks: Watermarks;
+  readonly carriedOver: { medias: number; visitors: number };
+}
+
+export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> {
+  const e = asObject(event);
+  const runId = str(e, 'runId', { pattern: RUN_ID });
+  const plan = asObject(e.plan, 'plan') as unknown as PlanOutput;
+  const ep = asObject(e.engagementPlan, 'engagementPlan') as unknown as EngagementPlan;
+  const visitors = asObject(e.visitors, 'visitors');
+  const { store } = deps;
+
+  const engagement = await readMapResults(store, resultWriterKey(e.engagementResult, 'engagementResult'));
+  const failedMedias = [...engagement.failed, ...engagement.pending]
+    .map((f) =>
+      String((asObject(f.input, 'engagement item').media as { hashed_id?: unknown } | undefined)?.hashed_id ?? ''),
+    )
+    .filter(Boolean);
+  const failedVisitors: string[] = [];
+  let estimatedTotal = ep.visitors.estimatedTotal;
+  if (visitors.mode === 'lookup') {
+    const r = await readMapResults(store, resultWriterKey(visitors, 'visitors'));
+    for (const f of [...r.failed, ...r.pending]) {
+      const items = asObject(f.input, 'visitor batch').Items;
+      if (Array.isArray(items)) failedVisitors.push(...items.filter((k): k is string => typeof k === 'string'));
+    }
+  } else if (visitors.mode === 'scan') {
+    const scan = asObject(visitors.scan, 'visitors.scan');
+    if (typeof scan.visitors === 'number') estimatedTotal = scan.visitors;
+  }
+
+  const watermarks: Watermarks = {
+    version: 1,
+    ...(plan.medias.maxUpdated ? { medias: { maxUpdated: plan.medias.maxUpdated } } : {}),
+    events: { throughDay: plan.today, maxReceivedAt: ep.events.maxReceivedAt },
+    visitors: { estimatedTotal },
+    carryOver: { medias: failedMedias.sort(), visitors: failedVisitors.sort() },
+    lastRun: { runId, committedAt: deps.now().toISOString(), ingestDate: plan.ingestDate },
+  };
+  await commitWatermarks(store, watermarks, plan.watermarksEtag);
+  await putJson(store, runKey(runId, 'committed.json'), watermarks);
+  logger.info('committed watermarks', {
+    runId,
+    throughDay: plan.today,
+    carriedOverMedias: failedMedias.length,
+    carriedOverVisitors: failedVisitors.length,
+  });
+  return { runId, watermarks, carriedOver: { medias: failedMedias.length, visitors: failedVisitors.length } };
+}
+
+export const makeHandler = (deps: Deps) => wrap((event) => commit(event, deps));

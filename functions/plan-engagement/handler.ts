@@ -1,0 +1,121 @@
+// Plan engagement and visitors from what the events map saw: engagement for medias that are new, updated,
+// or had plays newer than the last run's newest event (plus items that failed last time); visitors active
+// since then, looked up by key, or one full scan of /stats/visitors when that costs fewer requests.
+import { getJson, putJson } from '../shared/store/store.ts';
+import { perItemBudget } from '../shared/pipeline/config.ts';
+import type { Deps } from '../shared/pipeline/deps.ts';
+import { asObject, DATE, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { runKey } from '../shared/pipeline/keys.ts';
+import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
+import { emptySeen, mergeSeen, readSeen } from '../shared/pipeline/seen.ts';
+import type { Watermarks } from '../shared/pipeline/watermarks.ts';
+import { wrap } from '../shared/pipeline/lambda.ts';
+import { logger } from '../shared/powertools.ts';
+import type { ChangedMedia } from '../plan/handler.ts';
+
+export interface EngagementPlan {
+  readonly engagement: {
+    bucket: string;
+    key: string;
+    count: number;
+    maxConcurrency: number;
+    requestsPerMinute: number;
+    toleratedFailurePercentage: number;
+  };
+  readonly visitors: {
+    mode: 'lookup' | 'scan' | 'none';
+    bucket: string;
+    key: string;
+    count: number;
+    batchSize: number;
+    maxConcurrency: number;
+    requestsPerMinute: number;
+    toleratedFailurePercentage: number;
+    /** Requests each option would cost. */
+    lookupRequests: number;
+    scanRequests: number;
+    estimatedTotal: number;
+  };
+  readonly events: { windows: number; pages: number; records: number; maxReceivedAt: string | null };
+}
+
+export async function planEngagement(event: unknown, deps: Deps): Promise<EngagementPlan> {
+  const e = asObject(event);
+  const runId = str(e, 'runId', { pattern: RUN_ID });
+  str(e, 'ingestDate', { pattern: DATE });
+  const changedKey = str(e, 'changedKey', {});
+  const eventsManifest = resultWriterKey(e.eventsResult, 'eventsResult');
+  const { store, config } = deps;
+
+  const manifest = await getJson<{ previousWatermarks: Watermarks | null }>(store, runKey(runId, 'manifest.json'));
+  const previous = manifest?.value.previousWatermarks ?? undefined;
+  const since = previous?.events?.maxReceivedAt ?? null;
+
+  const results = await readMapResults(store, eventsManifest);
+  const seen = emptySeen();
+  let pages = 0;
+  for (const r of results.succeeded) {
+    const o = asObject(r.output, 'events item output');
+    pages += typeof o.pages === 'number' ? o.pages : 0;
+    mergeSeen(seen, await readSeen(store, str(o, 'seenKey', {})));
+  }
+  let maxReceivedAt = since;
+  for (const [, at] of Object.values(seen.medias)) if (!maxReceivedAt || at > maxReceivedAt) maxReceivedAt = at;
+
+  const changed = (await getJson<ChangedMedia[]>(store, changedKey))?.value ?? [];
+  const medias = new Set<string>(changed.map((m) => m.hashed_id));
+  for (const [id, [, at]] of Object.entries(seen.medias)) if (since === null || at > since) medias.add(id);
+  for (const id of previous?.carryOver?.medias ?? []) medias.add(id);
+
+  const visitors = new Set<string>();
+  for (const [k, at] of Object.entries(seen.visitors)) if (since === null || at > since) visitors.add(k);
+  for (const k of previous?.carryOver?.visitors ?? []) visitors.add(k);
+
+  const estimatedTotal = Math.max(previous?.visitors?.estimatedTotal ?? 0, visitors.size);
+  const scanRequests = Math.floor(estimatedTotal / 100) + 1;
+  const lookupRequests = visitors.size;
+  const mode = visitors.size === 0 ? 'none' : lookupRequests <= scanRequests ? 'lookup' : 'scan';
+
+  const engagementKey = runKey(runId, 'items/engagement.json');
+  const visitorsKey = runKey(runId, 'items/visitors.json');
+  await putJson(
+    store,
+    engagementKey,
+    [...medias].sort().map((hashed_id) => ({ hashed_id })),
+  );
+  await putJson(store, visitorsKey, mode === 'lookup' ? [...visitors].sort() : []);
+  const batches = Math.ceil(visitors.size / config.visitorBatchSize);
+  const out: EngagementPlan = {
+    engagement: {
+      bucket: store.bucket,
+      key: engagementKey,
+      count: medias.size,
+      ...perItemBudget(config, medias.size),
+      toleratedFailurePercentage: config.toleratedFailurePercentage,
+    },
+    visitors: {
+      mode,
+      bucket: store.bucket,
+      key: visitorsKey,
+      count: visitors.size,
+      batchSize: config.visitorBatchSize,
+      ...(mode === 'scan'
+        ? { maxConcurrency: 1, requestsPerMinute: config.accountRequestsPerMinute }
+        : perItemBudget(config, batches)),
+      toleratedFailurePercentage: config.toleratedFailurePercentage,
+      lookupRequests,
+      scanRequests,
+      estimatedTotal,
+    },
+    events: { windows: results.succeeded.length, pages, records: seen.events, maxReceivedAt },
+  };
+  logger.info('planned engagement and visitors', {
+    runId,
+    medias: medias.size,
+    visitors: visitors.size,
+    visitorMode: mode,
+  });
+  return out;
+}
+
+export const makeHandler = (deps: Deps) => wrap((event) => planEngagement(event, deps));

@@ -1,0 +1,5 @@
+// AWS entry: dependencies from the environment, checked at cold start.
+import { depsFromEnv } from '../shared/pipeline/aws-deps.ts';
+import { makeHandler } from './handler.ts';
+
+export const handler = makeHandler(depsFromEnv());

@@ -1,0 +1,31 @@
+// Deps in AWS, built once per container at cold start: S3 and SSM clients (traced), the token from an SSM
+// SecureString (cached), configuration checked now so that a misconfigured function fails at once.
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { clientLogger, tracer } from '../powertools.ts';
+import { S3ObjectStore } from '../store/s3-store.ts';
+import { WistiaClient } from '../wistia/client.ts';
+import { ssmToken } from '../wistia/token.ts';
+import { configFromEnv, requireEnv } from './config.ts';
+import type { Deps } from './deps.ts';
+
+export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
+  const bucket = requireEnv(env, 'BUCKET_NAME');
+  const parameter = requireEnv(env, 'WISTIA_TOKEN_PARAMETER');
+  const config = configFromEnv(env);
+  const s3 = tracer.captureAWSv3Client(new S3Client({}));
+  const ssm = tracer.captureAWSv3Client(new SSMClient({}));
+  const base = new WistiaClient({
+    baseUrl: env.WISTIA_API_BASE_URL || undefined,
+    token: ssmToken(ssm, parameter),
+    auth: env.WISTIA_AUTH === 'bearer' ? 'bearer' : 'basic',
+    budget: 0,
+    logger: clientLogger,
+  });
+  return {
+    store: new S3ObjectStore(s3, bucket),
+    config,
+    wistia: (rpm) => base.withBudget(rpm),
+    now: () => new Date(),
+  };
+}

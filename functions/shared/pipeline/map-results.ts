@@ -1,0 +1,58 @@
+// Reading a Distributed Map's ResultWriter output (manifest.json + SUCCEEDED_n / FAILED_n / PENDING_n files,
+// records in the NONE form: Input and Output are JSON strings).
+import { getJson, type ObjectStore } from '../store/store.ts';
+import { asObject, InvalidInputError, str } from './input.ts';
+
+export interface MapResultRecord {
+  readonly Name?: string;
+  readonly Status?: string;
+  readonly Input?: string;
+  readonly Output?: string;
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+
+export interface ResultManifest {
+  readonly DestinationBucket: string;
+  readonly MapRunArn: string;
+  readonly ResultFiles: {
+    readonly SUCCEEDED: { Key: string }[];
+    readonly FAILED: { Key: string }[];
+    readonly PENDING: { Key: string }[];
+  };
+}
+
+export interface MapResults {
+  readonly succeeded: { input: unknown; output: unknown }[];
+  readonly failed: { input: unknown; error: string | undefined; cause: string | undefined }[];
+  readonly pending: { input: unknown }[];
+}
+
+/** The `{MapRunArn, ResultWriterDetails: {Bucket, Key}}` a Distributed Map with a ResultWriter outputs. */
+export function resultWriterKey(mapOutput: unknown, what: string): string {
+  const o = asObject(mapOutput, what);
+  const d = asObject(o.ResultWriterDetails, `${what}.ResultWriterDetails`);
+  return str(d, 'Key', {});
+}
+
+const parse = (s: string | undefined) => (s === undefined ? undefined : (JSON.parse(s) as unknown));
+
+export async function readMapResults(store: ObjectStore, manifestKey: string): Promise<MapResults> {
+  const m = await getJson<ResultManifest>(store, manifestKey);
+  if (!m) throw new InvalidInputError(`map result manifest "${manifestKey}" is missing`);
+  const read = async (files: { Key: string }[]) => {
+    const out: MapResultRecord[] = [];
+    for (const f of files) {
+      const r = await getJson<MapResultRecord[]>(store, f.Key);
+      if (!r) throw new InvalidInputError(`map result file "${f.Key}" is missing`);
+      out.push(...r.value);
+    }
+    return out;
+  };
+  const rf = m.value.ResultFiles;
+  return {
+    succeeded: (await read(rf.SUCCEEDED)).map((r) => ({ input: parse(r.Input), output: parse(r.Output) })),
+    failed: (await read(rf.FAILED)).map((r) => ({ input: parse(r.Input), error: r.Error, cause: r.Cause })),
+    pending: (await read(rf.PENDING)).map((r) => ({ input: parse(r.Input) })),
+  };
+}

@@ -1,0 +1,425 @@
+// Local execution of the very same state machine definition: aws-local-stepfunctions interprets the ASL,
+// each Lambda task is bound in-process to the same handler module, the Glue task to the local transform,
+// and each Distributed Map to the project's emulation. Every execution keeps its history under the data dir.
+import { join } from 'node:path';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { FileObjectStore } from '#shared/store/file-store.ts';
+import { putJson, type ObjectStore } from '#shared/store/store.ts';
+import { WistiaClient, type WistiaClientOptions } from '#shared/wistia/client.ts';
+import type { TokenSource } from '#shared/wistia/token.ts';
+import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
+import type { Deps, LambdaContextLike } from '#shared/pipeline/deps.ts';
+import type { Handler } from '#shared/pipeline/lambda.ts';
+import { runKey } from '#shared/pipeline/keys.ts';
+import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
+import { makeHandler as eventPagesHandler } from '../../functions/event-pages/handler.ts';
+import { makeHandler as planEngagementHandler } from '../../functions/plan-engagement/handler.ts';
+import { makeHandler as mediaEngagementHandler } from '../../functions/media-engagement/handler.ts';
+import { makeHandler as visitorLookupHandler } from '../../functions/visitor-lookup/handler.ts';
+import { makeHandler as visitorScanHandler } from '../../functions/visitor-scan/handler.ts';
+import { makeHandler as commitHandler } from '../../functions/commit/handler.ts';
+import {
+  MAX_LOCAL_TIMEOUT_SECONDS,
+  readDefinitionText,
+  substitute,
+  unsupportedFeatures,
+  type Definition,
+  type Json,
+  type State,
+} from './asl.ts';
+import { runDistributedMap, type ChildHandle, type ChildOutcome, type MapRunRecord } from './distributed-map.ts';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'local';
+const lambdaArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
+export const STATE_MACHINE_NAME = 'wistia-ingest';
+const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+
+/** The Lambda functions of the definition, by substitution name, with their handler factories. */
+export const FUNCTIONS = {
+  PlanFunctionArn: { name: 'wistia-plan', make: planHandler },
+  EventPagesFunctionArn: { name: 'wistia-event-pages', make: eventPagesHandler },
+  PlanEngagementFunctionArn: { name: 'wistia-plan-engagement', make: planEngagementHandler },
+  MediaEngagementFunctionArn: { name: 'wistia-media-engagement', make: mediaEngagementHandler },
+  VisitorLookupFunctionArn: { name: 'wistia-visitor-lookup', make: visitorLookupHandler },
+  VisitorScanFunctionArn: { name: 'wistia-visitor-scan', make: visitorScanHandler },
+  CommitFunctionArn: { name: 'wistia-commit', make: commitHandler },
+} as const;
+
+export interface GlueJobRun {
+  readonly Id: string;
+  readonly JobRunState: string;
+  readonly ExecutionTime: number;
+  readonly [k: string]: unknown;
+}
+export type GlueRunner = (
+  args: Record<string, string>,
+  ctx: { store: ObjectStore; dataDir: string },
+) => Promise<GlueJobRun>;
+
+/** Until the transform lands, the Glue step succeeds without doing anything. */
+export const noopGlue: GlueRunner = async (args) => ({
+  Id: `jr_local_${args['--run_id'] ?? 'run'}`,
+  JobRunState: 'SUCCEEDED',
+  ExecutionTime: 0,
+  Arguments: args,
+  Note: 'no transform yet',
+});
+
+export interface HistoryEvent {
+  readonly timestamp: string;
+  readonly type: string;
+  readonly state?: string;
+  readonly child?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly attempt?: number;
+  readonly detail?: Record<string, unknown>;
+}
+
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly arn: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly startDate: string;
+  readonly stopDate: string;
+  readonly durationMs: number;
+  readonly input: unknown;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly mapRuns: MapRunRecord[];
+  /** Wistia requests made by the run's handlers. */
+  readonly requests: number;
+  readonly historyKey: string;
+}
+
+export interface LocalRunOptions {
+  /** The data dir: the object store lives in <dataDir>/store. */
+  readonly dataDir: string;
+  readonly apiBaseUrl: string;
+  readonly token: TokenSource;
+  readonly auth?: 'basic' | 'bearer';
+  readonly config?: Partial<PipelineConfig>;
+  readonly executionName?: string;
+  /** The execution input: e.g. {today: "YYYY-MM-DD"} (the simulated clock), {fullRefresh: true}. */
+  readonly input?: Record<string, unknown>;
+  /** Scales the definition's Retry intervals (1 = as written; tests use less). */
+  readonly retryDelayScale?: number;
+  /** The Lambda timeout the handlers see (continuations). Default 900 s. */
+  readonly lambdaTimeoutMs?: number;
+  readonly clientOptions?: Partial<WistiaClientOptions>;
+  readonly glue?: GlueRunner;
+  readonly onEvent?: (e: HistoryEvent) => void;
+  readonly store?: ObjectStore;
+}
+
+export function localStore(dataDir: string): FileObjectStore {
+  return new FileObjectStore(join(dataDir, 'store'), 'local');
+}
+
+export function localSubstitutions(bucket: string): Record<string, string> {
+  const subs: Record<string, string> = { BucketName: bucket, GlueJobName: 'wistia-transform' };
+  for (const [k, f] of Object.entries(FUNCTIONS)) subs[k] = lambdaArn(f.name);
+  return subs;
+}
+
+function newExecutionName(input: Record<string, unknown>): string {
+  const day = typeof input.today === 'string' ? input.today : new Date().toISOString().slice(0, 10);
+  return `daily-${day}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
+    .toString(36)
+    .padStart(2, '0')}`;
+}
+
+function retryOverrides(def: Definition, scale: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  if (scale === 1) return out;
+  for (const [name, s] of Object.entries(def.States)) {
+    const retry = s.Retry as
+      { IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number }[] | undefined;
+    const r = retry?.[0];
+    if (!r) continue;
+    const n = Math.max(...retry.map((x) => x.MaxAttempts ?? 3), 1);
+    out[name] = Array.from(
+      { length: n },
+      (_, k) =>
+        Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** k, r.MaxDelaySeconds ?? Infinity) * 1000 * scale,
+    );
+  }
+  return out;
+}
+
+function errorOf(e: unknown): { error: string; cause: string } {
+  const cause = (e as { cause?: { name?: string; message?: string } }).cause;
+  if (e instanceof ExecutionError && cause)
+    return { error: cause.name ?? 'States.TaskFailed', cause: cause.message ?? '' };
+  return { error: (e as Error).name ?? 'Error', cause: (e as Error).message ?? String(e) };
+}
+
+/** Runs one execution of the ingestion state machine locally and records it under runs/<name>/. */
+export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> {
+  const store = o.store ?? localStore(o.dataDir);
+  const config: PipelineConfig = { ...DEFAULT_CONFIG, ...o.config };
+  const input = o.input ?? {};
+  const name = o.executionName ?? newExecutionName(input);
+  const arn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+  const startMs = Date.now();
+  const history: HistoryEvent[] = [];
+  const mapRuns: MapRunRecord[] = [];
+  const emit = (e: HistoryEvent) => {
+    history.push(e);
+    o.onEvent?.(e);
+  };
+
+  // One "container" per function: the client (connections, token) is built once, each invocation gets its budget.
+  const base = new WistiaClient({
+    baseUrl: o.apiBaseUrl,
+    token: o.token,
+    auth: o.auth ?? 'basic',
+    budget: 0,
+    ...o.clientOptions,
+  });
+  const views: WistiaClient[] = [];
+  const deps: Deps = {
+    store,
+    config,
+    wistia: (rpm) => {
+      const v = base.withBudget(rpm);
+      views.push(v);
+      return v;
+    },
+    now: () => new Date(),
+  };
+  const handlers = new Map<string, Handler<unknown>>();
+  for (const f of Object.values(FUNCTIONS)) handlers.set(lambdaArn(f.name), f.make(deps) as Handler<unknown>);
+  const glue = o.glue ?? noopGlue;
+  const lambdaTimeoutMs = o.lambdaTimeoutMs ?? 900_000;
+  const scale = o.retryDelayScale ?? 1;
+
+  const definition = substitute(readDefinitionText(), localSubstitutions(store.bucket));
+  const problems = unsupportedFeatures(definition);
+  if (problems.length)
+    throw new Error(`the state machine uses features the local runner cannot honour:\n  ${problems.join('\n  ')}`);
+
+  const invokeLambda = async (params: unknown, state: string): Promise<Json> => {
+    const p = params as { FunctionName?: string; Payload?: unknown };
+    const h = handlers.get(String(p.FunctionName));
+    if (!h)
+      throw Object.assign(new Error(`Function not found: ${String(p.FunctionName)}`), {
+        name: 'Lambda.ResourceNotFoundException',
+      });
+    const started = Date.now();
+    const ctx: LambdaContextLike & Record<string, unknown> = {
+      awsRequestId: `${state}-${started}`,
+      functionName: String(p.FunctionName).split(':').pop(),
+      getRemainingTimeInMillis: () => Math.max(0, lambdaTimeoutMs - (Date.now() - started)),
+    };
+    try {
+      const payload = await h(JSON.parse(JSON.stringify(p.Payload ?? {})), ctx);
+      return {
+        ExecutedVersion: '$LATEST',
+        Payload: JSON.parse(JSON.stringify(payload ?? null)) as Json,
+        StatusCode: 200,
+      };
+    } catch (e) {
+      // As lambda:invoke reports a function error: Error = the error's name, Cause = the error payload (JSON).
+      const err = e as Error;
+      const failure = new Error(JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] }));
+      failure.name = err.name || 'Error';
+      throw failure;
+    }
+  };
+
+  /** Rewrites a definition for the interpreter and returns it with the local handler of each Task. */
+  const localize = (def: Definition, child: string | undefined, parentContext: () => Record<string, unknown>) => {
+    const states: Record<string, State> = {};
+    const local: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [sname, s] of Object.entries(def.States)) {
+      const proc = s.ItemProcessor as (Definition & { ProcessorConfig?: { Mode?: string } }) | undefined;
+      if (s.Type === 'Map' && proc?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+        const task: State = {
+          Type: 'Task',
+          Resource: lambdaArn('local-distributed-map'),
+          TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS,
+        };
+        for (const k of [
+          'Comment',
+          'InputPath',
+          'ResultSelector',
+          'ResultPath',
+          'OutputPath',
+          'Retry',
+          'Catch',
+          'Next',
+          'End',
+        ])
+          if (k in s) task[k] = s[k] as Json;
+        states[sname] = task;
+        const childDef: Definition = { StartAt: proc.StartAt, States: proc.States };
+        local[sname] = async (effective) => {
+          const parent = parentContext();
+          return (await runDistributedMap(s, effective, {
+            store,
+            stateName: sname,
+            context: parent,
+            executionArn: arn,
+            stateMachineArn: STATE_MACHINE_ARN,
+            startChild: (childInput, childName) => runMachine(childDef, childInput, childName),
+            onMapRun: (r) => {
+              mapRuns.push(r);
+              emit({
+                timestamp: r.stopDate,
+                type: r.status === 'SUCCEEDED' ? 'MapRunSucceeded' : 'MapRunFailed',
+                state: sname,
+                detail: {
+                  label: r.label,
+                  mapRunArn: r.mapRunArn,
+                  items: r.items,
+                  children: r.children,
+                  counts: r.counts,
+                },
+              });
+            },
+            onItem: (e) =>
+              emit({
+                timestamp: new Date().toISOString(),
+                type: e.status === 'SUCCEEDED' ? 'MapItemSucceeded' : 'MapItemFailed',
+                state: sname,
+                child: e.name,
+                ...(e.error ? { error: e.error } : {}),
+                detail: { index: e.index },
+              }),
+          })) as Json;
+        };
+        continue;
+      }
+      const copy: State = { ...s };
+      if (s.Type === 'Task') {
+        copy.TimeoutSeconds = Math.min(
+          typeof s.TimeoutSeconds === 'number' ? s.TimeoutSeconds : MAX_LOCAL_TIMEOUT_SECONDS,
+          MAX_LOCAL_TIMEOUT_SECONDS,
+        );
+        if (s.Resource === 'arn:aws:states:::lambda:invoke') {
+          copy.Resource = lambdaArn('local-lambda-invoke');
+          local[sname] = (params) => invokeLambda(params, sname);
+        } else if (s.Resource === 'arn:aws:states:::glue:startJobRun.sync') {
+          copy.Resource = lambdaArn('local-glue');
+          local[sname] = async (params) => {
+            const p = params as { Arguments?: Record<string, string> };
+            const run = await glue(p.Arguments ?? {}, { store, dataDir: o.dataDir });
+            if (run.JobRunState !== 'SUCCEEDED')
+              throw Object.assign(new Error(JSON.stringify(run)), { name: 'States.TaskFailed' });
+            return JSON.parse(JSON.stringify(run)) as Json;
+          };
+        }
+      }
+      states[sname] = copy;
+    }
+    void child;
+    return { definition: { ...def, States: states }, local };
+  };
+
+  const machines = new Map<Definition, StateMachine>();
+  const runMachine = (def: Definition, machineInput: unknown, child?: string): ChildHandle => {
+    const started = new Date().toISOString();
+    const context: Record<string, unknown> = {
+      Execution: {
+        Id: child ? `${arn}/${child}` : arn,
+        Name: child ?? name,
+        StartTime: started,
+        Input: machineInput,
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`,
+      },
+      StateMachine: { Id: STATE_MACHINE_ARN, Name: STATE_MACHINE_NAME },
+    };
+    const { definition: localDef, local } = localize(def, child, () => context);
+    // Validating a definition is costly (schema compilation): one interpreter per definition, many runs.
+    let sm = machines.get(def);
+    if (!sm) {
+      sm = new StateMachine(localDef as never, { validationOptions: { checkArn: false } });
+      machines.set(def, sm);
+    }
+    const exec = sm.run(machineInput as never, {
+      overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: retryOverrides(def, scale) },
+      context: context as never,
+      noThrowOnAbort: true,
+    });
+    const consume = (async () => {
+      for await (const ev of exec.eventLogs) {
+        const t = new Date(ev.timestamp).toISOString();
+        const state = 'state' in ev ? ev.state.name : undefined;
+        if (child) {
+          // Children keep their retries and failures in the parent's history (the rest stays in their outcome).
+          if (ev.type === 'StateRetried')
+            emit({
+              timestamp: t,
+              type: 'ChildStateRetried',
+              child,
+              ...(state ? { state } : {}),
+              attempt: ev.retry.attempt,
+            });
+          else if (ev.type === 'StateFailed')
+            emit({
+              timestamp: t,
+              type: 'ChildStateFailed',
+              child,
+              ...(state ? { state } : {}),
+              error: ev.Error,
+              cause: String(ev.Cause),
+            });
+          continue;
+        }
+        const base: HistoryEvent = { timestamp: t, type: ev.type, ...(state ? { state } : {}) };
+        if (ev.type === 'StateRetried') emit({ ...base, attempt: ev.retry.attempt });
+        else if (ev.type === 'StateFailed' || ev.type === 'ExecutionFailed')
+          emit({ ...base, error: ev.Error, cause: String(ev.Cause) });
+        else emit(base);
+      }
+    })();
+    const result: Promise<ChildOutcome> = exec.result.then(
+      async (output) => {
+        await consume;
+        const stopDate = new Date().toISOString();
+        return output === null
+          ? {
+              status: 'ABORTED',
+              error: 'States.Aborted',
+              cause: 'The map run was stopped',
+              startDate: started,
+              stopDate,
+            }
+          : { status: 'SUCCEEDED', output, startDate: started, stopDate };
+      },
+      async (e: unknown) => {
+        await consume;
+        return { status: 'FAILED', ...errorOf(e), startDate: started, stopDate: new Date().toISOString() };
+      },
+    );
+    return { result, abort: () => exec.abort() };
+  };
+
+  emit({ timestamp: new Date(startMs).toISOString(), type: 'ExecutionStarted', detail: { name, input } });
+  const outcome = await runMachine(definition, input).result;
+  const stopDate = new Date().toISOString();
+  const requests = views.reduce((a, v) => a + v.metrics.requests, 0);
+  const record: ExecutionRecord = {
+    name,
+    arn,
+    status: outcome.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+    startDate: new Date(startMs).toISOString(),
+    stopDate,
+    durationMs: Date.now() - startMs,
+    input,
+    ...(outcome.status === 'SUCCEEDED' ? { output: outcome.output } : { error: outcome.error, cause: outcome.cause }),
+    mapRuns,
+    requests,
+    historyKey: runKey(name, 'history.json'),
+  };
+  await putJson(store, runKey(name, 'history.json'), {
+    execution: { ...record, mapRuns: undefined },
+    events: history,
+    mapRuns,
+  });
+  await putJson(store, runKey(name, 'execution.json'), record);
+  return record;
+}
