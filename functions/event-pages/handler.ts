@@ -3,7 +3,7 @@
 // payload stays small). Near the end of the Lambda's time it hands back a continuation (done: false,
 // startPage) that the state machine loops on; page keys are deterministic, so a retry rewrites its own pages.
 import type { Deps, LambdaContextLike } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { addEvents, emptySeen, readSeen, writeSeen } from '../shared/pipeline/seen.ts';
@@ -25,9 +25,9 @@ export interface EventPagesOutput {
 export async function fetchWindow(event: unknown, ctx: LambdaContextLike, deps: Deps): Promise<EventPagesOutput> {
   const e = asObject(event);
   const runId = str(e, 'runId', { pattern: RUN_ID });
-  const ingestDate = str(e, 'ingestDate', { pattern: DATE });
+  const ingestDate = date(e, 'ingestDate');
   const w = asObject(e.window, 'window');
-  const window = { start: str(w, 'start', { pattern: DATE }), end: str(w, 'end', { pattern: DATE }) };
+  const window = { start: date(w, 'start'), end: date(w, 'end') };
   if (window.start > window.end)
     throw new InvalidInputError(`window: start ${window.start} is after end ${window.end}`);
   const requestsPerMinute = int(e, 'requestsPerMinute', { min: 1 });

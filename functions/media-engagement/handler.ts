@@ -1,6 +1,6 @@
 // One media: its lifetime stats and its engagement curve, each landed as one bronze object.
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, int, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, int, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { WistiaNotFoundError } from '../shared/wistia/errors.ts';
@@ -17,7 +17,7 @@ const HASHED_ID = /^[A-Za-z0-9]{1,40}$/;
 export async function fetchMediaEngagement(event: unknown, deps: Deps): Promise<MediaEngagementOutput> {
   const e = asObject(event);
   const runId = str(e, 'runId', { pattern: RUN_ID });
-  const ingestDate = str(e, 'ingestDate', { pattern: DATE });
+  const ingestDate = date(e, 'ingestDate');
   const id = str(asObject(e.media, 'media'), 'hashed_id', { pattern: HASHED_ID });
   const client = deps.wistia(int(e, 'requestsPerMinute', { min: 1 }));
   const scopeKey = `media=${id}`;

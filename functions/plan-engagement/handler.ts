@@ -4,7 +4,7 @@
 import { getJson, putJson } from '../shared/store/store.ts';
 import { perItemBudget } from '../shared/pipeline/config.ts';
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
 import { emptySeen, mergeSeen, readSeen } from '../shared/pipeline/seen.ts';
@@ -42,7 +42,7 @@ export interface EngagementPlan {
 export async function planEngagement(event: unknown, deps: Deps): Promise<EngagementPlan> {
   const e = asObject(event);
   const runId = str(e, 'runId', { pattern: RUN_ID });
-  str(e, 'ingestDate', { pattern: DATE });
+  date(e, 'ingestDate');
   const changedKey = str(e, 'changedKey', {});
   const eventsManifest = resultWriterKey(e.eventsResult, 'eventsResult');
   const { store, config } = deps;

@@ -4,7 +4,7 @@
 import { putJson } from '../shared/store/store.ts';
 import { perItemBudget } from '../shared/pipeline/config.ts';
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
@@ -47,8 +47,7 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
   const runId = str(e, 'executionName', { pattern: RUN_ID });
   const startedAt = str(e, 'startedAt', {});
   const options = e.options === undefined || e.options === null ? {} : asObject(e.options, 'options');
-  const today =
-    str(options, 'today', { optional: true, pattern: DATE }) ?? new Date(startedAt).toISOString().slice(0, 10);
+  const today = date(options, 'today', { optional: true }) ?? new Date(startedAt).toISOString().slice(0, 10);
   const fullRefresh = options.fullRefresh === true;
   const { store, config } = deps;
 
@@ -87,6 +86,9 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
         pastWatermark = true;
         continue;
       }
+      // Pages in the overlap are landed again (offset paging under concurrent updates), but only medias
+      // updated after the watermark count as changed.
+      if (previous?.medias && updated <= previous.medias.maxUpdated) continue;
       changed.push({ hashed_id: m.hashed_id, updated, created: typeof m.created === 'string' ? m.created : null });
       if (!maxUpdated || updated > maxUpdated) maxUpdated = updated;
     }

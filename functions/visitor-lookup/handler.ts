@@ -1,7 +1,7 @@
 // A batch of visitors by key (ItemBatcher: {BatchInput, Items}): one GET each, one bronze object per batch
 // under a key derived from the batch's keys, so a retried batch rewrites its own object.
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { setId } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
@@ -21,7 +21,7 @@ export async function lookupVisitors(event: unknown, deps: Deps): Promise<Visito
   const e = asObject(event);
   const b = asObject(e.BatchInput, 'BatchInput');
   const runId = str(b, 'runId', { pattern: RUN_ID });
-  const ingestDate = str(b, 'ingestDate', { pattern: DATE });
+  const ingestDate = date(b, 'ingestDate');
   const client = deps.wistia(int(b, 'requestsPerMinute', { min: 1 }));
   if (!Array.isArray(e.Items) || e.Items.length === 0)
     throw new InvalidInputError('Items: expected a non-empty array of visitor keys');

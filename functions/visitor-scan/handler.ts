@@ -1,7 +1,7 @@
 // Every visitor in one scan of /stats/visitors (when that costs fewer requests than lookups), a bronze
 // object per page, with a continuation near the end of the Lambda's time.
 import type { Deps, LambdaContextLike } from '../shared/pipeline/deps.ts';
-import { asObject, DATE, int, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, int, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 
@@ -19,7 +19,7 @@ export interface VisitorScanOutput {
 export async function scanVisitors(event: unknown, ctx: LambdaContextLike, deps: Deps): Promise<VisitorScanOutput> {
   const e = asObject(event);
   const runId = str(e, 'runId', { pattern: RUN_ID });
-  const ingestDate = str(e, 'ingestDate', { pattern: DATE });
+  const ingestDate = date(e, 'ingestDate');
   const requestsPerMinute = int(e, 'requestsPerMinute', { min: 1 });
   const startPage = int(e, 'startPage', { min: 1, fallback: 1 });
   let pages = int(e, 'pages', { min: 0, fallback: 0 });

@@ -91,8 +91,10 @@ export function unsupportedFeatures(def: Definition, where = ''): string[] {
       out.push(`${at}: state type ${s.Type} is not supported locally`);
       continue;
     }
-    for (const k of Object.keys(s)) if (!allowed.has(k)) out.push(`${at}: field ${k} is not honoured locally`);
-    if ('QueryLanguage' in s) out.push(`${at}: QueryLanguage is not honoured locally`);
+    for (const k of Object.keys(s))
+      if (!allowed.has(k) && k !== 'QueryLanguage') out.push(`${at}: field ${k} is not honoured locally`);
+    if ('QueryLanguage' in s && s.QueryLanguage !== 'JSONPath')
+      out.push(`${at}: QueryLanguage ${String(s.QueryLanguage)} is not honoured locally`);
     if (s.Type === 'Task' && !TASK_RESOURCES.has(String(s.Resource)))
       out.push(`${at}: resource ${String(s.Resource)} has no local binding`);
     if (s.Type === 'Map') {

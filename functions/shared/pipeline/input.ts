@@ -43,5 +43,15 @@ export function int(o: Obj, key: string, opts: { min?: number; optional?: boolea
   return v;
 }
 
-export const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar date, YYYY-MM-DD (2026-02-30 does not match). */
+export const DATE = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+export function date(o: Obj, key: string): string;
+export function date(o: Obj, key: string, opts: { optional: true }): string | undefined;
+export function date(o: Obj, key: string, opts: { optional?: boolean } = {}): string | undefined {
+  const v = opts.optional ? str(o, key, { optional: true, pattern: DATE }) : str(o, key, { pattern: DATE });
+  if (v !== undefined && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v)
+    throw new InvalidInputError(`${key}: "${v}" is not a calendar date`);
+  return v;
+}
 export const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;

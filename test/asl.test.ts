@@ -1,0 +1,125 @@
+// The definition: valid ASL (a third-party validator), JSONPath only, every feature honoured by the local
+// runner, and the retry / catch / map settings the design asks for.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import {
+  placeholders,
+  readDefinitionText,
+  substitute,
+  unsupportedFeatures,
+  type Definition,
+  type State,
+} from '#local/runner/asl.ts';
+import { FUNCTIONS, localSubstitutions } from '#local/runner/run.ts';
+
+const require = createRequire(import.meta.url);
+const text = readDefinitionText();
+const def = substitute(text, localSubstitutions('wistia-bronze'));
+
+function allStates(d: Definition, out: [string, State][] = []): [string, State][] {
+  for (const [n, s] of Object.entries(d.States)) {
+    out.push([n, s]);
+    const p = s.ItemProcessor as Definition | undefined;
+    if (p) allStates(p, out);
+  }
+  return out;
+}
+
+describe('the state machine definition', () => {
+  it('passes asl-validator', () => {
+    const validator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
+    const r = validator(JSON.parse(JSON.stringify(def))); // it annotates what it validates
+    expect(r.errors).toEqual([]);
+    expect(r.isValid).toBe(true);
+  });
+
+  it('uses only ${…} placeholders that have a local binding (CDK fills the same names)', () => {
+    expect(placeholders(text)).toEqual(['BucketName', ...Object.keys(FUNCTIONS), 'GlueJobName'].sort());
+    expect(() => substitute(text, { BucketName: 'b' })).toThrow(
+      /no local binding for substitution\(s\): CommitFunctionArn/,
+    );
+  });
+
+  it('uses only features the local runner honours (JSONPath, no JSONata, no Assign)', () => {
+    expect(unsupportedFeatures(def)).toEqual([]);
+    expect(text).not.toMatch(/"QueryLanguage"|"Assign"|"Arguments":\s*\{[^}]*\{%/);
+  });
+
+  it('flags what the local runner cannot honour', () => {
+    const bad: Definition = JSON.parse(JSON.stringify(def)) as Definition;
+    bad.QueryLanguage = 'JSONata';
+    (bad.States['Plan the run'] as State).Assign = { x: 1 };
+    const map = bad.States['Fetch event pages by window'] as State;
+    (map.ItemReader as Record<string, unknown>).ReaderConfig = { InputType: 'CSV' };
+    map.ItemSelector = { 'x.$': "States.Format('{}', $.a)" };
+    bad.States.Branches = { Type: 'Parallel', End: true } as State;
+    const found = unsupportedFeatures(bad).join('\n');
+    expect(found).toContain('QueryLanguage JSONata');
+    expect(found).toContain('"Plan the run": field Assign is not honoured locally');
+    expect(found).toContain('ItemReader InputType CSV is not supported locally');
+    expect(found).toContain('intrinsic functions in Distributed Map fields are not evaluated locally');
+    expect(found).toContain('"Branches": state type Parallel is not supported locally');
+  });
+
+  it("retries every Lambda task on the client's transient errors and on Lambda service errors, with backoff and jitter", () => {
+    const tasks = allStates(def).filter(
+      ([, s]) =>
+        s.Type === 'Task' &&
+        String(s.Parameters && (s.Parameters as Record<string, unknown>).FunctionName).includes(':function:'),
+    );
+    expect(tasks.length).toBe(Object.keys(FUNCTIONS).length);
+    for (const [name, s] of tasks) {
+      const retry = s.Retry as { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number }[];
+      const all = retry.flatMap((r) => r.ErrorEquals);
+      expect([name, all]).toEqual([
+        name,
+        expect.arrayContaining([
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'Lambda.SdkClientException',
+        ]),
+      ]);
+      if (name !== 'Commit watermarks')
+        expect([name, all]).toEqual([name, expect.arrayContaining(['WistiaTransientError', 'WistiaRateLimitError'])]);
+      expect(all).not.toContain('WistiaAuthError');
+      expect(retry.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 0) >= 2)).toBe(true);
+    }
+  });
+
+  it('gives every Distributed Map an ItemReader, a concurrency from the budget, a tolerance, a ResultWriter and a Catch', () => {
+    const maps = allStates(def).filter(([, s]) => s.Type === 'Map');
+    expect(maps.map(([n]) => n)).toEqual([
+      'Fetch event pages by window',
+      'Fetch engagement per media',
+      'Look up visitors by key',
+    ]);
+    for (const [, s] of maps) {
+      expect((s.ItemProcessor as { ProcessorConfig: unknown }).ProcessorConfig).toEqual({
+        Mode: 'DISTRIBUTED',
+        ExecutionType: 'STANDARD',
+      });
+      expect((s.ItemReader as { Resource: string }).Resource).toBe('arn:aws:states:::s3:getObject');
+      expect(s.MaxConcurrencyPath).toMatch(/maxConcurrency$/);
+      expect(s.ToleratedFailurePercentagePath).toMatch(/toleratedFailurePercentage$/);
+      expect((s.ResultWriter as { Resource: string }).Resource).toBe('arn:aws:states:::s3:putObject');
+      const catches = (s.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals[0], c.Next]);
+      expect(catches).toEqual([
+        ['States.ItemReaderFailed', "Could not read the map's items"],
+        ['States.ALL', 'Ingestion failed'],
+      ]);
+    }
+  });
+
+  it('ends failures in Fail states that carry the Error and Cause', () => {
+    const fails = allStates(def).filter(([, s]) => s.Type === 'Fail');
+    expect(fails.length).toBe(3);
+    for (const [, s] of fails) expect([s.ErrorPath, s.CausePath]).toEqual(['$.error.Error', '$.error.Cause']);
+  });
+
+  it('loads the warehouse through the Glue .sync integration before committing watermarks', () => {
+    const glue = def.States['Transform and load the warehouse'] as State;
+    expect(glue.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
+    expect(glue.Next).toBe('Commit watermarks');
+    expect((def.States['Commit watermarks'] as State).Next).toBe('Run succeeded');
+  });
+});

@@ -1,0 +1,64 @@
+// moto's server mode: a real S3-compatible server on loopback (installed in the project's virtualenv).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ROOT } from './sim.ts';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Moto {
+  readonly endpoint: string;
+  readonly s3: S3Client;
+  stop(): Promise<void>;
+}
+
+export async function startMoto(): Promise<Moto> {
+  const python = process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python))
+    throw new Error(`the project's Python (${python}) is missing: run "npm test", which installs it`);
+  const port = await freePort();
+  const proc: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${endpoint}/moto-api/`);
+      if (r.status < 500) break;
+    } catch {
+      /* not up yet */
+    }
+    if (proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`moto server did not start: ${stderr.slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const s3 = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return {
+    endpoint,
+    s3,
+    stop: async () => {
+      s3.destroy();
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}

@@ -1,0 +1,326 @@
+// End to end: the ASL run locally against the simulator over real HTTP, with the same handler code as AWS.
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WistiaSimulator } from '#local/simulator/server.ts';
+import { getJson } from '#shared/store/store.ts';
+import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
+import { readMapResults } from '#shared/pipeline/map-results.ts';
+import { makeHandler as eventPages } from '../functions/event-pages/handler.ts';
+import { DEFAULT_CONFIG } from '#shared/pipeline/config.ts';
+import { WistiaClient } from '#shared/wistia/client.ts';
+import { bronzeRecords, listKeys, localStore, minimumFirstRun, run, tempDir } from './helpers/pipeline.ts';
+import { sim as startSim, TOKEN } from './helpers/sim.ts';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0)) await c();
+});
+async function account(opts: Parameters<typeof startSim>[0] = {}): Promise<{ sim: WistiaSimulator; dir: string }> {
+  const sim = await startSim({ medias: 60, historyDays: 120, eventsPerMediaPerDay: 0.5, ...opts });
+  const dir = tempDir();
+  cleanup.push(
+    () => sim.close(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
+  return { sim, dir };
+}
+const keysOf = (rs: Record<string, unknown>[], k: string) => new Set(rs.map((r) => String(r[k])));
+
+describe('a clean account', () => {
+  it('lands complete bronze with exactly the minimum number of requests', async () => {
+    const { sim, dir } = await account();
+    const r = await run(sim, dir);
+    expect([r.status, r.error]).toEqual(['SUCCEEDED', undefined]);
+    const store = localStore(dir);
+    const w = sim.world;
+    // every media, event and visitor the simulator holds
+    expect(keysOf(await bronzeRecords(store, 'medias'), 'hashed_id')).toEqual(
+      new Set(w.visibleMedias().map((m) => m.hashedId)),
+    );
+    const events = await bronzeRecords(store, 'events');
+    const expectedEvents = new Set<string>();
+    for (let e = w.lowerBound(w.retentionStartMs()); e < w.visibleEvents(); e++) expectedEvents.add(w.eventKey(e));
+    expect(keysOf(events, 'event_key')).toEqual(expectedEvents);
+    expect(events.length).toBe(expectedEvents.size);
+    const stats = await bronzeRecords(store, 'media_stats');
+    expect(new Set(stats.map((s) => (s.__scope as { media: string }).media))).toEqual(
+      new Set(w.visibleMedias().map((m) => m.hashedId)),
+    );
+    expect((await bronzeRecords(store, 'media_engagement')).length).toBe(w.visibleMedias().length);
+    const visitors = await bronzeRecords(store, 'visitors');
+    expect(visitors.length).toBe(w.visibleVisitors());
+    // the minimum: medias list pages + event pages per window + 2 per media + the cheaper visitor option
+    const min = await minimumFirstRun(sim, store, r.name);
+    const c = sim.getCounters();
+    expect(c.total).toBe(min.total);
+    expect(r.requests).toBe(min.total);
+    expect(c.byRoute['/medias']).toBe(min.parts.medias);
+    expect(c.byRoute['/stats/events']).toBe(min.parts.events);
+    expect((c.byRoute['/stats/medias/:id'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(
+      min.parts.engagement,
+    );
+    expect((c.byRoute['/stats/visitors'] ?? 0) + (c.byRoute['/stats/visitors/:key'] ?? 0)).toBe(min.parts.visitors);
+    // each bronze object records its request without secrets, its page, fetch time and count
+    const [first] = await listKeys(store, 'bronze/events/');
+    const obj = (await getJson<Record<string, unknown>>(store, String(first)))?.value as Record<string, unknown>;
+    expect(first).toMatch(
+      new RegExp(
+        `^bronze/events/ingest_date=2026-11-20/run=${r.name}/window=\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}/page-00001\\.json$`,
+      ),
+    );
+    expect(Object.keys(obj)).toEqual([
+      'entity',
+      'runId',
+      'ingestDate',
+      'scope',
+      'request',
+      'page',
+      'fetchedAt',
+      'count',
+      'drift',
+      'records',
+    ]);
+    expect(obj.count).toBe((obj.records as unknown[]).length);
+    expect(JSON.stringify(obj)).not.toContain(TOKEN);
+    // an execution history under the data dir
+    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.historyKey))?.value;
+    const entered = new Set(history?.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
+    for (const s of [
+      'Plan the run',
+      'Fetch event pages by window',
+      'Plan engagement and visitors',
+      'Fetch engagement per media',
+      'Transform and load the warehouse',
+      'Commit watermarks',
+    ])
+      expect(entered.has(s)).toBe(true);
+    expect(history?.events.filter((e) => e.type === 'MapItemSucceeded').length).toBe(
+      r.mapRuns.reduce((a, m) => a + m.counts.succeeded, 0),
+    );
+  });
+
+  it('pages a window through continuations when the Lambda runs short of time, landing the same bronze', async () => {
+    const { sim, dir } = await account({ medias: 20, eventsPerMediaPerDay: 3 });
+    // every invocation "runs out of time" after one page: each page is its own Lambda call in the loop
+    const r = await run(sim, dir, {
+      config: { accountRequestsPerMinute: 60_000, reserveMs: 1_000_000, backfillWindowDays: 365 },
+    });
+    expect(r.status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    const events = await bronzeRecords(store, 'events');
+    expect(events.length).toBe(sim.world.visibleEvents() - sim.world.lowerBound(sim.world.retentionStartMs()));
+    const pages = (await listKeys(store, 'bronze/events/')).filter((k) => k.includes('window='));
+    expect(pages.length).toBeGreaterThan(2);
+    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.historyKey))?.value;
+    expect(history?.events.some((e) => e.type === 'MapItemSucceeded')).toBe(true);
+  });
+});
+
+describe('faults', () => {
+  it('with 10% transient faults every item still succeeds through retries, landing the fault-free bronze', async () => {
+    const clean = await account({ seed: 11 });
+    const faulty = await account({
+      seed: 11,
+      faults: {
+        rate: 0.1,
+        kinds: ['500', '502', '503', '504', 'reset', 'truncated', 'slow', '429'],
+        slowMs: 3000,
+        burstMs: 50,
+      },
+    });
+    const a = await run(clean.sim, clean.dir);
+    const b = await run(faulty.sim, faulty.dir);
+    expect([b.status, b.error]).toEqual(['SUCCEEDED', undefined]);
+    for (const m of b.mapRuns) expect([m.label, m.counts.failed, m.counts.pending]).toEqual([m.label, 0, 0]);
+    const faults = faulty.sim.getCounters().faults;
+    expect(Object.values(faults).reduce((x, y) => x + y, 0)).toBeGreaterThan(10);
+    for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors']) {
+      const strip = (rs: Record<string, unknown>[]) =>
+        rs.map((x) => JSON.stringify({ ...x, __scope: undefined })).sort();
+      expect([entity, strip(await bronzeRecords(localStore(faulty.dir), entity))]).toEqual([
+        entity,
+        strip(await bronzeRecords(localStore(clean.dir), entity)),
+      ]);
+    }
+    expect(a.requests).toBeLessThan(b.requests);
+  });
+
+  it('a media that always fails ends within tolerance: the run succeeds and its item is in the FAILED manifest', async () => {
+    const { sim, dir } = await account();
+    const victim = sim.world.visibleMedias()[3]?.hashedId as string;
+    sim.configure({ failMedias: { [victim]: 500 } });
+    const r = await run(sim, dir, { clientOptions: { backoffBaseMs: 2, backoffMaxMs: 5, maxAttempts: 2 } });
+    expect([r.status, r.error]).toEqual(['SUCCEEDED', undefined]);
+    const eng = r.mapRuns.find((m) => m.label === 'MediaEngagement');
+    expect(eng?.counts).toEqual({ succeeded: 59, failed: 1, aborted: 0, pending: 0 });
+    const store = localStore(dir);
+    const results = await readMapResults(store, String(eng?.resultWriterDetails?.Key));
+    expect(results.failed.map((f) => (f.input as { media: { hashed_id: string } }).media.hashed_id)).toEqual([victim]);
+    expect(results.failed[0]?.error).toBe('WistiaTransientError');
+    expect(results.succeeded).toHaveLength(59);
+    // nothing is lost: the next run fetches it again
+    const wm = (await readWatermarks(store)).value as Watermarks;
+    expect(wm.carryOver?.medias).toEqual([victim]);
+    sim.configure({ failMedias: {} });
+    sim.resetCounters();
+    const r2 = await run(sim, dir);
+    expect(r2.status).toBe('SUCCEEDED');
+    const stats = await bronzeRecords(store, 'media_stats', r2.name);
+    expect(stats.map((s) => (s.__scope as { media: string }).media)).toContain(victim);
+    expect((await readWatermarks(store)).value?.carryOver?.medias).toEqual([]);
+  });
+
+  it('too many failing medias fail the map past its tolerance, and the run advances no watermark', async () => {
+    const { sim, dir } = await account();
+    const fail = Object.fromEntries(
+      sim.world
+        .visibleMedias()
+        .slice(0, 10)
+        .map((m) => [m.hashedId, 500]),
+    );
+    sim.configure({ failMedias: fail });
+    const r = await run(sim, dir, { clientOptions: { backoffBaseMs: 2, backoffMaxMs: 5, maxAttempts: 1 } });
+    expect(r.status).toBe('FAILED');
+    expect(r.error).toBe('States.ExceedToleratedFailureThreshold');
+    expect((await readWatermarks(localStore(dir))).value).toBeUndefined();
+  });
+});
+
+describe('incremental runs and watermarks', () => {
+  it('a second run on the same day re-fetches nothing already landed beyond the overlap', async () => {
+    const { sim, dir } = await account();
+    expect((await run(sim, dir)).status).toBe('SUCCEEDED');
+    sim.resetCounters();
+    const r = await run(sim, dir);
+    expect(r.status).toBe('SUCCEEDED');
+    const c = sim.getCounters();
+    // one medias page (nothing changed), yesterday's and today's event windows (the overlap), nothing else
+    const events = (await bronzeRecords(localStore(dir), 'events', r.name)).length;
+    expect(c.byRoute).toEqual({ '/medias': 1, '/stats/events': 2 + Math.floor(events / 100) });
+    const windows = (await getJson<{ start: string }[]>(localStore(dir), `runs/${r.name}/items/windows.json`))?.value;
+    expect(windows).toEqual([
+      { start: '2026-11-19', end: '2026-11-19' },
+      { start: '2026-11-20', end: '2026-11-20' },
+    ]);
+  });
+
+  it('the next day fetches only what changed: new and updated medias, medias with new plays, new visitors', async () => {
+    const { sim, dir } = await account();
+    expect((await run(sim, dir)).status).toBe('SUCCEEDED');
+    const before = await readWatermarks(localStore(dir));
+    sim.advance(1);
+    sim.resetCounters();
+    const r = await run(sim, dir);
+    expect(r.status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    const w = sim.world;
+    const since = Date.parse(String(before.value?.events?.maxReceivedAt));
+    const activeMedias = new Set<string>();
+    const activeVisitors = new Set<string>();
+    for (let e = w.upperBound(since); e < w.visibleEvents(); e++) {
+      activeMedias.add(w.medias[w.evMedia.at(e)]?.hashedId as string);
+      activeVisitors.add(w.visitorKey(w.evVisitor.at(e)));
+    }
+    const changed = w
+      .visibleMedias()
+      .filter(
+        (m) => Math.floor(w.mediaUpdatedMs(m) / 1000) * 1000 > Date.parse(String(before.value?.medias?.maxUpdated)),
+      );
+    const needing = new Set([...activeMedias, ...changed.map((m) => m.hashedId)]);
+    const stats = await bronzeRecords(store, 'media_stats', r.name);
+    expect(new Set(stats.map((s) => (s.__scope as { media: string }).media))).toEqual(needing);
+    // visitors: lookups of the active ones, or one scan of all when that costs fewer requests
+    const visitors = keysOf(await bronzeRecords(store, 'visitors', r.name), 'visitor_key');
+    for (const k of activeVisitors) expect(visitors.has(k)).toBe(true);
+    const scanCost = Math.floor(w.visibleVisitors() / 100) + 1;
+    const c = sim.getCounters().byRoute;
+    expect((c['/stats/visitors'] ?? 0) + (c['/stats/visitors/:key'] ?? 0)).toBe(
+      Math.min(activeVisitors.size, scanCost),
+    );
+    expect(c['/stats/visitors/:key'] ?? 0).toBe(activeVisitors.size <= scanCost ? activeVisitors.size : 0);
+    const after = (await readWatermarks(store)).value;
+    expect(after?.events?.throughDay).toBe('2026-11-21');
+    expect(after?.lastRun?.runId).toBe(r.name);
+  });
+
+  it('a run that fails advances no watermark, and the next good run completes', async () => {
+    const { sim, dir } = await account();
+    expect((await run(sim, dir)).status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    const before = await readWatermarks(store);
+    sim.advance(1);
+    const failedLoad = await run(sim, dir, {
+      glue: async () => {
+        throw Object.assign(new Error('warehouse unreachable'), { name: 'Glue.InternalServiceException' });
+      },
+    });
+    expect(failedLoad.status).toBe('FAILED');
+    expect(failedLoad.error).toBe('Glue.InternalServiceException');
+    expect(await readWatermarks(store)).toEqual(before);
+    sim.configure({ token: 'rotated-token' });
+    const revoked = await run(sim, dir);
+    expect([revoked.status, revoked.error]).toEqual(['FAILED', 'WistiaAuthError']);
+    expect(revoked.cause).toContain('401 Invalid credentials.');
+    expect(revoked.cause).not.toContain(TOKEN);
+    expect(await readWatermarks(store)).toEqual(before);
+    sim.configure({ token: TOKEN });
+    const good = await run(sim, dir);
+    expect(good.status).toBe('SUCCEEDED');
+    expect((await readWatermarks(store)).value?.events?.throughDay).toBe('2026-11-21');
+  });
+});
+
+describe('idempotent items', () => {
+  it('re-running an item rewrites identical keys with identical records', async () => {
+    const { sim, dir } = await account({ eventsPerMediaPerDay: 3 });
+    const store = localStore(dir);
+    const client = new WistiaClient({ baseUrl: sim.baseUrl, token: TOKEN, budget: 0 });
+    const handler = eventPages({
+      store,
+      config: DEFAULT_CONFIG,
+      wistia: (rpm) => client.withBudget(rpm),
+      now: () => new Date(),
+    });
+    const input = {
+      runId: 'daily-test',
+      ingestDate: '2026-11-20',
+      window: { start: '2026-11-01', end: '2026-11-19' },
+      requestsPerMinute: 6000,
+    };
+    const ctx = { getRemainingTimeInMillis: () => 900_000 };
+    const first = await handler(input, ctx);
+    const keys1 = await listKeys(store, 'bronze/events/');
+    const records1 = await bronzeRecords(store, 'events');
+    const second = await handler(input, ctx);
+    expect(await listKeys(store, 'bronze/events/')).toEqual(keys1);
+    expect(await bronzeRecords(store, 'events')).toEqual(records1);
+    expect(keys1.length).toBeGreaterThan(1);
+    expect({ ...second, requests: 0 }).toEqual({ ...first, requests: 0 });
+  });
+
+  it('rejects a malformed item input naming the field', async () => {
+    const { sim, dir } = await account();
+    const client = new WistiaClient({ baseUrl: sim.baseUrl, token: TOKEN, budget: 0 });
+    const handler = eventPages({
+      store: localStore(dir),
+      config: DEFAULT_CONFIG,
+      wistia: (rpm) => client.withBudget(rpm),
+      now: () => new Date(),
+    });
+    const ctx = { getRemainingTimeInMillis: () => 900_000 };
+    await expect(
+      handler(
+        {
+          runId: 'r',
+          ingestDate: '2026-11-20',
+          window: { start: '2026-11-40', end: '2026-11-19' },
+          requestsPerMinute: 60,
+        },
+        ctx,
+      ),
+    ).rejects.toThrow('start: "2026-11-40" does not match');
+    await expect(
+      handler({ runId: 'r', ingestDate: '2026-11-20', window: { start: '2026-11-01', end: '2026-11-19' } }, ctx),
+    ).rejects.toThrow('requestsPerMinute: required');
+  });
+});
