@@ -18,6 +18,10 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
+// The handlers log through Powertools (JSON lines, for CloudWatch); in the CLI they stay quiet unless asked
+// (POWERTOOLS_LOG_LEVEL=INFO), and there is no X-Ray outside Lambda.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../local/cli/main.ts');

@@ -1,11 +1,13 @@
 // wistia-pipeline: the command line of the local twin (and of operators' tools).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { WistiaClient } from '#shared/wistia/client.ts';
 import { WistiaError } from '#shared/wistia/errors.ts';
 import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, FAULT_KINDS, type FaultKind, WistiaSimulator } from '../simulator/server.ts';
 import { pullAccount, type PullSummary } from '../pull.ts';
+import { printDaySummary, runDays } from './run.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
@@ -171,6 +173,58 @@ const pullOptions: Options = {
   budget: { type: 'string', default: '570' },
 };
 
+const runOptions: Options = {
+  ...simulatorOptions,
+  simulate: { type: 'boolean', default: false },
+  days: { type: 'string', default: '1' },
+  'api-base-url': { type: 'string' },
+  'data-dir': { type: 'string', default: '.data' },
+  'full-refresh': { type: 'boolean', default: false },
+  budget: { type: 'string', default: '570' },
+};
+
+async function runCommand(v: Record<string, string | boolean | undefined>): Promise<number> {
+  const days = num(v, 'days', { min: 1, max: 366, int: true });
+  const dataDir = String(v['data-dir'] ?? '.data');
+  const budget = num(v, 'budget', { min: 1 });
+  let sim: WistiaSimulator | undefined;
+  let token = envToken();
+  let apiBaseUrl =
+    typeof v['api-base-url'] === 'string'
+      ? v['api-base-url']
+      : (process.env.WISTIA_API_BASE_URL ?? 'https://api.wistia.com/v1');
+  if (v.simulate) {
+    sim = buildSimulator(v);
+    apiBaseUrl = await sim.listen();
+    const simToken = sim.config.token;
+    token = async () => simToken;
+    process.stderr.write(
+      `simulator: ${apiBaseUrl} (seed ${String(v.seed)}, ${String(v.medias)} medias, today ${String((sim.state() as { today: string }).today)}, rate limit ${String(v['rate-limit'])}/min)\n`,
+    );
+  } else {
+    if (days > 1)
+      throw new UsageError(
+        '--days above 1 needs --simulate (against a real API each run is one day: schedule it daily)',
+      );
+    await token(); // a missing token stops the run before it starts, naming the variable
+  }
+  try {
+    const results = await runDays({
+      dataDir,
+      days,
+      sim,
+      apiBaseUrl,
+      token,
+      fullRefresh: v['full-refresh'] === true,
+      accountRequestsPerMinute: budget,
+    });
+    printDaySummary(results, dataDir);
+    return results.every((r) => r.record.status === 'SUCCEEDED') && results.length === days ? EXIT.ok : EXIT.failed;
+  } finally {
+    await sim?.close();
+  }
+}
+
 const COMMANDS: Record<string, Command> = {
   simulator: {
     summary: 'serve the Wistia API simulator on loopback',
@@ -213,11 +267,30 @@ const COMMANDS: Record<string, Command> = {
     options: pullOptions,
     run: (v) => runPull(v),
   },
+  run: {
+    summary: 'run the ingestion state machine locally (one day, or --days N against the simulator)',
+    usage:
+      'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n\n' +
+      'Executes statemachine/ingest.asl.json with the same handler code as the Lambdas. Without --simulate it reads\n' +
+      "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1). --budget is the account's\n" +
+      'request budget per minute shared by all concurrent map items (Wistia allows 600).',
+    options: runOptions,
+    run: (v) => runCommand(v),
+  },
   demo: {
-    summary: 'the main job: start the simulator and pull a whole simulated account',
-    usage: 'wistia-pipeline demo [simulator options] [--data-dir DIR]',
-    options: pullOptions,
-    run: (v) => runPull({ ...v, simulate: true }),
+    summary: 'the main job: a simulated week of production, end to end',
+    usage:
+      'wistia-pipeline demo [--days N] [simulator options] [--data-dir DIR]\n\nSame as: run --simulate --days 7 --data-dir .data/demo (a fresh data dir each time).',
+    options: {
+      ...runOptions,
+      days: { type: 'string', default: '7' },
+      'data-dir': { type: 'string', default: '.data/demo' },
+    },
+    async run(v) {
+      const dir = resolve(String(v['data-dir']));
+      rmSync(join(dir, 'store'), { recursive: true, force: true });
+      return runCommand({ ...v, simulate: true });
+    },
   },
 };
 
