@@ -94,7 +94,10 @@ function summarize(vitestJson, pytestXml) {
   if (existsSync(vitestJson)) {
     const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
     passed += v.numPassedTests ?? 0;
-    failed += (v.numFailedTests ?? 0) + (v.numFailedTestSuites ?? 0);
+    failed += v.numFailedTests ?? 0;
+    // a file that failed to load reports no failed test: count it once
+    for (const r of v.testResults ?? [])
+      if (r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed')) failed++;
     skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
   }
   if (existsSync(pytestXml)) {

@@ -18,11 +18,11 @@ afterEach(() => vi.restoreAllMocks());
 describe('wistia-pipeline', () => {
   it('prints help with every command and the exit codes', async () => {
     expect(await main(['--help'])).toBe(EXIT.ok);
-    for (const c of ['simulator', 'pull', 'demo']) expect(out).toContain(`  ${c}`);
+    for (const c of ['simulator', 'pull', 'run', 'demo']) expect(out).toContain(`  ${c}`);
     expect(out).toContain('Exit codes: 0 ok');
   });
 
-  it.each(['simulator', 'pull', 'demo'])('"%s --help" prints its usage and exits 0', async (cmd) => {
+  it.each(['simulator', 'pull', 'run', 'demo'])('"%s --help" prints its usage and exits 0', async (cmd) => {
     expect(await main([cmd, '--help'])).toBe(EXIT.ok);
     expect(out).toContain(`Usage: wistia-pipeline ${cmd}`);
   });
@@ -51,11 +51,48 @@ describe('wistia-pipeline', () => {
     }
   });
 
-  it('demo pulls every media, event and visitor the simulator holds and says where they are', async () => {
+  it('exits 2 when --days is asked of a real API (one run a day there)', async () => {
+    expect(await main(['run', '--days', '3'])).toBe(EXIT.usage);
+    expect(err).toContain('--days above 1 needs --simulate');
+  });
+
+  it('run --simulate --days 2 executes the state machine twice, advancing the clock, and summarises each day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wp-'));
+    try {
+      const args = [
+        '--medias',
+        '30',
+        '--today',
+        '2026-11-20',
+        '--history-days',
+        '40',
+        '--rate-limit',
+        '0',
+        '--budget',
+        '60000',
+        '--data-dir',
+        dir,
+      ];
+      expect(await main(['run', '--simulate', '--days', '2', ...args])).toBe(EXIT.ok);
+      expect(out).toContain('day 1/2: 2026-11-20');
+      expect(out).toContain('day 2/2: 2026-11-21');
+      expect(out).toContain('▸ Fetch event pages by window');
+      expect(out.match(/✔ daily-2026-11-2\d-\S+ SUCCEEDED/g)).toHaveLength(2);
+      expect(out).toMatch(/^2026-11-20 {2}SUCCEEDED +\d+/m);
+      expect(out).toMatch(/^2026-11-21 {2}SUCCEEDED +\d+/m);
+      expect(out).toContain('watermarks: events through 2026-11-21');
+      expect(out).toContain(`${dir}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('pull --simulate pulls every media, event and visitor the simulator holds and says where they are', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wp-'));
     try {
       const code = await main([
-        'demo',
+        'pull',
+        '--simulate',
         '--medias',
         '40',
         '--today',

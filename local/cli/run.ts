@@ -12,6 +12,8 @@ export interface DayResult {
   readonly record: ExecutionRecord;
   readonly bronzeObjects: Record<string, number>;
   readonly apiRequests: number;
+  /** Requests the API refused for the rate limit (simulator only). */
+  readonly rateLimited: number | null;
 }
 
 export interface RunDaysOptions {
@@ -54,7 +56,7 @@ export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
   for (let i = 0; i < o.days; i++) {
     if (o.sim && i > 0) o.sim.advance(1);
     const today = o.sim ? String((o.sim.state() as { today: string }).today) : new Date().toISOString().slice(0, 10);
-    const before = o.sim?.getCounters().total ?? 0;
+    const before = o.sim?.getCounters();
     out(`day ${i + 1}/${o.days}: ${today}`);
     let lastState = '';
     const record = await runPipeline({
@@ -74,11 +76,14 @@ export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
       },
     });
     const bronzeObjects = await countBronze(store, record.name);
-    const apiRequests = o.sim ? o.sim.getCounters().total - before : record.requests;
-    results.push({ day: today, record, bronzeObjects, apiRequests });
+    const after = o.sim?.getCounters();
+    const apiRequests = after && before ? after.total - before.total : record.requests;
+    const limited = (c: typeof after) => (c?.byStatus['429'] ?? 0) + (c?.byStatus['503'] ?? 0);
+    const rateLimited = after && before ? limited(after) - limited(before) : null;
+    results.push({ day: today, record, bronzeObjects, apiRequests, rateLimited });
     const objs = Object.values(bronzeObjects).reduce((a, b) => a + b, 0);
     out(
-      `  ${record.status === 'SUCCEEDED' ? '✔' : '✘'} ${record.name} ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s: ${record.requests} requests, ${objs} bronze objects` +
+      `  ${record.status === 'SUCCEEDED' ? '✔' : '✘'} ${record.name} ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s: ${record.requests} requests (${((record.requests / record.durationMs) * 60_000).toFixed(0)}/min${rateLimited !== null ? `, ${rateLimited} rate-limited` : ''}), ${objs} bronze objects` +
         (record.error ? `\n    ${record.error}: ${String(record.cause).slice(0, 300)}` : ''),
     );
     if (record.status !== 'SUCCEEDED') break;

@@ -170,12 +170,18 @@ export class WistiaClient {
 
   /**
    * A client sharing this one's connections and token, with its own request budget and metrics: one per
-   * Lambda invocation, spending that invocation's share of the account's budget.
+   * Lambda invocation, spending that invocation's share of the account's budget (no burst: it starts empty,
+   * so back-to-back short invocations never exceed the share).
    */
   withBudget(budget: number | RateBudget): WistiaClient {
     const view = Object.create(WistiaClient.prototype) as WistiaClient;
     Object.assign(view, this, {
-      budget: typeof budget === 'number' ? (budget > 0 ? new RateBudget({ perMinute: budget }) : undefined) : budget,
+      budget:
+        typeof budget === 'number'
+          ? budget > 0
+            ? new RateBudget({ perMinute: budget, burst: 1, startEmpty: true })
+            : undefined
+          : budget,
       metrics: { requests: 0, retries: 0, byStatus: {}, rateLimited: 0, retryWaitMs: 0 },
     });
     return view;

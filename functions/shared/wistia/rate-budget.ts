@@ -7,6 +7,12 @@ export interface RateBudgetOptions {
   readonly perMinute: number;
   /** Requests that may go at once after an idle spell. Default: one second's worth (at least 1). */
   readonly burst?: number;
+  /**
+   * Start with an empty bucket. A budget that lives for one short invocation (a map item's share of the
+   * account's limit) must start empty: many short items each starting with a full bucket would together
+   * spend far more than their shares.
+   */
+  readonly startEmpty?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -23,7 +29,7 @@ export class RateBudget {
     if (!(opts.perMinute > 0)) throw new RangeError(`RateBudget: perMinute must be > 0, got ${opts.perMinute}`);
     this.perMinute = opts.perMinute;
     this.burst = Math.max(1, opts.burst ?? Math.ceil(opts.perMinute / 60));
-    this.tokens = this.burst;
+    this.tokens = opts.startEmpty ? 0 : this.burst;
     this.last = Date.now();
   }
 
