@@ -56,7 +56,7 @@ describe('a clean account', () => {
     expect(r.requests).toBe(min.total);
     expect(c.byRoute['/medias']).toBe(min.parts.medias);
     expect(c.byRoute['/stats/events']).toBe(min.parts.events);
-    expect((c.byRoute['/stats/medias/:id'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(
+    expect((c.byRoute['/stats/medias/:id/by_date'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(
       min.parts.engagement,
     );
     expect((c.byRoute['/stats/visitors'] ?? 0) + (c.byRoute['/stats/visitors/:key'] ?? 0)).toBe(min.parts.visitors);

@@ -1,6 +1,7 @@
-// One media: its lifetime stats and its engagement curve, each landed as one bronze object.
+// One media: its stats by day over the run's range (loads, plays, hours watched per day: history that does
+// not depend on when it was fetched) and its engagement curve, each landed as one bronze object.
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, date, int, RUN_ID, str } from '../shared/pipeline/input.ts';
+import { asObject, date, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { WistiaNotFoundError } from '../shared/wistia/errors.ts';
@@ -19,20 +20,23 @@ export async function fetchMediaEngagement(event: unknown, deps: Deps): Promise<
   const runId = str(e, 'runId', { pattern: RUN_ID });
   const ingestDate = date(e, 'ingestDate');
   const id = str(asObject(e.media, 'media'), 'hashed_id', { pattern: HASHED_ID });
+  const r = asObject(e.range, 'range');
+  const range = { start: date(r, 'start'), end: date(r, 'end') };
+  if (range.start > range.end) throw new InvalidInputError(`range: start ${range.start} is after end ${range.end}`);
   const client = deps.wistia(int(e, 'requestsPerMinute', { min: 1 }));
   const scopeKey = `media=${id}`;
   try {
-    const stats = await client.getMediaStats(id);
+    const stats = await client.getMediaByDate(id, range.start, range.end);
     await writeBronze(deps.store, {
       entity: 'media_stats',
       runId,
       ingestDate,
       scopeKey,
-      scope: { media: id },
+      scope: { media: id, range },
       page: 1,
       request: stats.request,
       drift: stats.drift,
-      records: [stats.body],
+      records: stats.body,
     });
     const eng = await client.getMediaEngagement(id);
     await writeBronze(deps.store, {

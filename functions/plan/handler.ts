@@ -25,6 +25,8 @@ export interface PlanOutput {
   readonly mode: 'backfill' | 'incremental';
   readonly watermarksEtag: string | null;
   readonly windows: { readonly bucket: string; readonly key: string; readonly count: number };
+  /** The days this run covers (first window's start to today): the range of the stats by date. */
+  readonly range: { readonly start: string; readonly end: string };
   readonly events: {
     readonly maxConcurrency: number;
     readonly requestsPerMinute: number;
@@ -110,6 +112,7 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
     mode,
     watermarksEtag: wm.etag,
     windows: { bucket: store.bucket, key: windowsKey, count: windows.length },
+    range: { start: windows[0]?.start ?? today, end: today },
     events: { ...budget, toleratedFailurePercentage: 0 },
     medias: { pages, listed, changed: changed.length, changedKey, maxUpdated },
     resultPrefixes: {

@@ -1,0 +1,64 @@
+"""Bronze envelopes -> validated, deduplicated star-schema frames, quarantine and drift (no I/O here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from . import schemas
+from .model import DIM_MEDIA, DIM_VISITOR
+from .transforms import star, validate
+from .transforms.records import explode_records
+
+
+@dataclass
+class Built:
+    frames: dict[str, DataFrame]
+    quarantine: DataFrame
+    drift: DataFrame
+    #: per bronze entity: (records, accepted, quarantined)
+    counts: dict[str, tuple[int, int, int]]
+
+
+def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
+    records = explode_records(envelopes).cache()
+    usable: dict[str, DataFrame] = {}
+    quarantine: list[DataFrame] = []
+    drift: list[DataFrame] = []
+    counts: dict[str, tuple[int, int, int]] = {}
+    for entity, spec in schemas.ENTITIES.items():
+        parsed = validate.parse(records.where(F.col("entity") == entity), spec).cache()
+        good = validate.usable(parsed)
+        bad = validate.quarantined(parsed, spec)
+        usable[entity] = good
+        quarantine.append(bad)
+        drift.append(validate.drift(parsed, spec, entity))
+        counts[entity] = (parsed.count(), good.count(), bad.count())
+
+    media = star.dim_media(usable["medias"])
+    visitor = star.dim_visitor(usable["visitors"], hash_pii)
+    events = star.fct_viewing_event(usable["events"], company_hosts, hash_pii).cache()
+    engagement = star.fct_media_engagement(usable["media_stats"], events)
+    curve = star.media_engagement_curve(usable["media_engagement"])
+    referenced_media = events.select("media_id").unionByName(engagement.select("media_id")).unionByName(curve.select("media_id"))
+    media = media.unionByName(star.inferred_members(referenced_media, "media_id", media, known_media, DIM_MEDIA, run_id))
+    visitor = visitor.unionByName(star.inferred_members(events.select("visitor_key"), "visitor_key", visitor, known_visitors, DIM_VISITOR, run_id))
+    dates = star.dim_date(events.select(F.col("event_date").alias("date_key")), engagement.select(F.col("snapshot_date").alias("date_key")))
+    frames = {
+        "dim_date": dates,
+        "dim_media": media,
+        "dim_visitor": visitor,
+        "fct_viewing_event": events,
+        "fct_media_engagement": engagement,
+        "media_engagement_curve": curve,
+    }
+    q = quarantine[0]
+    for f in quarantine[1:]:
+        q = q.unionByName(f)
+    d = drift[0]
+    for f in drift[1:]:
+        d = d.unionByName(f)
+    return Built(frames=frames, quarantine=q, drift=d, counts=counts)

@@ -1,0 +1,78 @@
+"""Parse raw records with the entity's explicit schema; quarantine what cannot be used; report drift.
+
+A record is quarantined (kept whole, with the reason and its source object) when it is not a JSON object, when
+its natural key is missing, or when a required field is missing or of the wrong type. A known optional field
+of the wrong type becomes NULL and is reported as drift; an unknown field is reported as drift. Nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from ..schemas import EntitySpec
+
+QUARANTINE_COLUMNS = ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id")
+
+
+def _present(raw: Column, name: str) -> Column:
+    # get_json_object returns NULL for a missing key and for a JSON null
+    return F.get_json_object(raw, f"$.{name}").isNotNull()
+
+
+def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
+    """Adds ``p`` (the parsed struct), ``keys`` (top-level JSON keys) and ``reason`` (NULL when usable)."""
+    df = records.withColumn("p", F.from_json("raw", spec.schema, {"mode": "PERMISSIVE"}))
+    df = df.withColumn("keys", F.when(F.col("raw").startswith("{"), F.json_object_keys("raw")))
+    checks: list[tuple[Column, Column]] = [(F.col("keys").isNull(), F.lit("not a JSON object"))]
+    for name in spec.required:
+        missing = ~_present(F.col("raw"), name)
+        mistyped = _present(F.col("raw"), name) & F.col(f"p.{name}").isNull()
+        what = spec.schema[name].dataType.simpleString()
+        checks.append((missing, F.lit(f"{name}: required field is missing or null")))
+        checks.append((mistyped, F.concat(F.lit(f"{name}: expected {what}, got "), F.substring(F.get_json_object("raw", f"$.{name}"), 1, 60))))
+    for name, lo, hi in spec.ranges:
+        value = F.col(f"p.{name}")
+        checks.append((value.isNotNull() & ((value < F.lit(lo)) | (value > F.lit(hi))), F.concat(F.lit(f"{name}: "), value.cast("string"), F.lit(f" is outside [{lo:g}, {hi:g}]"))))
+    reason = reduce(lambda acc, c: acc.when(c[0], c[1]), checks[1:], F.when(checks[0][0], checks[0][1]))
+    return df.withColumn("reason", reason)
+
+
+def quarantined(parsed: DataFrame, spec: EntitySpec) -> DataFrame:
+    bad = parsed.where(F.col("reason").isNotNull())
+    key = F.get_json_object("raw", f"$.{spec.key}") if spec.key else F.col("scope_media")
+    return bad.select(
+        "source_object",
+        F.col("record_index").cast("int").alias("record_index"),
+        "entity",
+        key.alias("natural_key"),
+        "reason",
+        F.col("raw").alias("record"),
+        F.col("run_id").alias("_run_id"),
+    )
+
+
+def usable(parsed: DataFrame) -> DataFrame:
+    return parsed.where(F.col("reason").isNull())
+
+
+def drift(parsed: DataFrame, spec: EntitySpec, entity: str) -> DataFrame:
+    """Unknown top-level fields and mistyped optional fields, counted per run: (_run_id, entity, field, kind, records)."""
+    known = sorted(spec.known)
+    new_fields = (
+        parsed.where(F.col("keys").isNotNull())
+        .select("run_id", F.explode("keys").alias("field"))
+        .where(~F.col("field").isin(known))
+        .withColumn("kind", F.lit("new-field"))
+    )
+    optional = [n for n in spec.schema.fieldNames() if n not in spec.required]
+    typed = [
+        parsed.where(_present(F.col("raw"), n) & F.col(f"p.{n}").isNull()).select("run_id", F.lit(n).alias("field"), F.lit("type").alias("kind"))
+        for n in optional
+    ]
+    frames = [new_fields.select("run_id", "field", "kind"), *typed]
+    all_ = reduce(lambda a, b: a.unionByName(b), frames)
+    return all_.groupBy(F.col("run_id").alias("_run_id"), "field", "kind").agg(F.count(F.lit(1)).alias("records")).withColumn("entity", F.lit(entity)).select("_run_id", "entity", "field", "kind", "records")

@@ -1,0 +1,147 @@
+-- The analytics star schema, local variant (PostgreSQL 17, the stand-in for Redshift Serverless).
+-- Same tables, columns and keys as redshift.sql; keys are enforced here (Redshift only informs the planner).
+-- Columns starting with "_" are lineage (which run and fetch a row came from), not business data.
+CREATE SCHEMA IF NOT EXISTS analytics;
+
+-- dim_date: one row per calendar day that any fact refers to.
+CREATE TABLE IF NOT EXISTS analytics.dim_date (
+  date_key      DATE PRIMARY KEY,
+  year          SMALLINT NOT NULL,
+  quarter       SMALLINT NOT NULL,
+  month         SMALLINT NOT NULL,
+  month_name    VARCHAR(9) NOT NULL,
+  day           SMALLINT NOT NULL,
+  day_of_week   SMALLINT NOT NULL,   -- 1 = Monday … 7 = Sunday (ISO)
+  day_name      VARCHAR(9) NOT NULL,
+  iso_week      SMALLINT NOT NULL,
+  is_weekend    BOOLEAN NOT NULL
+);
+
+-- dim_media: one row per media (natural key: Wistia's hashed_id), its latest metadata.
+CREATE TABLE IF NOT EXISTS analytics.dim_media (
+  media_id          VARCHAR(40) PRIMARY KEY,      -- hashed_id
+  media_numeric_id  BIGINT,
+  name              TEXT,
+  media_type        VARCHAR(32),                  -- Video | Audio | Image | …
+  status            VARCHAR(16),
+  archived          BOOLEAN,
+  duration_seconds  DOUBLE PRECISION,
+  project_id        BIGINT,
+  project_name      TEXT,
+  project_hashed_id VARCHAR(40),
+  section           TEXT,
+  tags              TEXT,                         -- comma separated
+  thumbnail_url     TEXT,
+  channel_hint      VARCHAR(16),                  -- facebook | youtube | website from the media's name, else NULL
+  created_at        TIMESTAMPTZ,
+  updated_at        TIMESTAMPTZ,
+  is_inferred       BOOLEAN NOT NULL,             -- referenced by a fact before its metadata arrived
+  _fetched_at       TIMESTAMPTZ NOT NULL,
+  _run_id           VARCHAR(80) NOT NULL
+);
+
+-- dim_visitor: one row per visitor (natural key: visitor_key), its latest state.
+CREATE TABLE IF NOT EXISTS analytics.dim_visitor (
+  visitor_key           VARCHAR(80) PRIMARY KEY,
+  name                  TEXT,
+  email                 TEXT,                     -- SHA-256 when PII hashing is on
+  org_name              TEXT,
+  org_title             TEXT,
+  browser               VARCHAR(64),
+  browser_version       VARCHAR(32),
+  platform              VARCHAR(64),
+  is_mobile             BOOLEAN,
+  created_at            TIMESTAMPTZ,
+  last_active_at        TIMESTAMPTZ,
+  load_count            BIGINT,
+  play_count            BIGINT,
+  last_event_key        VARCHAR(80),
+  identifying_event_key VARCHAR(80),
+  is_inferred           BOOLEAN NOT NULL,
+  _fetched_at           TIMESTAMPTZ NOT NULL,
+  _run_id               VARCHAR(80) NOT NULL
+);
+
+-- fct_viewing_event: one row per viewing session (natural key: event_key).
+CREATE TABLE IF NOT EXISTS analytics.fct_viewing_event (
+  event_key       VARCHAR(80) PRIMARY KEY,
+  media_id        VARCHAR(40) NOT NULL,           -- -> dim_media
+  visitor_key     VARCHAR(80) NOT NULL,           -- -> dim_visitor
+  event_date      DATE NOT NULL,                  -- -> dim_date (UTC day of received_at)
+  received_at     TIMESTAMPTZ NOT NULL,
+  percent_viewed  DOUBLE PRECISION NOT NULL,      -- 0..1
+  ip              VARCHAR(64),                    -- SHA-256 when PII hashing is on
+  org             TEXT,
+  country         VARCHAR(8),
+  region          TEXT,
+  city            TEXT,
+  lat             DOUBLE PRECISION,
+  lon             DOUBLE PRECISION,
+  embed_url       TEXT,
+  channel         VARCHAR(16) NOT NULL,           -- facebook | youtube | website | other
+  conversion_type VARCHAR(64),
+  media_name      TEXT,                           -- as the event reported it
+  _fetched_at     TIMESTAMPTZ NOT NULL,
+  _run_id         VARCHAR(80) NOT NULL
+);
+
+-- fct_media_engagement: one row per media per day with activity (snapshot_date = the UTC day the measures
+-- describe). load_count, play_count, hours_watched from Wistia's stats by date; play_rate = plays / loads;
+-- engagement = mean percent_viewed and visitors = distinct visitors of that day's viewing events.
+CREATE TABLE IF NOT EXISTS analytics.fct_media_engagement (
+  media_id       VARCHAR(40) NOT NULL,            -- -> dim_media
+  snapshot_date  DATE NOT NULL,                   -- -> dim_date
+  load_count     BIGINT NOT NULL,
+  play_count     BIGINT NOT NULL,
+  play_rate      DOUBLE PRECISION,                -- 0..1, NULL without loads
+  hours_watched  DOUBLE PRECISION NOT NULL,
+  engagement     DOUBLE PRECISION,                -- 0..1, NULL without plays
+  visitors       BIGINT NOT NULL,
+  _fetched_at    TIMESTAMPTZ NOT NULL,
+  _run_id        VARCHAR(80) NOT NULL,
+  PRIMARY KEY (media_id, snapshot_date)
+);
+
+-- media_engagement_curve: one row per media, its latest per-second engagement curve (JSON arrays).
+CREATE TABLE IF NOT EXISTS analytics.media_engagement_curve (
+  media_id         VARCHAR(40) PRIMARY KEY,
+  engagement       DOUBLE PRECISION,
+  engagement_data  TEXT NOT NULL,                 -- JSON array: viewers per cell (one cell a second, ≤ 1000)
+  rewatch_data     TEXT NOT NULL,
+  _fetched_at      TIMESTAMPTZ NOT NULL,
+  _run_id          VARCHAR(80) NOT NULL
+);
+
+-- quarantine: records the transform could not use, with why and where they came from.
+CREATE TABLE IF NOT EXISTS analytics.quarantine (
+  source_object  TEXT NOT NULL,
+  record_index   INTEGER NOT NULL,
+  entity         VARCHAR(32) NOT NULL,
+  natural_key    TEXT,
+  reason         TEXT NOT NULL,
+  record         TEXT NOT NULL,
+  _run_id        VARCHAR(80) NOT NULL,
+  PRIMARY KEY (source_object, record_index)
+);
+
+-- schema_drift: fields the API sent that the model does not know, or sent with an unexpected type.
+CREATE TABLE IF NOT EXISTS analytics.schema_drift (
+  _run_id   VARCHAR(80) NOT NULL,
+  entity    VARCHAR(32) NOT NULL,
+  field     VARCHAR(128) NOT NULL,
+  kind      VARCHAR(16) NOT NULL,                 -- new-field | type
+  records   BIGINT NOT NULL,
+  PRIMARY KEY (_run_id, entity, field, kind)
+);
+
+-- load_audit: what each run's load did to each table, and the quality checks it passed.
+CREATE TABLE IF NOT EXISTS analytics.load_audit (
+  _run_id      VARCHAR(80) NOT NULL,
+  table_name   VARCHAR(64) NOT NULL,
+  staged       BIGINT NOT NULL,
+  inserted     BIGINT NOT NULL,
+  updated      BIGINT NOT NULL,
+  unchanged    BIGINT NOT NULL,
+  loaded_at    TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (_run_id, table_name)
+);
