@@ -1,17 +1,24 @@
-"""Glue 5.x job entry: bronze JSON -> the analytics star schema -> Redshift Serverless.
+"""Glue 5.x job entry: one run's bronze -> the analytics star schema -> the warehouse.
 
-Only this file knows about GlueContext, job arguments and paths; transforms in wistia_pipeline/ are pure.
-The same file runs locally under plain pyspark (arguments parsed with argparse).
+Only this file knows about GlueContext, job arguments and paths; wistia_pipeline/ transforms are pure.
+The same file runs locally under plain pyspark (`--warehouse postgres`), writing a JSON report for the runner.
 
-Status: the transform and the warehouse load land with the issue "The star schema and the warehouse";
-until then the job validates its arguments and reports what it would read.
+Steps: read the run's bronze with explicit schemas -> validate (quarantine with reasons, drift) -> build and
+deduplicate the star frames -> the quality gate (nothing is published when a rule fails) -> write stage files
+-> publish in one transaction (guarded MERGE: a re-run changes no row).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
+import os
+import re
+import shutil
 import sys
+import tempfile
+import time
 
 try:  # pragma: no cover - only on Glue
     from awsglue.context import GlueContext  # type: ignore[import-not-found]
@@ -22,35 +29,226 @@ try:  # pragma: no cover - only on Glue
 except ImportError:
     ON_GLUE = False
 
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
 REQUIRED = ["run_id", "ingest_date", "bucket"]
+OPTIONAL = {
+    "company_hosts": "",
+    "hash_pii": "false",
+    "warehouse": "redshift",
+    "dsn": "",
+    "bronze_root": "",
+    "tmp_dir": "",
+    "report": "",
+    "redshift_workgroup": "",
+    "redshift_database": "analytics",
+    "redshift_iam_role": "",
+    "redshift_tmp_dir": "",
+}
+RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+class JobError(Exception):
+    pass
 
 
 def parse_args(argv: list[str]) -> dict[str, str]:
     if ON_GLUE:  # pragma: no cover
-        names = ["JOB_NAME", *REQUIRED]
-        return getResolvedOptions(argv, names)
+        present = [k for k in OPTIONAL if f"--{k}" in argv]
+        args = getResolvedOptions(argv, ["JOB_NAME", *REQUIRED, *present])
+        return {**OPTIONAL, **args}
     p = argparse.ArgumentParser(description=__doc__)
     for name in REQUIRED:
         p.add_argument(f"--{name}", required=True)
+    for name, default in OPTIONAL.items():
+        p.add_argument(f"--{name}", default=default)
     known, _ = p.parse_known_args(argv[1:])
     return vars(known)
 
 
-def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    job = None
+def validate_args(args: dict[str, str]) -> None:
+    if not RUN_ID.match(args["run_id"]):
+        raise JobError(f"--run_id: {args['run_id']!r} is not an execution name")
+    if not re.match(r"^\d{4}-\d{2}-\d{2}$", args["ingest_date"]):
+        raise JobError(f"--ingest_date: {args['ingest_date']!r} is not YYYY-MM-DD")
+    if args["warehouse"] not in ("postgres", "redshift"):
+        raise JobError(f"--warehouse: {args['warehouse']!r} is not postgres or redshift")
+    if args["warehouse"] == "postgres" and not args["dsn"]:
+        raise JobError("--dsn is required with --warehouse postgres")
+
+
+def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
     if ON_GLUE:  # pragma: no cover
         from pyspark.context import SparkContext
 
         glue_context = GlueContext(SparkContext.getOrCreate())
         job = Job(glue_context)
         job.init(args["JOB_NAME"], args)
-    bronze = f"s3://{args['bucket']}/bronze/*/ingest_date={args['ingest_date']}/run={args['run_id']}/"
-    print(json.dumps({"job": "wistia-transform", "run_id": args["run_id"], "bronze": bronze, "status": "no transform yet"}))
-    if job is not None:  # pragma: no cover
+        spark = glue_context.spark_session
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+        return spark, job
+    spark = (
+        SparkSession.builder.master("local[*]")
+        .appName("wistia-transform")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", os.environ.get("WISTIA_SPARK_SHUFFLE_PARTITIONS", "2"))
+        .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "1000000")
+        .config("spark.sql.files.openCostInBytes", "1048576")
+        .config("spark.sql.adaptive.enabled", os.environ.get("WISTIA_SPARK_AQE", "false"))
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", os.environ.get("WISTIA_SPARK_DRIVER_MEMORY", "2g"))
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, None
+
+
+def read_bronze(spark: SparkSession, args: dict[str, str]) -> DataFrame:
+    """The run's bronze objects with the envelope schema and their object keys."""
+    from wistia_pipeline.schemas import ENVELOPE
+
+    pattern = f"bronze/*/ingest_date={args['ingest_date']}/run={args['run_id']}/*/*.json"
+    if args["bronze_root"]:
+        root = args["bronze_root"].rstrip("/")
+        paths = sorted(glob.glob(os.path.join(root, pattern)))
+        prefix = root + "/"
+    else:  # pragma: no cover - S3
+        paths = [f"s3://{args['bucket']}/{pattern}"]
+        prefix = f"s3://{args['bucket']}/"
+    if not paths:
+        return spark.createDataFrame([], ENVELOPE.add("source_object", T.StringType()))
+    df = spark.read.schema(ENVELOPE).json(paths)
+    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:)?" + re.escape(prefix), ""))
+
+
+def write_csv(df: DataFrame, path: str) -> str:
+    (
+        df.coalesce(1)
+        .write.mode("overwrite")
+        .option("header", "false")
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("nullValue", None)
+        .option("emptyValue", '""')
+        .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+        .option("dateFormat", "yyyy-MM-dd")
+        .csv(path)
+    )
+    for f in glob.glob(os.path.join(path, "part-*")):
+        if not f.endswith(".csv"):
+            os.rename(f, f + ".csv")
+    return path
+
+
+def run(spark: SparkSession, args: dict[str, str]) -> dict:
+    from wistia_pipeline.load.postgres import PostgresWarehouse
+    from wistia_pipeline.model import STAR
+    from wistia_pipeline.pipeline import build
+    from wistia_pipeline.quality import QualityGateError, run_checks
+
+    timings: dict[str, float] = {}
+    t0 = time.time()
+    if args["warehouse"] != "postgres":  # pragma: no cover - AWS
+        raise JobError("the Redshift load runs on Glue; locally use --warehouse postgres")
+    wh = PostgresWarehouse(args["dsn"])
+    wh.ensure_schema()
+    key_schema = lambda k: T.StructType([T.StructField(k, T.StringType())])  # noqa: E731
+    known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
+    known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
+
+    envelopes = read_bronze(spark, args)
+    hosts = [h.strip() for h in args["company_hosts"].split(",") if h.strip()]
+    built = build(envelopes, args["run_id"], hosts, args["hash_pii"] == "true", known_media, known_visitors)
+    timings["read_validate"] = time.time() - t0
+
+    t1 = time.time()
+    frames = {name: df.cache() for name, df in built.frames.items()}
+    media_keys = frames["dim_media"].select("media_id").unionByName(known_media)
+    visitor_keys = frames["dim_visitor"].select("visitor_key").unionByName(known_visitors)
+    failures = run_checks(frames, media_keys, visitor_keys, built.counts)
+    timings["quality_gate"] = time.time() - t1
+    if failures:
+        raise QualityGateError(failures)
+
+    t2 = time.time()
+    tmp = args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")
+    staged = {t.name: write_csv(frames[t.name].select(*t.all_columns), os.path.join(tmp, t.name)) for t in STAR}
+    quarantine_dir = write_csv(built.quarantine, os.path.join(tmp, "quarantine"))
+    drift_dir = write_csv(built.drift, os.path.join(tmp, "schema_drift"))
+    timings["transform"] = time.time() - t2
+
+    t3 = time.time()
+    loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir)
+    timings["load"] = time.time() - t3
+    if not args["tmp_dir"]:
+        shutil.rmtree(tmp, ignore_errors=True)
+    quarantined = {e: q for e, (_, _, q) in built.counts.items()}
+    return {
+        "status": "SUCCEEDED",
+        "run_id": args["run_id"],
+        "bronze": {e: {"records": r, "accepted": a, "quarantined": q} for e, (r, a, q) in built.counts.items()},
+        "loaded": loaded,
+        "quarantined": sum(quarantined.values()),
+        "drift": [r.asDict() for r in built.drift.collect()],
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def execute(argv: list[str], spark: SparkSession | None = None) -> tuple[int, dict]:
+    """Runs one job; returns (exit code, report). ``spark``: a session to reuse (the local worker)."""
+    args = parse_args(argv)
+    started = time.time()
+    job = None
+    try:
+        validate_args(args)
+        if spark is None:
+            spark, job = session(args)
+        try:
+            report = run(spark, args)
+        finally:
+            spark.catalog.clearCache()
+        code = 0
+    except Exception as e:  # noqa: BLE001 - the report carries every failure to the runner
+        from wistia_pipeline.quality import QualityGateError
+
+        failures = [f.__dict__ for f in e.failures] if isinstance(e, QualityGateError) else []
+        report = {"status": "FAILED", "run_id": args.get("run_id"), "error": type(e).__name__, "message": str(e)[:2000], "failures": failures}
+        code = 1
+    report["elapsed_seconds"] = round(time.time() - started, 3)
+    if args.get("report"):
+        with open(args["report"], "w", encoding="utf-8") as f:
+            json.dump(report, f, default=str)
+    if job is not None and code == 0:  # pragma: no cover
         job.commit()
+    return code, report
+
+
+def serve() -> int:
+    """Local worker: one Spark session for many runs (the JVM warms up once). Reads one JSON argv per line on
+    stdin, answers one JSON line per run on stdout."""
+    spark, _ = session({})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        code, report = execute(["glue_job.py", *json.loads(line)], spark)
+        sys.stdout.write(json.dumps({"code": code, "status": report["status"]}) + "\n")
+        sys.stdout.flush()
+    spark.stop()
     return 0
 
 
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--serve"]:
+        return serve()
+    code, report = execute(argv)
+    print(json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report}))
+    return code
+
+
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     sys.exit(main(sys.argv))

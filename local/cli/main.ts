@@ -8,6 +8,7 @@ import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, FAULT_KINDS, type FaultKind, WistiaSimulator } from '../simulator/server.ts';
 import { pullAccount, type PullSummary } from '../pull.ts';
 import { printDaySummary, runDays } from './run.ts';
+import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
@@ -225,6 +226,25 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
   }
 }
 
+function printRows(rows: Record<string, unknown>[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write('(no rows)\n');
+    return;
+  }
+  const cols = Object.keys(rows[0] as object);
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const widths = cols.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i] ?? 0)).join('  ');
+  process.stdout.write(`${line(cols)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const r of rows) process.stdout.write(`${line(cols.map((c) => cell(r[c])))}\n`);
+  process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
+}
+
 const COMMANDS: Record<string, Command> = {
   simulator: {
     summary: 'serve the Wistia API simulator on loopback',
@@ -277,6 +297,30 @@ const COMMANDS: Record<string, Command> = {
     options: runOptions,
     run: (v) => runCommand(v),
   },
+  sql: {
+    summary: 'query the local warehouse (starting it if needed)',
+    usage:
+      'wistia-pipeline sql [--data-dir DIR] [--json] "SELECT …"\n\nThe schema is analytics (dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, …).',
+    options: { 'data-dir': { type: 'string', default: '.data/demo' }, json: { type: 'boolean', default: false } },
+    async run(v, positionals) {
+      const text = positionals.join(' ').trim();
+      if (!text)
+        throw new UsageError(
+          'give the SQL to run, e.g. wistia-pipeline sql "SELECT COUNT(*) FROM analytics.fct_viewing_event"',
+        );
+      const wh = await new LocalWarehouse(resolve(String(v['data-dir']))).start();
+      try {
+        printRows(await wh.query(text), v.json === true);
+        return EXIT.ok;
+      } catch (e) {
+        if (e instanceof WarehouseUnavailableError) throw e;
+        process.stderr.write(`sql: ${(e as Error).message}\n`);
+        return EXIT.failed;
+      } finally {
+        await wh.stop();
+      }
+    },
+  },
   demo: {
     summary: 'the main job: a simulated week of production, end to end',
     usage:
@@ -289,6 +333,7 @@ const COMMANDS: Record<string, Command> = {
     async run(v) {
       const dir = resolve(String(v['data-dir']));
       rmSync(join(dir, 'store'), { recursive: true, force: true });
+      rmSync(join(dir, 'warehouse'), { recursive: true, force: true });
       return runCommand({ ...v, simulate: true });
     },
   },

@@ -6,6 +6,8 @@ import type { WistiaSimulator } from '../simulator/server.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import type { ObjectStore } from '#shared/store/store.ts';
+import { LocalWarehouse } from '../warehouse/postgres.ts';
+import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
 
 export interface DayResult {
   readonly day: string;
@@ -14,6 +16,11 @@ export interface DayResult {
   readonly apiRequests: number;
   /** Requests the API refused for the rate limit (simulator only). */
   readonly rateLimited: number | null;
+  /** What the transform and load did (absent when the run failed before it). */
+  readonly transform: TransformReport | undefined;
+  /** Seconds spent ingesting (the state machine up to the Glue step) and in the Glue step. */
+  readonly ingestSeconds: number;
+  readonly transformSeconds: number;
 }
 
 export interface RunDaysOptions {
@@ -24,6 +31,8 @@ export interface RunDaysOptions {
   readonly token: TokenSource;
   readonly fullRefresh?: boolean;
   readonly accountRequestsPerMinute?: number;
+  readonly companyHosts?: string;
+  readonly hashPii?: boolean;
   readonly out?: (line: string) => void;
 }
 
@@ -53,13 +62,50 @@ export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
   const dataDir = resolve(o.dataDir);
   const store = localStore(dataDir);
   const results: DayResult[] = [];
+  const warehouse = await new LocalWarehouse(dataDir).start();
+  const worker = new TransformWorker();
+  try {
+    return await runEachDay(o, dataDir, store, warehouse, worker, results, out);
+  } finally {
+    await worker.close();
+    await warehouse.stop();
+  }
+}
+
+async function runEachDay(
+  o: RunDaysOptions,
+  dataDir: string,
+  store: ObjectStore,
+  warehouse: LocalWarehouse,
+  worker: TransformWorker,
+  results: DayResult[],
+  out: (line: string) => void,
+): Promise<DayResult[]> {
   for (let i = 0; i < o.days; i++) {
     if (o.sim && i > 0) o.sim.advance(1);
     const today = o.sim ? String((o.sim.state() as { today: string }).today) : new Date().toISOString().slice(0, 10);
     const before = o.sim?.getCounters();
     out(`day ${i + 1}/${o.days}: ${today}`);
     let lastState = '';
+    let transform: TransformReport | undefined;
+    let glueStarted = 0;
+    let glueEnded = 0;
+    const glue = localGlue({
+      warehouse,
+      worker,
+      companyHosts: o.companyHosts ?? 'example.com',
+      hashPii: o.hashPii ?? false,
+      onReport: (r) => (transform = r),
+    });
     const record = await runPipeline({
+      glue: async (args, ctx) => {
+        glueStarted = Date.now();
+        try {
+          return await glue(args, ctx);
+        } finally {
+          glueEnded = Date.now();
+        }
+      },
       dataDir,
       apiBaseUrl: o.apiBaseUrl,
       token: o.token,
@@ -80,7 +126,27 @@ export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
     const apiRequests = after && before ? after.total - before.total : record.requests;
     const limited = (c: typeof after) => (c?.byStatus['429'] ?? 0) + (c?.byStatus['503'] ?? 0);
     const rateLimited = after && before ? limited(after) - limited(before) : null;
-    results.push({ day: today, record, bronzeObjects, apiRequests, rateLimited });
+    const transformSeconds = glueStarted ? (glueEnded - glueStarted) / 1000 : 0;
+    results.push({
+      day: today,
+      record,
+      bronzeObjects,
+      apiRequests,
+      rateLimited,
+      transform,
+      ingestSeconds: glueStarted ? (glueStarted - Date.parse(record.startDate)) / 1000 : record.durationMs / 1000,
+      transformSeconds,
+    });
+    if (transform) {
+      const l = transform.loaded ?? {};
+      const ins = Object.values(l).reduce((a, x) => a + x.inserted, 0);
+      const upd = Object.values(l).reduce((a, x) => a + x.updated, 0);
+      out(
+        transform.status === 'SUCCEEDED'
+          ? `    transform + load: ${ins} rows inserted, ${upd} updated, ${transform.quarantined ?? 0} quarantined, ${transform.drift?.length ?? 0} drift findings in ${transformSeconds.toFixed(1)} s`
+          : `    transform + load FAILED: ${transform.error}: ${transform.message}`,
+      );
+    }
     const objs = Object.values(bronzeObjects).reduce((a, b) => a + b, 0);
     out(
       `  ${record.status === 'SUCCEEDED' ? '✔' : '✘'} ${record.name} ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s: ${record.requests} requests (${((record.requests / record.durationMs) * 60_000).toFixed(0)}/min${rateLimited !== null ? `, ${rateLimited} rate-limited` : ''}), ${objs} bronze objects` +
@@ -103,19 +169,31 @@ export function printDaySummary(
 ): void {
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   out('');
-  out('day         status     requests  events  stats  visitors  objects  duration');
+  out('day         status     requests  items  bronze  inserted  updated  quarantined  ingest s  spark+load s');
   for (const r of results) {
-    const b = r.bronzeObjects;
-    const total = Object.values(b).reduce((a, x) => a + x, 0);
+    const objs = Object.values(r.bronzeObjects).reduce((a, x) => a + x, 0);
+    const items = r.record.mapRuns.reduce((a, m) => a + m.items, 0);
+    const l = r.transform?.loaded ?? {};
+    const ins = Object.values(l).reduce((a, x) => a + x.inserted, 0);
+    const upd = Object.values(l).reduce((a, x) => a + x.updated, 0);
     out(
-      `${r.day}  ${r.record.status.padEnd(9)} ${pad(r.record.requests, 9)} ${pad(b.events ?? 0, 7)} ${pad(b.media_stats ?? 0, 6)} ${pad(b.visitors ?? 0, 9)} ${pad(total, 8)} ${pad((r.record.durationMs / 1000).toFixed(1), 8)} s`,
+      `${r.day}  ${r.record.status.padEnd(9)} ${pad(r.record.requests, 9)} ${pad(items, 6)} ${pad(objs, 7)} ${pad(ins, 9)} ${pad(upd, 8)} ${pad(r.transform?.quarantined ?? 0, 12)} ${pad(r.ingestSeconds.toFixed(1), 9)} ${pad(r.transformSeconds.toFixed(1), 13)}`,
     );
   }
   const d = resolve(dataDir);
   out('');
   out('Where to look:');
+  out(
+    `  the warehouse        npx wistia-pipeline sql --data-dir ${d} "SELECT channel, COUNT(*) FROM analytics.fct_viewing_event GROUP BY 1"`,
+  );
+  out(
+    `  tables               analytics.dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, media_engagement_curve;`,
+  );
+  out(`                       audit: analytics.quarantine, schema_drift, load_audit`);
   out(`  bronze JSON          ${d}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/…`);
-  out(`  execution history    ${d}/store/runs/<execution>/history.json (states, retries, map items)`);
+  out(
+    `  execution history    ${d}/store/runs/<execution>/history.json (states, retries, map items), transform.json (the load)`,
+  );
   out(
     `  map results          ${d}/store/runs/<execution>/map-results/<map>/<map run>/manifest.json (SUCCEEDED / FAILED)`,
   );

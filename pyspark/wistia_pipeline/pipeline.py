@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -29,14 +30,20 @@ def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_
     quarantine: list[DataFrame] = []
     drift: list[DataFrame] = []
     counts: dict[str, tuple[int, int, int]] = {}
+    status: list[DataFrame] = []
     for entity, spec in schemas.ENTITIES.items():
         parsed = validate.parse(records.where(F.col("entity") == entity), spec).cache()
-        good = validate.usable(parsed)
-        bad = validate.quarantined(parsed, spec)
-        usable[entity] = good
-        quarantine.append(bad)
+        usable[entity] = validate.usable(parsed)
+        quarantine.append(validate.quarantined(parsed, spec))
         drift.append(validate.drift(parsed, spec, entity))
-        counts[entity] = (parsed.count(), good.count(), bad.count())
+        status.append(parsed.select(F.lit(entity).alias("entity"), F.col("reason").isNull().alias("ok")))
+    # one action for every entity's accepted / quarantined counts, one for what the API said it returned
+    tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "ok").count().collect()
+    returned = {r["entity"]: r["n"] for r in envelopes.groupBy("entity").agg(F.sum("count").alias("n")).collect()}
+    for entity in schemas.ENTITIES:
+        ok = sum(r["count"] for r in tallies if r["entity"] == entity and r["ok"])
+        bad = sum(r["count"] for r in tallies if r["entity"] == entity and not r["ok"])
+        counts[entity] = (int(returned.get(entity) or 0), ok, bad)
 
     media = star.dim_media(usable["medias"])
     visitor = star.dim_visitor(usable["visitors"], hash_pii)

@@ -1,11 +1,13 @@
-"""The data-quality gate: write, audit, publish. Each check names the table and the rule; any failure stops
-the load before anything is published."""
+"""The data-quality gate: write, audit, publish. Each failed check names the table and the rule; any failure
+stops the load before anything is published. The checks run as few Spark actions as possible: one aggregate
+per table (row count, distinct keys, out-of-range and null counts) and one for all references."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from .model import TABLES
@@ -27,37 +29,77 @@ class QualityGateError(Exception):
         super().__init__("data-quality gate failed: " + "; ".join(str(f) for f in failures))
 
 
-def unique_keys(df: DataFrame, table: str) -> list[CheckFailure]:
-    keys = list(TABLES[table].keys)
-    dups = df.groupBy(*keys).count().where(F.col("count") > 1)
-    n = dups.count()
-    if n == 0:
-        return []
-    example = dups.first()
-    return [CheckFailure(table, "unique key", f"{n} key(s) appear more than once, e.g. {tuple(example[k] for k in keys)}")]
+@dataclass(frozen=True)
+class Rule:
+    """A row-level rule: ``bad`` is true for a violating row."""
+
+    name: str
+    bad: Column
 
 
-def not_null(df: DataFrame, table: str, column: str) -> list[CheckFailure]:
-    n = df.where(F.col(column).isNull()).count()
-    return [CheckFailure(table, f"{column} not null", f"{n} row(s) have no {column}")] if n else []
-
-
-def references(df: DataFrame, table: str, column: str, dim_keys: DataFrame, dim: str, dim_key: str) -> list[CheckFailure]:
-    orphans = df.select(F.col(column).alias(dim_key)).distinct().join(dim_keys.select(dim_key).distinct(), dim_key, "left_anti")
-    n = orphans.count()
-    if n == 0:
-        return []
-    return [CheckFailure(table, f"{column} in {dim}", f"{n} value(s) missing from {dim}, e.g. {orphans.first()[dim_key]!r}")]
-
-
-def in_range(df: DataFrame, table: str, column: str, lo: float, hi: float | None = None) -> list[CheckFailure]:
+def _range(column: str, lo: float, hi: float | None = None) -> Rule:
     c = F.col(column)
-    bad = df.where(c.isNotNull() & ((c < lo) | (c > hi) if hi is not None else (c < lo)))
-    n = bad.count()
-    if n == 0:
-        return []
-    rng = f"[{lo:g}, {hi:g}]" if hi is not None else f">= {lo:g}"
-    return [CheckFailure(table, f"{column} {rng}", f"{n} row(s) outside, e.g. {bad.first()[column]!r}")]
+    name = f"{column} in [{lo:g}, {hi:g}]" if hi is not None else f"{column} >= {lo:g}"
+    return Rule(name, c.isNotNull() & ((c < lo) | (c > hi)) if hi is not None else c.isNotNull() & (c < lo))
+
+
+def _not_null(column: str) -> Rule:
+    return Rule(f"{column} not null", F.col(column).isNull())
+
+
+#: row-level rules per table
+RULES: dict[str, list[Rule]] = {
+    "fct_viewing_event": [_not_null("received_at"), _not_null("media_id"), _not_null("visitor_key"), _range("percent_viewed", 0.0, 1.0)],
+    "fct_media_engagement": [
+        _range("play_rate", 0.0, 1.0),
+        _range("engagement", 0.0, 1.0),
+        _range("load_count", 0.0),
+        _range("play_count", 0.0),
+        _range("hours_watched", 0.0),
+        _range("visitors", 0.0),
+    ],
+    "dim_visitor": [_range("load_count", 0.0), _range("play_count", 0.0)],
+    "dim_media": [_range("duration_seconds", 0.0)],
+    "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
+}
+
+#: (fact table, column, dimension, dimension key)
+REFERENCES = [
+    ("fct_viewing_event", "media_id", "dim_media", "media_id"),
+    ("fct_viewing_event", "visitor_key", "dim_visitor", "visitor_key"),
+    ("fct_media_engagement", "media_id", "dim_media", "media_id"),
+    ("media_engagement_curve", "media_id", "dim_media", "media_id"),
+]
+
+
+def table_checks(df: DataFrame, table: str) -> list[CheckFailure]:
+    keys = list(TABLES[table].keys)
+    rules = RULES.get(table, [])
+    aggs = [F.count(F.lit(1)).alias("rows"), F.countDistinct(*[F.col(k) for k in keys]).alias("keys"), F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias("null_keys")]
+    aggs += [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"r{i}") for i, r in enumerate(rules)]
+    row = df.agg(*aggs).first()
+    out: list[CheckFailure] = []
+    if row["null_keys"]:
+        out.append(CheckFailure(table, "key not null", f"{row['null_keys']} row(s) without a key"))
+    if row["rows"] - row["null_keys"] != row["keys"]:
+        out.append(CheckFailure(table, "unique key", f"{row['rows']} rows but {row['keys']} distinct keys ({', '.join(keys)})"))
+    for i, r in enumerate(rules):
+        if row[f"r{i}"]:
+            out.append(CheckFailure(table, r.name, f"{row[f'r{i}']} row(s) violate it"))
+    return out
+
+
+def reference_checks(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame]) -> list[CheckFailure]:
+    orphans = []
+    for fact, column, dim, key in REFERENCES:
+        o = frames[fact].select(F.col(column).alias("k")).where(F.col("k").isNotNull()).distinct().join(dim_keys[dim].select(F.col(key).alias("k")), "k", "left_anti")
+        orphans.append(o.select(F.lit(f"{fact}|{column}|{dim}").alias("rule"), "k"))
+    found = reduce(lambda a, b: a.unionByName(b), orphans).groupBy("rule").agg(F.count(F.lit(1)).alias("n"), F.min("k").alias("example")).collect()
+    out = []
+    for r in found:
+        fact, column, dim = r["rule"].split("|")
+        out.append(CheckFailure(fact, f"{column} in {dim}", f"{r['n']} value(s) missing from {dim}, e.g. {r['example']!r}"))
+    return sorted(out, key=lambda f: (f.table, f.rule))
 
 
 def reconciles(entity: str, records: int, accepted: int, quarantined: int) -> list[CheckFailure]:
@@ -67,27 +109,15 @@ def reconciles(entity: str, records: int, accepted: int, quarantined: int) -> li
 
 
 def run_checks(frames: dict[str, DataFrame], media_keys: DataFrame, visitor_keys: DataFrame, counts: dict[str, tuple[int, int, int]]) -> list[CheckFailure]:
-    """All rules over the frames about to be published.
+    """Every rule over the frames about to be published.
 
     ``media_keys``/``visitor_keys``: every key the dimensions will hold after the load (this load's and the
-    warehouse's). ``counts``: per bronze entity, (records, accepted, quarantined).
+    warehouse's). ``counts``: per bronze entity, (records the API returned, accepted, quarantined).
     """
     out: list[CheckFailure] = []
     for entity, (records, accepted, quarantined) in counts.items():
         out += reconciles(entity, records, accepted, quarantined)
     for name, df in frames.items():
-        out += unique_keys(df, name)
-    ev = frames["fct_viewing_event"]
-    fme = frames["fct_media_engagement"]
-    out += references(ev, "fct_viewing_event", "media_id", media_keys, "dim_media", "media_id")
-    out += references(ev, "fct_viewing_event", "visitor_key", visitor_keys, "dim_visitor", "visitor_key")
-    out += references(fme, "fct_media_engagement", "media_id", media_keys, "dim_media", "media_id")
-    out += not_null(ev, "fct_viewing_event", "received_at")
-    out += in_range(ev, "fct_viewing_event", "percent_viewed", 0.0, 1.0)
-    out += in_range(fme, "fct_media_engagement", "play_rate", 0.0, 1.0)
-    out += in_range(fme, "fct_media_engagement", "engagement", 0.0, 1.0)
-    for c in ("load_count", "play_count", "hours_watched", "visitors"):
-        out += in_range(fme, "fct_media_engagement", c, 0.0)
-    for c in ("load_count", "play_count"):
-        out += in_range(frames["dim_visitor"], "dim_visitor", c, 0.0)
+        out += table_checks(df, name)
+    out += reference_checks(frames, {"dim_media": media_keys, "dim_visitor": visitor_keys})
     return out

@@ -62,17 +62,19 @@ def usable(parsed: DataFrame) -> DataFrame:
 def drift(parsed: DataFrame, spec: EntitySpec, entity: str) -> DataFrame:
     """Unknown top-level fields and mistyped optional fields, counted per run: (_run_id, entity, field, kind, records)."""
     known = sorted(spec.known)
-    new_fields = (
-        parsed.where(F.col("keys").isNotNull())
-        .select("run_id", F.explode("keys").alias("field"))
-        .where(~F.col("field").isin(known))
-        .withColumn("kind", F.lit("new-field"))
-    )
     optional = [n for n in spec.schema.fieldNames() if n not in spec.required]
-    typed = [
-        parsed.where(_present(F.col("raw"), n) & F.col(f"p.{n}").isNull()).select("run_id", F.lit(n).alias("field"), F.lit("type").alias("kind"))
-        for n in optional
-    ]
-    frames = [new_fields.select("run_id", "field", "kind"), *typed]
-    all_ = reduce(lambda a, b: a.unionByName(b), frames)
-    return all_.groupBy(F.col("run_id").alias("_run_id"), "field", "kind").agg(F.count(F.lit(1)).alias("records")).withColumn("entity", F.lit(entity)).select("_run_id", "entity", "field", "kind", "records")
+    mistyped = F.array_compact(F.array(*[F.when(_present(F.col("raw"), n) & F.col(f"p.{n}").isNull(), F.lit(n)) for n in optional])) if optional else F.array().cast("array<string>")
+    unknown = F.filter(F.coalesce(F.col("keys"), F.array().cast("array<string>")), lambda k: ~k.isin(known))
+    found = parsed.select(
+        "run_id",
+        F.concat(
+            F.transform(unknown, lambda k: F.struct(k.alias("field"), F.lit("new-field").alias("kind"))),
+            F.transform(mistyped, lambda k: F.struct(k.alias("field"), F.lit("type").alias("kind"))),
+        ).alias("found"),
+    ).select("run_id", F.explode("found").alias("f"))
+    return (
+        found.groupBy(F.col("run_id").alias("_run_id"), F.col("f.field").alias("field"), F.col("f.kind").alias("kind"))
+        .agg(F.count(F.lit(1)).alias("records"))
+        .withColumn("entity", F.lit(entity))
+        .select("_run_id", "entity", "field", "kind", "records")
+    )

@@ -1,0 +1,144 @@
+// The Glue step, locally: the same job entry (pyspark/glue_job.py) under plain pyspark, loading the embedded
+// PostgreSQL. Its JSON report becomes the job run the state machine sees (and runs/<execution>/transform.json).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { putJson } from '#shared/store/store.ts';
+import { runKey } from '#shared/pipeline/keys.ts';
+import type { GlueRunner } from './runner/run.ts';
+import type { LocalWarehouse } from './warehouse/postgres.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function pythonPath(): string {
+  const p = process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(p))
+    throw new Error(
+      `the project's Python is missing (${p}): run "npm run setup" (npm test and npm run demo install it too)`,
+    );
+  return p;
+}
+
+export interface TransformReport {
+  status: 'SUCCEEDED' | 'FAILED';
+  run_id: string;
+  error?: string;
+  message?: string;
+  failures?: { table: string; rule: string; detail: string }[];
+  bronze?: Record<string, { records: number; accepted: number; quarantined: number }>;
+  rows?: Record<string, number>;
+  loaded?: Record<string, { staged: number; inserted: number; updated: number; unchanged: number }>;
+  quarantined?: number;
+  drift?: { entity: string; field: string; kind: string; records: number }[];
+  timings?: Record<string, number>;
+  elapsed_seconds?: number;
+}
+
+export interface LocalTransformOptions {
+  readonly warehouse: LocalWarehouse;
+  readonly companyHosts?: string;
+  readonly hashPii?: boolean;
+  readonly onReport?: (r: TransformReport) => void;
+}
+
+/**
+ * The local Spark worker: one Python process (one JVM, warmed up once) serving every run of a command, one
+ * JSON argv per line in, one JSON line per run out. Restarted if it dies.
+ */
+export class TransformWorker {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private lines: string[] = [];
+  private waiters: ((line: string | null) => void)[] = [];
+  private stderr = '';
+
+  private start(): ChildProcessWithoutNullStreams {
+    const python = pythonPath();
+    const child = spawn(python, [join(ROOT, 'pyspark', 'glue_job.py'), '--serve'], {
+      cwd: join(ROOT, 'pyspark'),
+      env: { ...process.env, PYSPARK_PYTHON: python, PYARROW_IGNORE_TIMEZONE: '1', PYTHONPATH: join(ROOT, 'pyspark') },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const w = this.waiters.shift();
+        if (w) w(line);
+        else this.lines.push(line);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
+    child.on('close', () => {
+      this.child = undefined;
+      for (const w of this.waiters.splice(0)) w(null);
+    });
+    this.child = child;
+    return child;
+  }
+
+  /** Runs one job; resolves to its exit code (the report is in the file named by --report). */
+  async run(argv: string[]): Promise<number> {
+    const child = this.child ?? this.start();
+    child.stdin.write(`${JSON.stringify(argv)}\n`);
+    const line = this.lines.shift() ?? (await new Promise<string | null>((r) => this.waiters.push(r)));
+    if (line === null) throw new Error(`the transform worker died: ${this.stderr.slice(-2000)}`);
+    return (JSON.parse(line) as { code: number }).code;
+  }
+
+  async close(): Promise<void> {
+    const c = this.child;
+    if (!c) return;
+    c.stdin.end();
+    await new Promise((r) => c.once('close', r));
+  }
+}
+
+export function localGlue(o: LocalTransformOptions & { readonly worker: TransformWorker }): GlueRunner {
+  return async (args, { store, dataDir }) => {
+    const runId = String(args['--run_id']);
+    const tmp = mkdtempSync(join(tmpdir(), 'wistia-transform-'));
+    const reportFile = join(tmp, 'report.json');
+    const started = Date.now();
+    const argv = [
+      '--run_id',
+      runId,
+      '--ingest_date',
+      String(args['--ingest_date']),
+      '--bucket',
+      String(args['--bucket'] ?? 'local'),
+      '--warehouse',
+      'postgres',
+      '--dsn',
+      o.warehouse.dsn,
+      '--bronze_root',
+      join(dataDir, 'store'),
+      '--tmp_dir',
+      join(tmp, 'stage'),
+      '--report',
+      reportFile,
+      '--company_hosts',
+      o.companyHosts ?? 'example.com',
+      '--hash_pii',
+      o.hashPii ? 'true' : 'false',
+    ];
+    const code = await o.worker.run(argv);
+    if (!existsSync(reportFile)) throw new Error(`the transform wrote no report (exit ${code})`);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as TransformReport;
+    rmSync(tmp, { recursive: true, force: true });
+    await putJson(store, runKey(runId, 'transform.json'), report);
+    o.onReport?.(report);
+    return {
+      Id: `jr_local_${runId}`,
+      JobName: 'wistia-transform',
+      JobRunState: code === 0 && report.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+      ExecutionTime: Math.round((Date.now() - started) / 1000),
+      ...(report.status === 'FAILED' ? { ErrorMessage: `${report.error}: ${report.message}` } : {}),
+      Arguments: args,
+    };
+  };
+}
