@@ -1,6 +1,6 @@
 // The local warehouse: an embedded PostgreSQL 17 under <data dir>/warehouse, started by the project (no system
 // service, works as root). A second command on the same data dir reuses the running server.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,7 @@ export class LocalWarehouse {
     this.port = await freePort();
     const fresh = !existsSync(join(this.dir, 'PG_VERSION'));
     mkdirSync(this.dir, { recursive: true });
+    this.allowServerUser();
     const server = new EmbeddedPostgres({
       databaseDir: this.dir,
       user: USER,
@@ -96,6 +97,18 @@ export class LocalWarehouse {
     this.server = server;
     await this.query(readFileSync(DDL, 'utf8'));
     return this;
+  }
+
+  /**
+   * As root, the server runs as the "postgres" OS user (PostgreSQL refuses root), which must be able to reach
+   * its directory: give the data dir's folders search permission (o+x) where they lack it (e.g. mkdtemp's 0700).
+   */
+  private allowServerUser(): void {
+    if (process.getuid?.() !== 0) return;
+    for (let d = dirname(this.dir); d !== dirname(d); d = dirname(d)) {
+      const mode = statSync(d).mode;
+      if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+    }
   }
 
   async query<T extends Record<string, unknown> = Record<string, unknown>>(

@@ -47,8 +47,13 @@ def _not_null(column: str) -> Rule:
     return Rule(f"{column} not null", F.col(column).isNull())
 
 
-#: row-level rules per table
-RULES: dict[str, list[Rule]] = {
+def rules_for(table: str) -> list[Rule]:
+    """Row-level rules per table (built on demand: columns need an active Spark session)."""
+    return _rules().get(table, [])
+
+
+def _rules() -> dict[str, list[Rule]]:
+    return {
     "fct_viewing_event": [_not_null("received_at"), _not_null("media_id"), _not_null("visitor_key"), _range("percent_viewed", 0.0, 1.0)],
     "fct_media_engagement": [
         _range("play_rate", 0.0, 1.0),
@@ -60,8 +65,8 @@ RULES: dict[str, list[Rule]] = {
     ],
     "dim_visitor": [_range("load_count", 0.0), _range("play_count", 0.0)],
     "dim_media": [_range("duration_seconds", 0.0)],
-    "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
-}
+        "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
+    }
 
 #: (fact table, column, dimension, dimension key)
 REFERENCES = [
@@ -74,7 +79,7 @@ REFERENCES = [
 
 def table_checks(df: DataFrame, table: str) -> list[CheckFailure]:
     keys = list(TABLES[table].keys)
-    rules = RULES.get(table, [])
+    rules = rules_for(table)
     aggs = [F.count(F.lit(1)).alias("rows"), F.countDistinct(*[F.col(k) for k in keys]).alias("keys"), F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias("null_keys")]
     aggs += [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"r{i}") for i, r in enumerate(rules)]
     row = df.agg(*aggs).first()

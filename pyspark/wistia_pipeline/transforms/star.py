@@ -14,7 +14,9 @@ from pyspark.sql import functions as F
 from ..model import DIM_DATE, DIM_MEDIA, DIM_VISITOR, FCT_MEDIA_ENGAGEMENT, FCT_VIEWING_EVENT, MEDIA_ENGAGEMENT_CURVE, Table
 from .channel import channel_of
 
-EPOCH = F.lit("1970-01-01T00:00:00Z").cast("timestamp")
+
+def _epoch() -> Column:
+    return F.lit("1970-01-01T00:00:00Z").cast("timestamp")
 
 
 def latest(df: DataFrame, keys: Iterable[str], *order: Column) -> DataFrame:
@@ -187,4 +189,4 @@ def inferred_members(referenced: DataFrame, key: str, dimension: DataFrame, know
             cols.append(F.lit(True).alias(c))
         else:
             cols.append(F.lit(None).cast(dimension.schema[c].dataType).alias(c))
-    return missing.select(F.col(key), *cols, EPOCH.alias("_fetched_at"), F.lit(run_id).alias("_run_id")).select(*table.all_columns)
+    return missing.select(F.col(key), *cols, _epoch().alias("_fetched_at"), F.lit(run_id).alias("_run_id")).select(*table.all_columns)
