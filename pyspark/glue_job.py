@@ -46,6 +46,7 @@ OPTIONAL = {
     "redshift_database": "analytics",
     "redshift_iam_role": "",
     "redshift_tmp_dir": "",
+    "ddl": "",
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -138,24 +139,41 @@ def write_csv(df: DataFrame, path: str) -> str:
         .option("dateFormat", "yyyy-MM-dd")
         .csv(path)
     )
-    for f in glob.glob(os.path.join(path, "part-*")):
-        if not f.endswith(".csv"):
-            os.rename(f, f + ".csv")
+    if "://" not in path:  # local: name the parts for the COPY glob (S3 COPY takes the whole prefix)
+        for f in glob.glob(os.path.join(path, "part-*")):
+            if not f.endswith(".csv"):
+                os.rename(f, f + ".csv")
     return path
 
 
-def run(spark: SparkSession, args: dict[str, str]) -> dict:
+def warehouse_for(args: dict[str, str]):
+    """The load target: the embedded PostgreSQL locally, Redshift Serverless (Data API, IAM) on Glue."""
     from wistia_pipeline.load.postgres import PostgresWarehouse
+    from wistia_pipeline.load.redshift import RedshiftWarehouse
+
+    if args["warehouse"] == "postgres":
+        wh = PostgresWarehouse(args["dsn"])
+        wh.ensure_schema()
+        return wh
+    import boto3  # noqa: PLC0415 - present on Glue
+
+    for name in ("redshift_workgroup", "redshift_iam_role", "redshift_tmp_dir"):
+        if not args[name]:
+            raise JobError(f"--{name} is required with --warehouse redshift")
+    wh = RedshiftWarehouse(boto3.client("redshift-data"), args["redshift_workgroup"], args["redshift_database"], args["redshift_iam_role"])
+    with open(args.get("ddl") or "redshift.sql", encoding="utf-8") as f:  # shipped with --extra-files
+        wh.ensure_schema(f.read())
+    return wh
+
+
+def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     from wistia_pipeline.model import STAR
     from wistia_pipeline.pipeline import build
     from wistia_pipeline.quality import QualityGateError, run_checks
 
     timings: dict[str, float] = {}
     t0 = time.time()
-    if args["warehouse"] != "postgres":  # pragma: no cover - AWS
-        raise JobError("the Redshift load runs on Glue; locally use --warehouse postgres")
-    wh = PostgresWarehouse(args["dsn"])
-    wh.ensure_schema()
+    wh = wh or warehouse_for(args)
     key_schema = lambda k: T.StructType([T.StructField(k, T.StringType())])  # noqa: E731
     known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
     known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
@@ -175,24 +193,24 @@ def run(spark: SparkSession, args: dict[str, str]) -> dict:
         raise QualityGateError(failures)
 
     t2 = time.time()
-    tmp = args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")
-    staged = {t.name: write_csv(frames[t.name].select(*t.all_columns), os.path.join(tmp, t.name)) for t in STAR}
-    quarantine_dir = write_csv(built.quarantine, os.path.join(tmp, "quarantine"))
-    drift_dir = write_csv(built.drift, os.path.join(tmp, "schema_drift"))
+    local = args["warehouse"] == "postgres"
+    base = (args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")) if local else f"{args['redshift_tmp_dir'].rstrip('/')}/{args['run_id']}"
+    staged = {t.name: write_csv(frames[t.name].select(*t.all_columns), f"{base}/{t.name}") + "/" for t in STAR}
+    quarantine_dir = write_csv(built.quarantine, f"{base}/quarantine") + "/"
+    drift_dir = write_csv(built.drift, f"{base}/schema_drift") + "/"
     timings["transform"] = time.time() - t2
 
     t3 = time.time()
     loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir)
     timings["load"] = time.time() - t3
-    if not args["tmp_dir"]:
-        shutil.rmtree(tmp, ignore_errors=True)
-    quarantined = {e: q for e, (_, _, q) in built.counts.items()}
+    if local and not args["tmp_dir"]:
+        shutil.rmtree(base, ignore_errors=True)
     return {
         "status": "SUCCEEDED",
         "run_id": args["run_id"],
         "bronze": {e: {"records": r, "accepted": a, "quarantined": q} for e, (r, a, q) in built.counts.items()},
         "loaded": loaded,
-        "quarantined": sum(quarantined.values()),
+        "quarantined": sum(q for (_, _, q) in built.counts.values()),
         "drift": [r.asDict() for r in built.drift.collect()],
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }

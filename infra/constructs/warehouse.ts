@@ -125,13 +125,19 @@ export class Warehouse extends Construct {
       },
     });
     const script = new Asset(this, 'Script', { path: join(ROOT, 'pyspark', 'glue_job.py') });
-    const lib = new Asset(this, 'Library', { path: join(ROOT, 'pyspark', 'wistia_pipeline') });
+    // the package zipped with wistia_pipeline/ at its root (for --extra-py-files), and the Redshift DDL
+    const lib = new Asset(this, 'Library', {
+      path: join(ROOT, 'pyspark'),
+      exclude: ['*', '!wistia_pipeline', '!wistia_pipeline/**', '**/__pycache__', '**/*.pyc'],
+    });
+    const ddl = new Asset(this, 'Ddl', { path: join(ROOT, 'sql', 'ddl', 'redshift.sql') });
     const role = new iam.Role(this, 'GlueRole', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
     props.bucket.grantRead(role, 'bronze/*');
     props.bucket.grantReadWrite(role, 'tmp/*');
     props.bucket.grantReadWrite(role, 'quarantine/*');
     script.grantRead(role);
     lib.grantRead(role);
+    ddl.grantRead(role);
     key.grantEncryptDecrypt(role);
     // The load talks to Redshift through the Data API with IAM credentials (no password in the job): COPY from
     // the staged files with the namespace's role, then MERGE, in one batch per table.
@@ -205,6 +211,9 @@ export class Warehouse extends Construct {
         '--enable-observability-metrics': 'true',
         '--enable-continuous-cloudwatch-log': 'true',
         '--extra-py-files': lib.s3ObjectUrl,
+        '--extra-files': ddl.s3ObjectUrl,
+        '--ddl': ddl.s3ObjectKey,
+        '--warehouse': 'redshift',
         '--redshift_workgroup': this.workgroup.workgroupName,
         '--redshift_database': db,
         '--redshift_iam_role': redshiftRole.roleArn,

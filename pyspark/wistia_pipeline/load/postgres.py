@@ -32,7 +32,7 @@ class PostgresWarehouse:
             return [r[0] for r in conn.execute(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
 
     def _copy(self, cur: psycopg.Cursor, target: str, columns: tuple[str, ...], csv_dir: str) -> None:
-        files = sorted(glob.glob(os.path.join(csv_dir, "part-*.csv")))
+        files = sorted(glob.glob(os.path.join(csv_dir.rstrip("/"), "part-*.csv")))
         with cur.copy(f"COPY {target} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
             for path in files:
                 with open(path, "rb") as f:
