@@ -231,7 +231,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   };
 
   /** Rewrites a definition for the interpreter and returns it with the local handler of each Task. */
-  const localize = (def: Definition, child: string | undefined, parentContext: () => Record<string, unknown>) => {
+  const localize = (def: Definition, parentContext: () => Record<string, unknown>) => {
     const states: Record<string, State> = {};
     const local: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [sname, s] of Object.entries(def.States)) {
@@ -315,7 +315,6 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
       }
       states[sname] = copy;
     }
-    void child;
     return { definition: { ...def, States: states }, local };
   };
 
@@ -332,7 +331,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
       },
       StateMachine: { Id: STATE_MACHINE_ARN, Name: STATE_MACHINE_NAME },
     };
-    const { definition: localDef, local } = localize(def, child, () => context);
+    const { definition: localDef, local } = localize(def, () => context);
     // Validating a definition is costly (schema compilation): one interpreter per definition, many runs.
     let sm = machines.get(def);
     if (!sm) {

@@ -96,3 +96,7 @@ MEDIA_ENGAGEMENT_CURVE = Table("media_engagement_curve", ("media_id",), ("engage
 #: load order: dimensions before the facts that refer to them
 STAR = (DIM_DATE, DIM_MEDIA, DIM_VISITOR, FCT_VIEWING_EVENT, FCT_MEDIA_ENGAGEMENT, MEDIA_ENGAGEMENT_CURVE)
 TABLES = {t.name: t for t in STAR}
+
+#: audit tables written by every load (columns in file order)
+QUARANTINE_COLUMNS = ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id")
+DRIFT_COLUMNS = ("_run_id", "entity", "field", "kind", "records")

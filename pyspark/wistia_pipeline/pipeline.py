@@ -62,10 +62,6 @@ def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_
         "fct_media_engagement": engagement,
         "media_engagement_curve": curve,
     }
-    q = quarantine[0]
-    for f in quarantine[1:]:
-        q = q.unionByName(f)
-    d = drift[0]
-    for f in drift[1:]:
-        d = d.unionByName(f)
+    union = lambda frames: reduce(lambda a, b: a.unionByName(b), frames)  # noqa: E731
+    q, d = union(quarantine), union(drift)
     return Built(frames=frames, quarantine=q, drift=d, counts=counts)

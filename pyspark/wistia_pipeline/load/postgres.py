@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import psycopg
 
-from ..model import STAR, Table
+from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, STAR
 from . import sql
 
 DDL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "sql", "ddl", "postgres.sql")
@@ -66,13 +66,9 @@ class PostgresWarehouse:
                     (run_id, t.name, total, inserted, applied - inserted, total - applied, now),
                 )
             for table, cols, d in (
-                ("quarantine", ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id"), quarantine_dir),
-                ("schema_drift", ("_run_id", "entity", "field", "kind", "records"), drift_dir),
+                ("quarantine", QUARANTINE_COLUMNS, quarantine_dir),
+                ("schema_drift", DRIFT_COLUMNS, drift_dir),
             ):
                 cur.execute(f"DELETE FROM {sql.SCHEMA}.{table} WHERE _run_id = %s", (run_id,))
                 self._copy(cur, f"{sql.SCHEMA}.{table}", cols, d)
         return result
-
-
-def table_columns(t: Table) -> tuple[str, ...]:
-    return t.all_columns

@@ -8,12 +8,10 @@ import re
 import time
 from typing import Any
 
-from ..model import STAR
+from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, STAR
 from . import sql
 
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
-QUARANTINE_COLUMNS = ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id")
-DRIFT_COLUMNS = ("_run_id", "entity", "field", "kind", "records")
 
 
 class RedshiftWarehouse:

@@ -7,6 +7,7 @@ key, the latest version (by the record's own version field, then the fetch time)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -157,12 +158,9 @@ def media_engagement_curve(engagement: DataFrame) -> DataFrame:
     return _select(latest(df, ["media_id"], F.col("_fetched_at").desc()), MEDIA_ENGAGEMENT_CURVE)
 
 
-def dim_date(*dates: Column | DataFrame) -> DataFrame:
-    """Calendar rows for every date in the given single-column frames."""
-    frames = [d for d in dates if isinstance(d, DataFrame)]
-    all_dates = frames[0]
-    for f in frames[1:]:
-        all_dates = all_dates.unionByName(f)
+def dim_date(*dates: DataFrame) -> DataFrame:
+    """Calendar rows for every date in the given single-column (date_key) frames."""
+    all_dates = reduce(lambda a, b: a.unionByName(b), dates)
     d = F.col("date_key")
     dow = F.dayofweek(d)  # 1 = Sunday … 7 = Saturday
     out = all_dates.where(d.isNotNull()).distinct().select(

@@ -15,9 +15,6 @@ from pyspark.sql import functions as F
 
 from ..schemas import EntitySpec
 
-QUARANTINE_COLUMNS = ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id")
-
-
 def _present(raw: Column, name: str) -> Column:
     # get_json_object returns NULL for a missing key and for a JSON null
     return F.get_json_object(raw, f"$.{name}").isNotNull()
