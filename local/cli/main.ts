@@ -1,5 +1,5 @@
 // wistia-pipeline: the command line of the local twin (and of operators' tools).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { rmSync } from 'node:fs';
 import { WistiaClient } from '#shared/wistia/client.ts';
@@ -9,19 +9,14 @@ import { DEFAULT_SIMULATOR_TOKEN, FAULT_KINDS, type FaultKind, WistiaSimulator }
 import { pullAccount, type PullSummary } from '../pull.ts';
 import { printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
+import { EXIT, num, UsageError, type Command, type Options } from './command.ts';
+import { statusCommand } from './status.ts';
+import { replayCommand } from './replay.ts';
+import { graphCommand } from './graph.ts';
+import { dashboardCommand } from './dashboard.ts';
+import { benchCommand } from './bench.ts';
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
-
-class UsageError extends Error {}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-interface Command {
-  summary: string;
-  usage: string;
-  options: Options;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
-}
+export { EXIT } from './command.ts';
 
 const simulatorOptions: Options = {
   seed: { type: 'string', default: '42' },
@@ -36,27 +31,6 @@ const simulatorOptions: Options = {
   'latency-ms': { type: 'string', default: '0' },
   'live-ms-per-request': { type: 'string', default: '0' },
 };
-
-function num(
-  values: Record<string, unknown>,
-  name: string,
-  { min = -Infinity, max = Infinity, int = false } = {},
-): number {
-  const raw = values[name];
-  const n = Number(raw);
-  if (
-    typeof raw !== 'string' ||
-    raw.trim() === '' ||
-    !Number.isFinite(n) ||
-    n < min ||
-    n > max ||
-    (int && !Number.isInteger(n))
-  )
-    throw new UsageError(
-      `--${name}: expected ${int ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}, got "${String(raw)}"`,
-    );
-  return n;
-}
 
 function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
@@ -248,6 +222,11 @@ function printRows(rows: Record<string, unknown>[], json: boolean): void {
 }
 
 const COMMANDS: Record<string, Command> = {
+  status: statusCommand,
+  replay: replayCommand,
+  graph: graphCommand,
+  dashboard: dashboardCommand,
+  bench: benchCommand,
   simulator: {
     summary: 'serve the Wistia API simulator on loopback',
     usage:
