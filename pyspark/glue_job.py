@@ -47,6 +47,7 @@ OPTIONAL = {
     "redshift_iam_role": "",
     "redshift_tmp_dir": "",
     "ddl": "",
+    "bronze_runs": "",
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -72,6 +73,9 @@ def parse_args(argv: list[str]) -> dict[str, str]:
 def validate_args(args: dict[str, str]) -> None:
     if not RUN_ID.match(args["run_id"]):
         raise JobError(f"--run_id: {args['run_id']!r} is not an execution name")
+    for r in bronze_runs(args):
+        if not RUN_ID.match(r):
+            raise JobError(f"--bronze_runs: {r!r} is not an execution name")
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", args["ingest_date"]):
         raise JobError(f"--ingest_date: {args['ingest_date']!r} is not YYYY-MM-DD")
     if args["warehouse"] not in ("postgres", "redshift"):
@@ -108,22 +112,30 @@ def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
     return spark, None
 
 
+def bronze_runs(args: dict[str, str]) -> list[str]:
+    """The runs whose bronze this job reads: --bronze_runs (a replay of a run that never loaded reads that
+    run's bronze too), else --run_id alone."""
+    runs = [r.strip() for r in (args.get("bronze_runs") or "").split(",") if r.strip()]
+    return runs or [args["run_id"]]
+
+
 def read_bronze(spark: SparkSession, args: dict[str, str]) -> DataFrame:
     """The run's bronze objects with the envelope schema and their object keys."""
     from wistia_pipeline.schemas import ENVELOPE
 
-    pattern = f"bronze/*/ingest_date={args['ingest_date']}/run={args['run_id']}/*/*.json"
+    patterns = [f"bronze/*/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
     if args["bronze_root"]:
         root = args["bronze_root"].rstrip("/")
-        paths = sorted(glob.glob(os.path.join(root, pattern)))
+        paths = sorted(p for pattern in patterns for p in glob.glob(os.path.join(root, pattern)))
         prefix = root + "/"
     else:  # pragma: no cover - S3
-        paths = [f"s3://{args['bucket']}/{pattern}"]
+        paths = [f"s3://{args['bucket']}/{pattern}" for pattern in patterns]
         prefix = f"s3://{args['bucket']}/"
     if not paths:
         return spark.createDataFrame([], ENVELOPE.add("source_object", T.StringType()))
     df = spark.read.schema(ENVELOPE).json(paths)
-    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:)?" + re.escape(prefix), ""))
+    # the bronze key, as in S3 (local files are named "file:///…" by Spark)
+    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix), ""))
 
 
 def write_csv(df: DataFrame, path: str) -> str:

@@ -87,6 +87,63 @@ function ensurePython() {
   writeFileSync(stampFile, want);
 }
 
+/** Debian's Chromium for the dashboard's browser test: installed with apt-get when missing and we are root. */
+function ensureChromium() {
+  const chromium = '/usr/bin/chromium';
+  if (existsSync(chromium) || process.platform !== 'linux') return;
+  if (process.getuid?.() !== 0) {
+    say(`${chromium} is missing and this is not root: the dashboard test will fail until "apt-get install chromium".`);
+    return;
+  }
+  const log = join(root, '.data', 'apt-chromium.log');
+  mkdirSync(dirname(log), { recursive: true });
+  const apt = (args) => {
+    const r = spawnSync('apt-get', args, {
+      encoding: 'utf8',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    writeFileSync(log, `$ apt-get ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}${r.error ?? ''}\n`, {
+      flag: 'a',
+    });
+    return r.status === 0;
+  };
+  say(`installing chromium for the dashboard test (apt-get install -y chromium; log in ${log})…`);
+  const ok =
+    apt(['install', '-y', '-q', 'chromium']) || (apt(['update', '-q']) && apt(['install', '-y', '-q', 'chromium']));
+  if (!ok || !existsSync(chromium))
+    say(`could not install chromium (see ${log}): the dashboard test will fail until it is installed.`);
+}
+
+/**
+ * actionlint for the workflows test (test/workflows.test.ts), built once from the Go module proxy into .tools/bin.
+ * Go is on every machine of this project's kind (CI on GitHub uses actions/setup-go); without Go this only warns
+ * and that test fails saying so.
+ */
+const ACTIONLINT = 'v1.7.12';
+function ensureActionlint() {
+  const bin = join(root, '.tools', 'bin');
+  const stampFile = join(root, '.tools', 'actionlint.version');
+  if (existsSync(join(bin, 'actionlint')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === ACTIONLINT)
+    return;
+  const go = [process.env.GO, 'go', '/usr/local/go/bin/go']
+    .filter(Boolean)
+    .find((g) => spawnSync(g, ['version'], { encoding: 'utf8' }).status === 0);
+  if (!go) {
+    say('Go is not installed: the workflows test (actionlint) will fail until Go 1.25+ is on PATH.');
+    return;
+  }
+  say(`building actionlint ${ACTIONLINT} with ${go} into .tools/bin (first use: about a minute)…`);
+  mkdirSync(bin, { recursive: true });
+  const status = run(go, ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], {
+    env: { ...process.env, GOBIN: bin },
+  });
+  if (status !== 0) {
+    say(`go install actionlint failed (exit ${status}): the workflows test will fail until it is built.`);
+    return;
+  }
+  writeFileSync(stampFile, ACTIONLINT);
+}
+
 function summarize(vitestJson, pytestXml) {
   let passed = 0;
   let failed = 0;
@@ -122,11 +179,15 @@ switch (task) {
   case 'setup':
     ensureNodeModules();
     ensurePython();
+    ensureChromium();
+    ensureActionlint();
     say('ready.');
     break;
   case 'test': {
     ensureNodeModules();
     ensurePython();
+    ensureChromium();
+    ensureActionlint();
     mkdirSync(resultsDir, { recursive: true });
     const vitestJson = join(resultsDir, 'vitest.json');
     const pytestXml = join(resultsDir, 'pytest.xml');

@@ -1,5 +1,6 @@
 // Every 200 body the simulator serves validates against Wistia's published v1 JSON Schemas
-// (../shared/wistia-api/schemas/*.v1.json), but for the one documented deviation: conversion_data "".
+// (contracts/wistia-api/schemas/*.v1.json, vendored from ../shared/wistia-api), but for the one documented
+// deviation: conversion_data "".
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';

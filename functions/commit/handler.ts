@@ -1,12 +1,13 @@
 // Commit: the last state, reached only when everything before it succeeded (the warehouse load included).
 // Advances the watermarks with If-Match on the ETag read at plan time, and carries the items that failed
 // within tolerance over to the next run, so that nothing is lost.
-import { putJson } from '../shared/store/store.ts';
+import { getJson, putJson } from '../shared/store/store.ts';
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { asObject, RUN_ID, str } from '../shared/pipeline/input.ts';
-import { runKey } from '../shared/pipeline/keys.ts';
 import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
-import { commitWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { commitWatermarks, readWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { committedKey } from '../shared/pipeline/replay.ts';
+import { InvalidInputError } from '../shared/pipeline/input.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { logger } from '../shared/powertools.ts';
 import type { PlanOutput } from '../plan/handler.ts';
@@ -45,7 +46,7 @@ export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> 
     if (typeof scan.visitors === 'number') estimatedTotal = scan.visitors;
   }
 
-  const watermarks: Watermarks = {
+  let watermarks: Watermarks = {
     version: 1,
     ...(plan.medias.maxUpdated ? { medias: { maxUpdated: plan.medias.maxUpdated } } : {}),
     events: { throughDay: plan.today, maxReceivedAt: ep.events.maxReceivedAt },
@@ -53,8 +54,27 @@ export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> 
     carryOver: { medias: failedMedias.sort(), visitors: failedVisitors.sort() },
     lastRun: { runId, committedAt: deps.now().toISOString(), ingestDate: plan.ingestDate },
   };
+  if (plan.replay?.committed) {
+    // The original committed already: only its carry-over changes (what this replay fetched comes off it,
+    // what failed again stays on).
+    const current = (await readWatermarks(store)).value;
+    if (!current) throw new InvalidInputError(`replay of "${plan.replay.of}": the watermarks are gone`);
+    const replayedMedias = new Set(
+      (await getJson<{ hashed_id: string }[]>(store, ep.engagement.key))?.value.map((m) => m.hashed_id) ?? [],
+    );
+    const replayedVisitors = new Set((await getJson<string[]>(store, ep.visitors.key))?.value ?? []);
+    const keep = (list: string[] | undefined, replayed: Set<string>, again: string[]) =>
+      [...new Set([...(list ?? []).filter((k) => !replayed.has(k)), ...again])].sort();
+    watermarks = {
+      ...current,
+      carryOver: {
+        medias: keep(current.carryOver?.medias, replayedMedias, failedMedias),
+        visitors: keep(current.carryOver?.visitors, replayedVisitors, failedVisitors),
+      },
+    };
+  }
   await commitWatermarks(store, watermarks, plan.watermarksEtag);
-  await putJson(store, runKey(runId, 'committed.json'), watermarks);
+  await putJson(store, committedKey(runId), watermarks);
   logger.info('committed watermarks', {
     runId,
     throughDay: plan.today,

@@ -11,7 +11,8 @@ import { emptySeen, mergeSeen, readSeen } from '../shared/pipeline/seen.ts';
 import type { Watermarks } from '../shared/pipeline/watermarks.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { logger } from '../shared/powertools.ts';
-import type { ChangedMedia } from '../plan/handler.ts';
+import type { ChangedMedia, PlanManifest } from '../plan/handler.ts';
+import { engagementPlanKey, latestMapResults, requireJson, succeededKeys } from '../shared/pipeline/replay.ts';
 
 export interface EngagementPlan {
   readonly engagement: {
@@ -47,14 +48,17 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
   const eventsManifest = resultWriterKey(e.eventsResult, 'eventsResult');
   const { store, config } = deps;
 
-  const manifest = await getJson<{ previousWatermarks: Watermarks | null }>(store, runKey(runId, 'manifest.json'));
-  const previous = manifest?.value.previousWatermarks ?? undefined;
+  const manifest = await getJson<PlanManifest>(store, runKey(runId, 'manifest.json'));
+  const previous: Watermarks | undefined = manifest?.value.previousWatermarks ?? undefined;
   const since = previous?.events?.maxReceivedAt ?? null;
+  const replayOf = manifest?.value.replay?.of;
 
   const results = await readMapResults(store, eventsManifest);
+  // A replay sees what the original's event windows saw too (it only re-fetched the ones that failed).
+  const original = replayOf ? await latestMapResults(store, runKey(replayOf, 'map-results/events')) : undefined;
   const seen = emptySeen();
   let pages = 0;
-  for (const r of results.succeeded) {
+  for (const r of [...results.succeeded, ...(original?.succeeded ?? [])]) {
     const o = asObject(r.output, 'events item output');
     pages += typeof o.pages === 'number' ? o.pages : 0;
     mergeSeen(seen, await readSeen(store, str(o, 'seenKey', {})));
@@ -71,10 +75,43 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
   for (const [k, at] of Object.entries(seen.visitors)) if (since === null || at > since) visitors.add(k);
   for (const k of previous?.carryOver?.visitors ?? []) visitors.add(k);
 
-  const estimatedTotal = Math.max(previous?.visitors?.estimatedTotal ?? 0, visitors.size);
-  const scanRequests = Math.floor(estimatedTotal / 100) + 1;
-  const lookupRequests = visitors.size;
-  const mode = visitors.size === 0 ? 'none' : lookupRequests <= scanRequests ? 'lookup' : 'scan';
+  let estimatedTotal = Math.max(previous?.visitors?.estimatedTotal ?? 0, visitors.size);
+  let scanRequests = Math.floor(estimatedTotal / 100) + 1;
+  let lookupRequests = visitors.size;
+  let mode: EngagementPlan['visitors']['mode'] =
+    visitors.size === 0 ? 'none' : lookupRequests <= scanRequests ? 'lookup' : 'scan';
+
+  // A replay whose original got as far as planning this: the original's items that did not succeed.
+  const originalPlan = replayOf
+    ? await getJson<EngagementPlan>(store, engagementPlanKey(replayOf)).then((r) => r?.value)
+    : undefined;
+  if (replayOf && originalPlan) {
+    const items = await requireJson<{ hashed_id: string }[]>(
+      store,
+      originalPlan.engagement.key,
+      `the engagement items of "${replayOf}"`,
+    );
+    const done = succeededKeys(
+      await latestMapResults(store, runKey(replayOf, 'map-results/engagement')),
+      (input) => (input as { media?: { hashed_id?: string } } | undefined)?.media?.hashed_id,
+    );
+    medias.clear();
+    for (const m of items) if (!done.has(m.hashed_id)) medias.add(m.hashed_id);
+    visitors.clear();
+    ({ mode, estimatedTotal, scanRequests } = originalPlan.visitors);
+    if (mode === 'lookup') {
+      const keys = await requireJson<string[]>(store, originalPlan.visitors.key, `the visitor keys of "${replayOf}"`);
+      const doneBatches = await latestMapResults(store, runKey(replayOf, 'map-results/visitors'));
+      const fetched = new Set<string>();
+      for (const r of doneBatches?.succeeded ?? []) {
+        const batch = (r.input as { Items?: unknown } | undefined)?.Items;
+        if (Array.isArray(batch)) for (const k of batch) if (typeof k === 'string') fetched.add(k);
+      }
+      for (const k of keys) if (!fetched.has(k)) visitors.add(k);
+      if (visitors.size === 0) mode = 'none';
+    } else if (mode === 'scan' && manifest?.value.replay?.committed) mode = 'none'; // the scan finished
+    lookupRequests = visitors.size;
+  }
 
   const engagementKey = runKey(runId, 'items/engagement.json');
   const visitorsKey = runKey(runId, 'items/visitors.json');
@@ -109,6 +146,7 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
     },
     events: { windows: results.succeeded.length, pages, records: seen.events, maxReceivedAt },
   };
+  await putJson(store, engagementPlanKey(runId), out);
   logger.info('planned engagement and visitors', {
     runId,
     medias: medias.size,

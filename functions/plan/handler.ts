@@ -7,8 +7,18 @@ import type { Deps } from '../shared/pipeline/deps.ts';
 import { asObject, date, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
-import { readWatermarks } from '../shared/pipeline/watermarks.ts';
-import { backfillWindows, incrementalWindows } from '../shared/pipeline/windows.ts';
+import { readWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { backfillWindows, incrementalWindows, type Window } from '../shared/pipeline/windows.ts';
+import {
+  committedKey,
+  latestMapResults,
+  replayTarget,
+  requireJson,
+  succeededKeys,
+  type ReplayInfo,
+} from '../shared/pipeline/replay.ts';
+import { getJson } from '../shared/store/store.ts';
+import { InvalidInputError } from '../shared/pipeline/input.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { logger } from '../shared/powertools.ts';
 
@@ -22,7 +32,7 @@ export interface PlanOutput {
   readonly runId: string;
   readonly today: string;
   readonly ingestDate: string;
-  readonly mode: 'backfill' | 'incremental';
+  readonly mode: 'backfill' | 'incremental' | 'replay';
   readonly watermarksEtag: string | null;
   readonly windows: { readonly bucket: string; readonly key: string; readonly count: number };
   /** The days this run covers (first window's start to today): the range of the stats by date. */
@@ -42,7 +52,19 @@ export interface PlanOutput {
   /** Where each Distributed Map's ResultWriter puts its manifests. */
   readonly resultPrefixes: { readonly events: string; readonly engagement: string; readonly visitors: string };
   readonly requests: number;
+  /** The runs whose bronze the transform reads (comma-separated): this one, and the replayed one's if it never loaded. */
+  readonly bronzeRuns: string;
+  /** Set when this execution replays another one's failed items. */
+  readonly replay?: ReplayInfo;
 }
+
+/** The plan manifest each run writes (runs/<run>/manifest.json). */
+export type PlanManifest = Omit<PlanOutput, 'windows'> & {
+  readonly startedAt: string;
+  readonly fullRefresh: boolean;
+  readonly previousWatermarks: Watermarks | null;
+  readonly windows: PlanOutput['windows'] & { readonly items: Window[] };
+};
 
 export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
   const e = asObject(event);
@@ -52,6 +74,7 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
   const today = date(options, 'today', { optional: true }) ?? new Date(startedAt).toISOString().slice(0, 10);
   const fullRefresh = options.fullRefresh === true;
   const { store, config } = deps;
+  if (options.replay !== undefined) return planReplay(runId, startedAt, replayTarget(options.replay), deps);
 
   const wm = await readWatermarks(store);
   const previous = fullRefresh ? undefined : wm.value;
@@ -121,6 +144,7 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
       visitors: runKey(runId, 'map-results/visitors'),
     },
     requests: client.metrics.requests,
+    bronzeRuns: runId,
   };
   await putJson(store, runKey(runId, 'manifest.json'), {
     ...out,
@@ -136,6 +160,65 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
     mediasChanged: changed.length,
     mediaPages: pages,
   });
+  return out;
+}
+
+/**
+ * A replay's plan: the original's day, range and medias, and of its event windows only those that did not
+ * succeed. An original that never committed must still be the latest word on the watermarks (else a later run
+ * has covered its days and there is nothing left to replay).
+ */
+async function planReplay(runId: string, startedAt: string, of: string, deps: Deps): Promise<PlanOutput> {
+  const { store, config } = deps;
+  const original = await requireJson<PlanManifest>(
+    store,
+    runKey(of, 'manifest.json'),
+    `the plan of execution "${of}" (it failed before planning, or is not in this store: start a normal run)`,
+  );
+  if (original.replay)
+    throw new InvalidInputError(`replay: "${of}" is itself a replay of "${original.replay.of}": replay that one`);
+  const committed = (await getJson(store, committedKey(of))) !== undefined;
+  const wm = await readWatermarks(store);
+  if (!committed && wm.etag !== original.watermarksEtag)
+    throw new InvalidInputError(
+      `replay: a later run committed after "${of}" failed (its last run is ${wm.value?.lastRun?.runId ?? 'unknown'}): ` +
+        `that run covered "${of}"'s days, there is nothing left to replay`,
+    );
+  const done = succeededKeys(await latestMapResults(store, original.resultPrefixes.events), (input) => {
+    const w = (input as { window?: Window } | undefined)?.window;
+    return w ? `${w.start}/${w.end}` : undefined;
+  });
+  const windows = original.windows.items.filter((w) => !done.has(`${w.start}/${w.end}`));
+  const windowsKey = runKey(runId, 'items/windows.json');
+  await putJson(store, windowsKey, windows);
+  const replay: ReplayInfo = { of, committed };
+  const out: PlanOutput = {
+    runId,
+    today: original.today,
+    ingestDate: original.ingestDate,
+    mode: 'replay',
+    watermarksEtag: committed ? wm.etag : original.watermarksEtag,
+    windows: { bucket: store.bucket, key: windowsKey, count: windows.length },
+    range: original.range,
+    events: { ...perItemBudget(config, Math.max(1, windows.length)), toleratedFailurePercentage: 0 },
+    medias: { ...original.medias, pages: 0, listed: 0 },
+    resultPrefixes: {
+      events: runKey(runId, 'map-results/events'),
+      engagement: runKey(runId, 'map-results/engagement'),
+      visitors: runKey(runId, 'map-results/visitors'),
+    },
+    requests: 0,
+    bronzeRuns: committed ? runId : `${of},${runId}`,
+    replay,
+  };
+  await putJson(store, runKey(runId, 'manifest.json'), {
+    ...out,
+    startedAt,
+    fullRefresh: false,
+    previousWatermarks: original.previousWatermarks,
+    windows: { ...out.windows, items: windows },
+  });
+  logger.info('planned a replay', { runId, of, committed, windows: windows.length });
   return out;
 }
 

@@ -14,6 +14,8 @@ new PipelineStack(app, ctx('stackName') ?? 'WistiaPipeline', {
   ...(ctx('scheduleExpression') ? { scheduleExpression: ctx('scheduleExpression') } : {}),
   ...(ctx('backfillStartDate') ? { backfillStartDate: ctx('backfillStartDate') } : {}),
   ...(ctx('companyHosts') ? { companyHosts: ctx('companyHosts') } : {}),
+  // PII (visitor email, viewer ip) is stored as SHA-256 in the warehouse unless the context says hashPii=false.
+  hashPii: ctx('hashPii') !== 'false',
   destroyOnRemoval: ctx('destroyOnRemoval') === 'true',
   ...(process.env.CDK_DEFAULT_ACCOUNT
     ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }

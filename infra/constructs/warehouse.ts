@@ -24,6 +24,8 @@ export interface WarehouseProps {
   readonly glueWorkers?: number;
   /** Company site hosts for channel attribution (comma list). Default "". */
   readonly companyHosts?: string;
+  /** Store PII (email, ip) as SHA-256. Default true. */
+  readonly hashPii?: boolean;
 }
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -219,6 +221,7 @@ export class Warehouse extends Construct {
         '--redshift_iam_role': redshiftRole.roleArn,
         '--redshift_tmp_dir': `s3://${props.bucket.bucketName}/tmp/redshift/`,
         '--company_hosts': props.companyHosts ?? '',
+        '--hash_pii': props.hashPii === false ? 'false' : 'true',
       },
     });
     this.glueRole = role;

@@ -20,6 +20,8 @@ export interface PipelineStackProps extends StackProps {
   readonly backfillStartDate?: string;
   /** Company site hosts for channel attribution, comma separated. */
   readonly companyHosts?: string;
+  /** Store visitor email and viewer ip as SHA-256 in the warehouse (docs/adr/0009). Default true. */
+  readonly hashPii?: boolean;
 }
 
 export class PipelineStack extends Stack {
@@ -41,6 +43,7 @@ export class PipelineStack extends Stack {
     this.warehouse = new Warehouse(this, 'Warehouse', {
       bucket: this.storage.bucket,
       ...(props.companyHosts ? { companyHosts: props.companyHosts } : {}),
+      hashPii: props.hashPii ?? true,
     });
     this.orchestration = new Orchestration(this, 'Orchestration', {
       bucket: this.storage.bucket,

@@ -1,9 +1,10 @@
 // Transform + load benchmark: lands a simulated account's bronze directly from the simulator's world (no HTTP,
-// the same object layout a run writes), then times the Glue job entry (Spark) and the PostgreSQL load.
-// Usage: tsx local/bench/transform.ts [events…]   (default: 10000 100000)
+// the same object layout a run writes), then times the Glue job entry (Spark, in a fresh JVM per size) and the
+// PostgreSQL load. Used by `wistia-pipeline bench`; alone: tsx local/bench/transform.ts [events…]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { World } from '../simulator/world.ts';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { bronzeKey } from '#shared/pipeline/keys.ts';
@@ -77,35 +78,83 @@ async function land(world: World, store: FileObjectStore): Promise<{ events: num
   return { events: n, objects };
 }
 
-async function main(): Promise<void> {
-  const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['10000', '100000']).map(Number);
-  const rows: string[] = [];
-  for (const target of sizes) {
-    const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
-    const medias = Math.max(50, Math.round(target / 92));
-    const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
-    const store = new FileObjectStore(join(dir, 'store'), 'local');
+export interface TransformMeasure {
+  /** Events asked for, and what the account landed. */
+  readonly target: number;
+  readonly events: number;
+  readonly medias: number;
+  readonly visitors: number;
+  readonly bronzeObjects: number;
+  readonly status: string;
+  readonly error?: string;
+  /** The whole job (a fresh JVM's start included), its Spark phases (read + validate, quality gate, star
+   * transforms) and the load into PostgreSQL, in seconds. */
+  readonly jobSeconds: number;
+  readonly sparkSeconds: number;
+  readonly loadSeconds: number;
+  /** Warehouse rows written (inserted + updated, all tables). */
+  readonly rowsLoaded: number;
+  readonly eventsPerSecond: number;
+  readonly sparkEventsPerSecond: number;
+  readonly loadRowsPerSecond: number;
+}
+
+/** Lands an account of about `target` events and times one transform + load of it. */
+export async function benchTransform(target: number): Promise<TransformMeasure> {
+  const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
+  const medias = Math.max(50, Math.round(target / 92));
+  const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
+  const store = new FileObjectStore(join(dir, 'store'), 'local');
+  const worker = new TransformWorker();
+  let wh: LocalWarehouse | undefined;
+  try {
     const landed = await land(world, store);
-    const wh = await new LocalWarehouse(dir).start();
-    const worker = new TransformWorker();
+    wh = await new LocalWarehouse(dir).start();
     let report: TransformReport | undefined;
-    try {
-      const glue = localGlue({ warehouse: wh, worker, onReport: (r) => (report = r) });
-      const t1 = Date.now();
-      const run = await glue({ '--run_id': RUN, '--ingest_date': TODAY, '--bucket': 'local' }, { store, dataDir: dir });
-      const wall = (Date.now() - t1) / 1000;
-      const t = report?.timings ?? {};
-      const spark = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
-      const line = `${String(landed.events).padStart(9)} events  ${String(medias).padStart(6)} medias  ${String(landed.objects).padStart(7)} objects  ${run.JobRunState}  job ${wall.toFixed(1)} s (spark ${spark.toFixed(1)} s, load ${(t.load ?? 0).toFixed(1)} s)  ${(landed.events / wall).toFixed(0)} events/s`;
-      rows.push(line);
-      process.stdout.write(`${line}\n`);
-      if (run.JobRunState !== 'SUCCEEDED') process.stdout.write(`  ${report?.error}: ${report?.message}\n`);
-    } finally {
-      await worker.close();
-      await wh.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const glue = localGlue({ warehouse: wh, worker, onReport: (r) => (report = r) });
+    const t1 = Date.now();
+    const run = await glue({ '--run_id': RUN, '--ingest_date': TODAY, '--bucket': 'local' }, { store, dataDir: dir });
+    const jobSeconds = (Date.now() - t1) / 1000;
+    const t = (report as TransformReport | undefined)?.timings ?? {};
+    const sparkSeconds = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
+    const loadSeconds = t.load ?? 0;
+    const loaded = Object.values((report as TransformReport | undefined)?.loaded ?? {});
+    const rowsLoaded = loaded.reduce((a, x) => a + x.inserted + x.updated, 0);
+    const failed = run.JobRunState !== 'SUCCEEDED';
+    return {
+      target,
+      events: landed.events,
+      medias,
+      visitors: world.visibleVisitors(),
+      bronzeObjects: landed.objects,
+      status: run.JobRunState,
+      ...(failed ? { error: `${report?.error ?? 'no report'}: ${report?.message ?? ''}` } : {}),
+      jobSeconds,
+      sparkSeconds,
+      loadSeconds,
+      rowsLoaded,
+      eventsPerSecond: landed.events / jobSeconds,
+      sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
+      loadRowsPerSecond: loadSeconds > 0 ? rowsLoaded / loadSeconds : 0,
+    };
+  } finally {
+    await worker.close();
+    await wh?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+export function transformLine(m: TransformMeasure): string {
+  return (
+    `${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
+    `${m.status}  job ${m.jobSeconds.toFixed(1)} s (spark ${m.sparkSeconds.toFixed(1)} s, load ${m.loadSeconds.toFixed(1)} s, ` +
+    `${m.rowsLoaded} rows)  ${m.eventsPerSecond.toFixed(0)} events/s` +
+    (m.error ? `\n  ${m.error}` : '')
+  );
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  const sizes = (process.argv.slice(2).length ? process.argv.slice(2) : ['10000', '100000']).map(Number);
+  for (const target of sizes) process.stdout.write(`${transformLine(await benchTransform(target))}\n`);
+}

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { WistiaClient } from '#shared/wistia/client.ts';
 import { WistiaError } from '#shared/wistia/errors.ts';
 import { envToken } from '#shared/wistia/token.ts';
-import { DEFAULT_SIMULATOR_TOKEN, FAULT_KINDS, type FaultKind, WistiaSimulator } from '../simulator/server.ts';
+import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
 import { pullAccount, type PullSummary } from '../pull.ts';
 import { printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
@@ -15,50 +15,9 @@ import { replayCommand } from './replay.ts';
 import { graphCommand } from './graph.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { benchCommand } from './bench.ts';
+import { buildSimulator, recordSimulator, simulatorOptions, todayUtc } from './simulate.ts';
 
 export { EXIT } from './command.ts';
-
-const simulatorOptions: Options = {
-  seed: { type: 'string', default: '42' },
-  medias: { type: 'string', default: '200' },
-  today: { type: 'string' },
-  'history-days': { type: 'string', default: '365' },
-  'events-per-media-per-day': { type: 'string', default: '0.2' },
-  'rate-limit': { type: 'string', default: '600' },
-  'legacy-rate-limit': { type: 'boolean', default: false },
-  faults: { type: 'string', default: '0' },
-  'fault-kinds': { type: 'string' },
-  'latency-ms': { type: 'string', default: '0' },
-  'live-ms-per-request': { type: 'string', default: '0' },
-};
-
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-function buildSimulator(v: Record<string, string | boolean | undefined>, token?: string): WistiaSimulator {
-  const kinds =
-    typeof v['fault-kinds'] === 'string' ? v['fault-kinds'].split(',').map((k) => k.trim()) : [...FAULT_KINDS];
-  for (const k of kinds)
-    if (!(FAULT_KINDS as readonly string[]).includes(k))
-      throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
-  const today = typeof v.today === 'string' ? v.today : todayUtc();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
-    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
-  return new WistiaSimulator({
-    seed: num(v, 'seed', { int: true }),
-    medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),
-    today,
-    historyDays: num(v, 'history-days', { min: 1, max: 730, int: true }),
-    eventsPerMediaPerDay: num(v, 'events-per-media-per-day', { min: 0 }),
-    rateLimitPerMinute: num(v, 'rate-limit', { min: 0 }),
-    legacyRateLimit: v['legacy-rate-limit'] === true,
-    faults: { rate: num(v, 'faults', { min: 0, max: 1 }), kinds: kinds as FaultKind[] },
-    latencyMs: num(v, 'latency-ms', { min: 0 }),
-    liveMsPerRequest: num(v, 'live-ms-per-request', { min: 0 }),
-    ...(token ? { token } : {}),
-  });
-}
 
 function printPull(s: PullSummary, sim?: WistiaSimulator): void {
   const secs = s.wallMs / 1000;
@@ -158,6 +117,7 @@ const runOptions: Options = {
   budget: { type: 'string', default: '570' },
   'company-hosts': { type: 'string', default: 'example.com' },
   'hash-pii': { type: 'boolean', default: false },
+  'fail-medias': { type: 'string', default: '0' },
 };
 
 async function runCommand(v: Record<string, string | boolean | undefined>): Promise<number> {
@@ -172,6 +132,15 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
       : (process.env.WISTIA_API_BASE_URL ?? 'https://api.wistia.com/v1');
   if (v.simulate) {
     sim = buildSimulator(v);
+    const failing = num(v, 'fail-medias', { min: 0, int: true });
+    if (failing > 0) {
+      // Medias whose stats keep failing (HTTP 500) on every run of this command: their items end in the FAILED
+      // manifests, for `replay` to fetch later against a healed simulator.
+      const victims = sim.world.visibleMedias().slice(0, failing);
+      sim.configure({ failMedias: Object.fromEntries(victims.map((m) => [m.hashedId, 500])) });
+      process.stderr.write(`simulator: ${victims.length} medias fail permanently (--fail-medias)\n`);
+    }
+    recordSimulator(dataDir, sim);
     apiBaseUrl = await sim.listen();
     const simToken = sim.config.token;
     token = async () => simToken;
@@ -185,6 +154,10 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
       );
     await token(); // a missing token stops the run before it starts, naming the variable
   }
+  // Without --simulate, --today is the run's day (re-running a day); with it, the simulator's first day.
+  const today = !sim && typeof v.today === 'string' ? v.today : undefined;
+  if (today !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))))
+    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
   try {
     const results = await runDays({
       dataDir,
@@ -192,6 +165,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
       sim,
       apiBaseUrl,
       token,
+      today,
       fullRefresh: v['full-refresh'] === true,
       accountRequestsPerMinute: budget,
     });
@@ -272,9 +246,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the ingestion state machine locally (one day, or --days N against the simulator)',
     usage:
       'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n' +
-      '                    [--company-hosts HOST,…] [--hash-pii]\n\n' +
+      '                    [--company-hosts HOST,…] [--hash-pii] [--today YYYY-MM-DD]\n\n' +
       'Executes statemachine/ingest.asl.json with the same handler code as the Lambdas. Without --simulate it reads\n' +
-      "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1). --budget is the account's\n" +
+      "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1), and --today is the run's day\n" +
+      "(default: today's UTC date; with --simulate it is the simulator's first day). --budget is the account's\n" +
       'request budget per minute shared by all concurrent map items (Wistia allows 600). Each run ends with the\n' +
       'transform (PySpark) and the load into the local warehouse under <data dir>/warehouse; --company-hosts names\n' +
       'the company site for the website channel, --hash-pii stores ip and email as SHA-256.',

@@ -1,12 +1,230 @@
-// `wistia-pipeline replay` (being built).
-import { EXIT, type Command } from './command.ts';
+// `wistia-pipeline replay <execution>`: fetch again only the map items an execution failed on, then transform,
+// load and commit as if they had never failed. Locally: a new execution of the state machine with input
+// {replay: "<execution>"} (the plan reads the original's ResultWriter manifests). Against AWS (--aws): redrive
+// the execution where Step Functions allows it, else start that replay execution in the account.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  DescribeExecutionCommand,
+  RedriveExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { envToken, type TokenSource } from '#shared/wistia/token.ts';
+import { readWatermarks } from '#shared/pipeline/watermarks.ts';
+import { localStore, runPipeline, type ExecutionRecord } from '../runner/run.ts';
+import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
+import { LocalWarehouse } from '../warehouse/postgres.ts';
+import type { WistiaSimulator } from '../simulator/server.ts';
+import { EXIT, num, UsageError, type Command } from './command.ts';
+import { recordedSimulator } from './simulate.ts';
+
+/** Executions in a data dir, newest first. */
+export function localExecutions(dataDir: string): ExecutionRecord[] {
+  const runs = join(resolve(dataDir), 'store', 'runs');
+  if (!existsSync(runs)) return [];
+  const out: ExecutionRecord[] = [];
+  for (const name of readdirSync(runs)) {
+    const f = join(runs, name, 'execution.json');
+    if (existsSync(f)) out.push(JSON.parse(readFileSync(f, 'utf8')) as ExecutionRecord);
+  }
+  return out.sort((a, b) => b.startDate.localeCompare(a.startDate));
+}
+
+/** Items that did not succeed in an execution's map runs (failed, aborted or never started). */
+export function unfinishedItems(r: ExecutionRecord): number {
+  return r.mapRuns.reduce((a, m) => a + m.counts.failed + m.counts.aborted + m.counts.pending, 0);
+}
+
+function findExecution(dataDir: string, name: string): ExecutionRecord {
+  const all = localExecutions(dataDir);
+  const hit =
+    name === 'latest-failed'
+      ? all.find((r) => r.status === 'FAILED' || unfinishedItems(r) > 0)
+      : all.find((r) => r.name === name);
+  if (hit) return hit;
+  const recent = all.slice(0, 5).map((r) => `  ${r.name}  ${r.status}  ${unfinishedItems(r)} items failed`);
+  throw new UsageError(
+    `${name === 'latest-failed' ? 'no execution with failed items' : `no execution "${name}"`} in ${resolve(dataDir)}/store/runs` +
+      (recent.length
+        ? `; the latest:\n${recent.join('\n')}`
+        : ' (no executions at all: run `npx wistia-pipeline demo` first)'),
+  );
+}
+
+export interface ReplayResult {
+  readonly original: ExecutionRecord;
+  readonly record: ExecutionRecord;
+  readonly transform: TransformReport | undefined;
+}
+
+/** Replays an execution of a local data dir (the warehouse there is started if needed). */
+export async function replayLocal(o: {
+  dataDir: string;
+  execution: string;
+  apiBaseUrl: string;
+  token: TokenSource;
+  accountRequestsPerMinute?: number;
+  companyHosts?: string;
+  hashPii?: boolean;
+  retryDelayScale?: number;
+  clientOptions?: Parameters<typeof runPipeline>[0]['clientOptions'];
+  onEvent?: Parameters<typeof runPipeline>[0]['onEvent'];
+}): Promise<ReplayResult> {
+  const original = findExecution(o.dataDir, o.execution);
+  const warehouse = await new LocalWarehouse(resolve(o.dataDir)).start();
+  const worker = new TransformWorker();
+  let transform: TransformReport | undefined;
+  try {
+    const record = await runPipeline({
+      dataDir: resolve(o.dataDir),
+      apiBaseUrl: o.apiBaseUrl,
+      token: o.token,
+      input: { replay: original.name },
+      executionName: `replay-${original.name}`.slice(0, 60) + `-${Date.now().toString(36)}`,
+      ...(o.accountRequestsPerMinute ? { config: { accountRequestsPerMinute: o.accountRequestsPerMinute } } : {}),
+      ...(o.retryDelayScale !== undefined ? { retryDelayScale: o.retryDelayScale } : {}),
+      ...(o.clientOptions ? { clientOptions: o.clientOptions } : {}),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      glue: localGlue({
+        warehouse,
+        worker,
+        companyHosts: o.companyHosts ?? 'example.com',
+        hashPii: o.hashPii ?? false,
+        onReport: (r) => (transform = r),
+      }),
+    });
+    return { original, record, transform };
+  } finally {
+    await worker.close();
+    await warehouse.stop();
+  }
+}
+
+/** The AWS side: redrive where Step Functions allows it, else a new execution that replays the failed items. */
+export async function replayAws(
+  sfn: Pick<SFNClient, 'send'>,
+  o: { stateMachineArn: string; execution: string },
+): Promise<{ action: 'redrive' | 'start'; executionArn: string; reason: string }> {
+  const executionArn = o.execution.startsWith('arn:')
+    ? o.execution
+    : `${o.stateMachineArn.replace(':stateMachine:', ':execution:')}:${o.execution}`;
+  const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  if (d.status === 'RUNNING') throw new UsageError(`${executionArn} is still running: wait for it to end`);
+  if (d.redriveStatus === 'REDRIVABLE') {
+    await sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: `replay-${Date.now()}` }));
+    return {
+      action: 'redrive',
+      executionArn,
+      reason: `${d.status}: redriven from its failed state (a Distributed Map reruns only its failed items)`,
+    };
+  }
+  const name = executionArn.split(':').pop() as string;
+  const started = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: o.stateMachineArn,
+      name: `replay-${name}`.slice(0, 70) + `-${Date.now().toString(36)}`,
+      input: JSON.stringify({ replay: name }),
+    }),
+  );
+  return {
+    action: 'start',
+    executionArn: String(started.executionArn),
+    reason: `${d.status}${d.redriveStatusReason ? ` (${d.redriveStatusReason})` : ''}: not redrivable, so a new execution replays its failed items`,
+  };
+}
 
 export const replayCommand: Command = {
-  summary: 'replay (not built yet)',
-  usage: 'wistia-pipeline replay',
-  options: {},
-  async run() {
-    process.stderr.write('replay: not built yet\n');
-    return EXIT.failed;
+  summary: "fetch again only an execution's failed map items, then transform, load and commit",
+  usage:
+    'wistia-pipeline replay <execution | latest-failed> [--data-dir DIR] [--simulate] [--api-base-url URL] [--budget PER_MINUTE]\n' +
+    '                       [--aws --state-machine-arn ARN [--region R]]\n\n' +
+    'Locally it starts a new execution with input {"replay": "<execution>"}: each map reads only the original\'s\n' +
+    'items that did not succeed (from its ResultWriter manifests), then the transform and load run, and the commit\n' +
+    'takes the replayed items off the carry-over (or, if the original failed, commits as it would have). --simulate\n' +
+    "serves the data dir's simulator again (same seed, the execution's day, no injected failures); without it the\n" +
+    'real API is called with WISTIA_API_TOKEN. With --aws: a FAILED execution is redriven (Step Functions reruns only\n' +
+    'the failed items of a Distributed Map); otherwise (it succeeded within tolerance, or is past redrive) a new\n' +
+    'execution with the replay input is started. Exit 0 when every replayed item succeeded.',
+  options: {
+    'data-dir': { type: 'string', default: '.data/demo' },
+    simulate: { type: 'boolean', default: false },
+    'api-base-url': { type: 'string' },
+    budget: { type: 'string', default: '570' },
+    'company-hosts': { type: 'string', default: 'example.com' },
+    'hash-pii': { type: 'boolean', default: false },
+    aws: { type: 'boolean', default: false },
+    'state-machine-arn': { type: 'string' },
+    region: { type: 'string' },
+  },
+  async run(v, positionals) {
+    const [execution, ...extra] = positionals;
+    if (!execution || extra.length)
+      throw new UsageError(
+        'give one execution name (or latest-failed), e.g. wistia-pipeline replay daily-2026-11-20-abc',
+      );
+    if (v.aws) {
+      const arn =
+        typeof v['state-machine-arn'] === 'string' ? v['state-machine-arn'] : process.env.WISTIA_STATE_MACHINE_ARN;
+      if (!arn)
+        throw new UsageError('--aws needs --state-machine-arn (or WISTIA_STATE_MACHINE_ARN): see the stack outputs');
+      const sfn = new SFNClient(typeof v.region === 'string' ? { region: v.region } : {});
+      const r = await replayAws(sfn, { stateMachineArn: arn, execution });
+      process.stdout.write(`${r.action === 'redrive' ? 'redrove' : 'started'} ${r.executionArn}\n  ${r.reason}\n`);
+      return EXIT.ok;
+    }
+    const dataDir = String(v['data-dir']);
+    const original = findExecution(dataDir, execution);
+    const failed = unfinishedItems(original);
+    if (original.status === 'SUCCEEDED' && failed === 0) {
+      process.stdout.write(`${original.name} succeeded with every item: nothing to replay\n`);
+      return EXIT.ok;
+    }
+    let sim: WistiaSimulator | undefined;
+    let token = envToken();
+    let apiBaseUrl =
+      typeof v['api-base-url'] === 'string'
+        ? v['api-base-url']
+        : (process.env.WISTIA_API_BASE_URL ?? 'https://api.wistia.com/v1');
+    if (v.simulate) {
+      const day = String((original.input as { today?: string }).today ?? original.startDate.slice(0, 10));
+      sim = recordedSimulator(dataDir, day);
+      apiBaseUrl = await sim.listen();
+      const simToken = sim.config.token;
+      token = async () => simToken;
+      process.stderr.write(`simulator: ${apiBaseUrl} (the data dir's account on ${day}, no injected failures)\n`);
+    } else await token();
+    try {
+      process.stdout.write(
+        `replaying ${original.name} (${original.status}, ${failed} items did not succeed) into ${resolve(dataDir)}\n`,
+      );
+      const r = await replayLocal({
+        dataDir,
+        execution: original.name,
+        apiBaseUrl,
+        token,
+        accountRequestsPerMinute: num(v, 'budget', { min: 1 }),
+        companyHosts: String(v['company-hosts']),
+        hashPii: v['hash-pii'] === true,
+      });
+      for (const m of r.record.mapRuns)
+        process.stdout.write(
+          `  ${m.label}: ${m.items} items replayed, ${m.counts.succeeded} succeeded, ${m.counts.failed} failed\n`,
+        );
+      const l = r.transform?.loaded ?? {};
+      const ins = Object.values(l).reduce((a, x) => a + x.inserted, 0);
+      const upd = Object.values(l).reduce((a, x) => a + x.updated, 0);
+      if (r.transform) process.stdout.write(`  transform + load: ${ins} rows inserted, ${upd} updated\n`);
+      const wm = (await readWatermarks(localStore(resolve(dataDir)))).value;
+      process.stdout.write(
+        `${r.record.status === 'SUCCEEDED' ? '✔' : '✘'} ${r.record.name} ${r.record.status} in ${(r.record.durationMs / 1000).toFixed(1)} s, ${r.record.requests} requests` +
+          (r.record.error ? `\n  ${r.record.error}: ${String(r.record.cause).slice(0, 300)}` : '') +
+          `\n  carried over now: ${wm?.carryOver?.medias.length ?? 0} medias, ${wm?.carryOver?.visitors.length ?? 0} visitors` +
+          `\n  graph: npx wistia-pipeline graph ${r.record.name} --data-dir ${dataDir}\n`,
+      );
+      return r.record.status === 'SUCCEEDED' && unfinishedItems(r.record) === 0 ? EXIT.ok : EXIT.failed;
+    } finally {
+      await sim?.close();
+    }
   },
 };

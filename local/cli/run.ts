@@ -33,6 +33,8 @@ export interface RunDaysOptions {
   readonly accountRequestsPerMinute?: number;
   readonly companyHosts?: string;
   readonly hashPii?: boolean;
+  /** The day of a run without a simulator (YYYY-MM-DD); default: today's UTC date. */
+  readonly today?: string;
   readonly out?: (line: string) => void;
 }
 
@@ -83,7 +85,9 @@ async function runEachDay(
 ): Promise<DayResult[]> {
   for (let i = 0; i < o.days; i++) {
     if (o.sim && i > 0) o.sim.advance(1);
-    const today = o.sim ? String((o.sim.state() as { today: string }).today) : new Date().toISOString().slice(0, 10);
+    const today = o.sim
+      ? String((o.sim.state() as { today: string }).today)
+      : (o.today ?? new Date().toISOString().slice(0, 10));
     const before = o.sim?.getCounters();
     out(`day ${i + 1}/${o.days}: ${today}`);
     let lastState = '';
@@ -150,7 +154,7 @@ async function runEachDay(
     const objs = Object.values(bronzeObjects).reduce((a, b) => a + b, 0);
     out(
       `  ${record.status === 'SUCCEEDED' ? '✔' : '✘'} ${record.name} ${record.status} in ${(record.durationMs / 1000).toFixed(1)} s: ${record.requests} requests (${((record.requests / record.durationMs) * 60_000).toFixed(0)}/min${rateLimited !== null ? `, ${rateLimited} rate-limited` : ''}), ${objs} bronze objects` +
-        (record.error ? `\n    ${record.error}: ${String(record.cause).slice(0, 300)}` : ''),
+        (record.error ? `\n    ${record.error}: ${String(record.cause).slice(0, 300)}${itemFailures(record)}` : ''),
     );
     if (record.status !== 'SUCCEEDED') break;
   }
@@ -160,6 +164,33 @@ async function runEachDay(
       `watermarks: events through ${wm.events?.throughDay}, medias updated through ${wm.medias?.maxUpdated ?? '-'}, carried over ${wm.carryOver?.medias.length ?? 0} medias / ${wm.carryOver?.visitors.length ?? 0} visitors`,
     );
   return results;
+}
+
+/**
+ * What made a failed map fail: its items' errors (a map's own error, States.ExceedToleratedFailureThreshold,
+ * names none), e.g. "EventWindows: 2 items failed with WistiaAuthError: GET /stats/events: 401 …".
+ */
+function itemFailures(record: ExecutionRecord): string {
+  const lines: string[] = [];
+  for (const m of record.mapRuns) {
+    if (m.status !== 'FAILED') continue;
+    const byError = new Map<string, { n: number; message: string }>();
+    for (const f of m.failedItems) {
+      if (!f.error || f.error === 'States.Aborted') continue;
+      let message = f.cause ?? '';
+      try {
+        message = (JSON.parse(message) as { errorMessage?: string }).errorMessage ?? message;
+      } catch {
+        // a plain-text cause
+      }
+      const e = byError.get(f.error) ?? { n: 0, message };
+      e.n++;
+      byError.set(f.error, e);
+    }
+    for (const [error, { n, message }] of byError)
+      lines.push(`\n    ${m.label}: ${n} item${n === 1 ? '' : 's'} failed with ${error}: ${message.slice(0, 300)}`);
+  }
+  return lines.join('');
 }
 
 export function printDaySummary(

@@ -1,12 +1,164 @@
-// `wistia-pipeline status` (being built).
-import { EXIT, type Command } from './command.ts';
+// `wistia-pipeline status`: recent executions (most recent first), the watermarks and the warehouse's row counts.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '#shared/store/s3-store.ts';
+import { gatherStatus, type ExecutionSummary, type StatusReport } from '../ops/status.ts';
+import { gatherAwsStatus } from '../ops/sfn.ts';
+import { formatMs } from '../ops/graph.ts';
+import { EXIT, num, UsageError, type Command } from './command.ts';
+
+/** --state-machine-arn, else WISTIA_STATE_MACHINE_ARN (the stack's output). */
+export function stateMachineArn(v: Record<string, string | boolean | undefined>): string {
+  const arn =
+    typeof v['state-machine-arn'] === 'string' ? v['state-machine-arn'] : process.env.WISTIA_STATE_MACHINE_ARN;
+  if (!arn)
+    throw new UsageError('--aws needs --state-machine-arn (or WISTIA_STATE_MACHINE_ARN): see the stack outputs');
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn))
+    throw new UsageError(
+      `--state-machine-arn: expected arn:aws:states:<region>:<account>:stateMachine:<name>, got "${arn}"`,
+    );
+  return arn;
+}
+
+const dash = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+const shortTime = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
+
+function table(header: string[], rows: string[][], right: Set<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+function executionRows(xs: ExecutionSummary[]): string[] {
+  const rows = xs.map((x) => [
+    x.id,
+    x.status,
+    shortTime(x.startedAt),
+    shortTime(x.stoppedAt),
+    x.durationMs === null ? '-' : formatMs(x.durationMs),
+    String(x.itemsSucceeded),
+    String(x.itemsFailed),
+    x.itemsAborted + x.itemsPending ? String(x.itemsAborted + x.itemsPending) : '0',
+    dash(x.requests),
+    dash(x.rowsInserted),
+    dash(x.rowsUpdated),
+  ]);
+  const lines = table(
+    [
+      'execution',
+      'status',
+      'started',
+      'ended',
+      'duration',
+      'items ok',
+      'failed',
+      'not run',
+      'requests',
+      'rows ins',
+      'upd',
+    ],
+    rows,
+    new Set([4, 5, 6, 7, 8, 9, 10]),
+  );
+  // The reason of each failure right under its row.
+  const out = lines.slice(0, 2);
+  xs.forEach((x, i) => {
+    out.push(lines[i + 2] as string);
+    if (x.error) out.push(`    ${x.error}: ${(x.cause ?? '').replace(/\s+/g, ' ').slice(0, 160)}`);
+    else if (x.transform === 'FAILED')
+      out.push('    the transform reported FAILED (see runs/<execution>/transform.json)');
+  });
+  return out;
+}
+
+export function formatStatus(r: StatusReport): string {
+  const out: string[] = [r.stateMachineArn ? `State machine ${r.stateMachineArn}` : `Data dir ${r.dataDir}`, ''];
+  const total = r.totalExecutions === null ? 'more in AWS' : String(r.totalExecutions);
+  out.push(
+    r.executions.length
+      ? `Executions (most recent first, ${r.executions.length} of ${total}):`
+      : 'Executions: none yet (run `wistia-pipeline run` or `demo`).',
+  );
+  if (r.executions.length) out.push(...executionRows(r.executions).map((l) => `  ${l}`));
+  out.push('', 'Watermarks (state/watermarks.json):');
+  const w = r.watermarks;
+  if (!w && r.stateMachineArn) out.push('  not read: give --bucket (the pipeline bucket) to read them from S3');
+  else if (!w) out.push('  none yet: no run has committed');
+  else {
+    out.push(
+      `  events through       ${dash(w.events?.throughDay)} (newest event received ${dash(w.events?.maxReceivedAt)})`,
+      `  medias updated up to ${dash(w.medias?.maxUpdated)}`,
+      `  visitors (estimate)  ${dash(w.visitors?.estimatedTotal)}`,
+      `  carried over         ${w.carryOver?.medias.length ?? 0} medias, ${w.carryOver?.visitors.length ?? 0} visitors`,
+      `  last commit          ${dash(w.lastRun?.runId)} at ${dash(w.lastRun?.committedAt)}`,
+    );
+  }
+  out.push('', `Warehouse (schema analytics${r.warehouse.dir ? `, ${r.warehouse.dir}` : ''}):`);
+  if (r.tables) {
+    const rows = Object.entries(r.tables).map(([t, n]) => [t, String(n)]);
+    out.push(...table(['table', 'rows'], rows, new Set([1])).map((l) => `  ${l}`));
+  } else if ('message' in r.warehouse) out.push(`  ${r.warehouse.state}: ${r.warehouse.message}`);
+  return `${out.join('\n')}\n`;
+}
 
 export const statusCommand: Command = {
-  summary: 'status (not built yet)',
-  usage: 'wistia-pipeline status',
-  options: {},
-  async run() {
-    process.stderr.write('status: not built yet\n');
-    return EXIT.failed;
+  summary: 'recent executions, watermarks and warehouse row counts of a data dir',
+  usage:
+    'wistia-pipeline status [--data-dir DIR] [--limit N] [--json] [--no-warehouse]\n' +
+    '                       [--aws --state-machine-arn ARN [--region R] [--bucket BUCKET]]\n\n' +
+    'Lists the most recent executions first (id, start, end, status, map items succeeded / failed / not run,\n' +
+    'Wistia requests, warehouse rows inserted / updated by its load), the current watermarks and the row count\n' +
+    'of every table of schema analytics (starting the local warehouse if needed; --no-warehouse skips it).\n' +
+    'Default data dir: .data/demo. --json prints one object:\n' +
+    '  {"dataDir", "executions": [{"id", "status", "startedAt", "stoppedAt", "durationMs", "itemsSucceeded",\n' +
+    '    "itemsFailed", "itemsAborted", "itemsPending", "requests", "rowsLoaded", "rowsInserted", "rowsUpdated",\n' +
+    '    "quarantined", "transform", "error", "cause", "maps"}], "totalExecutions", "watermarks",\n' +
+    '   "tables": {"<table>": rows} | null, "warehouse": {"state": "ok" | "none" | "unavailable" | "skipped", …}}\n' +
+    'With --aws: the executions of the state machine (--state-machine-arn or WISTIA_STATE_MACHINE_ARN) from Step\n' +
+    'Functions with their map items, and the watermarks from --bucket (or WISTIA_BUCKET) if given.\n' +
+    'Exit codes: 0 ok (also when the warehouse is missing or cannot start: "warehouse" says why), 2 bad usage\n' +
+    '(e.g. no such data dir).',
+  options: {
+    'data-dir': { type: 'string', default: '.data/demo' },
+    limit: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+    'no-warehouse': { type: 'boolean', default: false },
+    aws: { type: 'boolean', default: false },
+    'state-machine-arn': { type: 'string' },
+    region: { type: 'string' },
+    bucket: { type: 'string' },
+  },
+  async run(v, positionals) {
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const limit = num(v, 'limit', { min: 1, max: 1000, int: true });
+    if (v.aws) {
+      const arn = stateMachineArn(v);
+      const region = typeof v.region === 'string' ? { region: v.region } : {};
+      const bucket = typeof v.bucket === 'string' ? v.bucket : process.env.WISTIA_BUCKET;
+      const report = await gatherAwsStatus({
+        sfn: new SFNClient(region),
+        stateMachineArn: arn,
+        limit: Math.min(limit, 100),
+        ...(bucket ? { store: new S3ObjectStore(new S3Client(region), bucket) } : {}),
+      });
+      process.stdout.write(v.json === true ? `${JSON.stringify(report)}\n` : formatStatus(report));
+      return EXIT.ok;
+    }
+    const dataDir = resolve(String(v['data-dir']));
+    if (!existsSync(dataDir))
+      throw new UsageError(`no data dir at ${dataDir} (run "wistia-pipeline demo" first, or pass --data-dir)`);
+    const report = await gatherStatus({
+      dataDir,
+      limit,
+      warehouse: v['no-warehouse'] !== true,
+    });
+    process.stdout.write(v.json === true ? `${JSON.stringify(report)}\n` : formatStatus(report));
+    return EXIT.ok;
   },
 };

@@ -91,6 +91,8 @@ export interface ExecutionRecord {
   readonly mapRuns: MapRunRecord[];
   /** Wistia requests made by the run's handlers. */
   readonly requests: number;
+  /** Of those, the client's retries (faults, timeouts, rate limits); state-level retries are in the history. */
+  readonly retries?: number;
   readonly historyKey: string;
 }
 
@@ -412,6 +414,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
     ...(outcome.status === 'SUCCEEDED' ? { output: outcome.output } : { error: outcome.error, cause: outcome.cause }),
     mapRuns,
     requests,
+    retries: views.reduce((a, v) => a + v.metrics.retries, 0),
     historyKey: runKey(name, 'history.json'),
   };
   await putJson(store, runKey(name, 'history.json'), {

@@ -63,7 +63,24 @@ export interface MutableConfig {
   liveMsPerRequest: number;
   /** Media hashed ids whose stats endpoints always answer this status (a permanently failing item). */
   failMedias: Record<string, number>;
+  /** Opt-in (tests): rewrites every 200 body before it is sent (drift, bad records, malformed text). */
+  rewrite?: BodyRewrite;
 }
+
+/** A body sent as this exact text (e.g. malformed JSON) instead of being serialised. */
+export class RawBody {
+  constructor(readonly text: string) {}
+}
+
+/** What a rewrite sees of the request: its route template ("/stats/events"), path and query. */
+export interface RewriteRequest {
+  readonly route: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+export type BodyRewrite = (req: RewriteRequest, body: unknown) => unknown;
+
+type ConfigPatch = Partial<Omit<MutableConfig, 'faults'>> & { faults?: Partial<FaultOptions> };
 
 interface Reply {
   status: number;
@@ -130,6 +147,7 @@ export class WistiaSimulator {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mediaSortCache = new Map<string, { key: string; list: MediaRecord[] }>();
+  private scheduled: { atTotal: number; patch: ConfigPatch; done: (atMs: number) => void }[] = [];
 
   constructor(readonly options: SimulatorOptions) {
     this.world = new World(options);
@@ -192,10 +210,19 @@ export class WistiaSimulator {
   advance(days = 1): void {
     this.world.advance(days);
   }
-  configure(patch: Partial<Omit<MutableConfig, 'faults'>> & { faults?: Partial<FaultOptions> }): void {
+  configure(patch: ConfigPatch): void {
     const { faults, ...rest } = patch;
     Object.assign(this.config, rest);
     if (faults) this.config.faults = { ...this.config.faults, ...faults };
+  }
+  /**
+   * Applies `patch` once `requests` more API requests have arrived: the next one sees it (e.g. the token
+   * revoked in the middle of a run). Resolves with the time it was applied.
+   */
+  configureAfter(requests: number, patch: ConfigPatch): Promise<number> {
+    return new Promise((done) =>
+      this.scheduled.push({ atTotal: this.counters.total + Math.max(0, requests), patch, done }),
+    );
   }
 
   state(): Record<string, unknown> {
@@ -218,6 +245,11 @@ export class WistiaSimulator {
     const route = routeOf(path);
     const c = this.counters;
     const now = Date.now();
+    for (const s of this.scheduled.filter((x) => x.atTotal <= c.total)) {
+      this.scheduled.splice(this.scheduled.indexOf(s), 1);
+      this.configure(s.patch);
+      s.done(now);
+    }
     c.total++;
     c.firstAtMs ??= now;
     c.lastAtMs = now;
@@ -272,9 +304,11 @@ export class WistiaSimulator {
       reply = { status: 500, body: { error: 'Internal server error' } };
       process.stderr.write(`simulator: ${req.url}: ${(e as Error).stack}\n`);
     }
+    if (reply.status === 200 && this.config.rewrite)
+      reply = { ...reply, body: this.config.rewrite({ route, path, query: url.searchParams }, reply.body) };
     if (fault === 'truncated' && reply.status === 200) {
       record('200-truncated');
-      const text = JSON.stringify(reply.body);
+      const text = reply.body instanceof RawBody ? reply.body.text : JSON.stringify(reply.body);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       return void res.end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
     }
@@ -501,7 +535,7 @@ function send(res: ServerResponse, r: Reply): void {
     res.writeHead(r.status, { 'content-length': '0', ...r.headers });
     return void res.end();
   }
-  const text = JSON.stringify(r.body);
+  const text = r.body instanceof RawBody ? r.body.text : JSON.stringify(r.body);
   res.writeHead(r.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(text)),

@@ -30,6 +30,13 @@ export interface WorldOptions {
   readonly updateShare?: number;
   /** Account subdomain used in media URLs. */
   readonly accountName?: string;
+  /**
+   * From the first today on, the share (0..1] of live medias that change each day: that many medias, drawn at
+   * random, get the day's activity (one or more plays; an update for images), and no other media gets plays or
+   * updates. Days up to the first now are unchanged. Default: unset (plays spread over every playable media by
+   * popularity, updates by updateShare).
+   */
+  readonly activeMediaShare?: number;
 }
 
 export interface MediaRecord {
@@ -235,7 +242,7 @@ const f32 = () => new Column(new Float32Array(1024), (n) => new Float32Array(n))
 
 export class World {
   readonly seed: number;
-  readonly opts: Required<WorldOptions>;
+  readonly opts: Required<Omit<WorldOptions, 'activeMediaShare'>> & Pick<WorldOptions, 'activeMediaShare'>;
   readonly medias: MediaRecord[] = [];
   readonly publicToken: string;
   /** The current simulated day and instant. */
@@ -273,6 +280,9 @@ export class World {
 
   constructor(options: WorldOptions) {
     const historyDays = Math.min(options.historyDays ?? 365, RETENTION_DAYS);
+    const share = options.activeMediaShare;
+    if (share !== undefined && !(share > 0 && share <= 1))
+      throw new RangeError(`activeMediaShare: expected a share in (0, 1], got ${share}`);
     this.opts = {
       historyDays,
       eventsPerMediaPerDay: 0.2,
@@ -355,6 +365,8 @@ export class World {
       for (const ms of created.sort((a, b) => a - b)) this.addMedia(ms);
     }
     const live = this.medias.filter((m) => m.createdMs < dayStart);
+    const share = this.opts.activeMediaShare;
+    if (share !== undefined && d > this.anchorDay) return this.generateActiveDay(rng, from, live, share);
     // metadata updates
     const updates =
       live.length === 0 ? 0 : Math.max(d > this.anchorDay ? 1 : 0, rng.poisson(live.length * this.opts.updateShare));
@@ -370,30 +382,60 @@ export class World {
     const count = rng.poisson(playable.length * this.opts.eventsPerMediaPerDay);
     const times = Array.from({ length: count }, () => dayStart + rng.int(DAY_MS));
     times.sort((a, b) => a - b);
+    // with activeMediaShare, what happens after the first now belongs to the days of the chosen medias
+    const through = share !== undefined ? this.nowMs : Infinity;
     for (const t of times) {
+      if (t > through) break;
       let m: MediaRecord;
       do m = playable[rng.int(playable.length)] as MediaRecord;
       while (rng.next() > m.popularity);
-      let v: number;
-      if (this.viFirst.length === 0 || rng.next() < this.opts.newVisitorShare) {
-        v = this.viFirst.push(this.evTime.length);
-        this.lastOfVisitor.push(NONE);
-        this.vPlays.push(0);
-        this.vLoads.push(0);
-        this.vLast.push(NONE);
-      } else {
-        v = rng.int(this.viFirst.length);
-      }
-      const pct = Math.min(1, Math.max(0.002, rng.next() ** 1.3 * 1.05));
-      const e = this.evTime.push(t);
-      this.evMedia.push(m.index);
-      this.evVisitor.push(v);
-      this.evPct.push(Math.fround(pct));
-      this.evPrevOfMedia.push(this.lastOfMedia[m.index] as number);
-      this.lastOfMedia[m.index] = e;
-      this.evPrevOfVisitor.push(this.lastOfVisitor.at(v));
-      this.lastOfVisitor.set(v, e);
+      this.addEvent(t, m, rng);
     }
+  }
+
+  /** A day of activeMediaShare: a random share of live medias change between the previous run and this one. */
+  private generateActiveDay(rng: Rng, from: number, live: MediaRecord[], share: number): void {
+    if (live.length === 0) return;
+    const pool = [...live];
+    const k = Math.min(pool.length, Math.max(1, Math.round(pool.length * share)));
+    const plays: [number, MediaRecord][] = [];
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(pool.length - i);
+      const m = pool[j] as MediaRecord;
+      pool[j] = pool[i] as MediaRecord;
+      pool[i] = m;
+      if (m.type === 'Image') {
+        m.updates.push(Math.max(m.createdMs + 1000, from + 1 + rng.int(DAY_MS - 1)));
+        m.updates.sort((a, b) => a - b);
+      } else {
+        const n = 1 + rng.poisson(this.opts.eventsPerMediaPerDay);
+        for (let p = 0; p < n; p++) plays.push([from + 1 + rng.int(DAY_MS - 1), m]);
+      }
+    }
+    plays.sort((a, b) => a[0] - b[0]);
+    for (const [t, m] of plays) this.addEvent(t, m, rng);
+  }
+
+  private addEvent(t: number, m: MediaRecord, rng: Rng): void {
+    let v: number;
+    if (this.viFirst.length === 0 || rng.next() < this.opts.newVisitorShare) {
+      v = this.viFirst.push(this.evTime.length);
+      this.lastOfVisitor.push(NONE);
+      this.vPlays.push(0);
+      this.vLoads.push(0);
+      this.vLast.push(NONE);
+    } else {
+      v = rng.int(this.viFirst.length);
+    }
+    const pct = Math.min(1, Math.max(0.002, rng.next() ** 1.3 * 1.05));
+    const e = this.evTime.push(t);
+    this.evMedia.push(m.index);
+    this.evVisitor.push(v);
+    this.evPct.push(Math.fround(pct));
+    this.evPrevOfMedia.push(this.lastOfMedia[m.index] as number);
+    this.lastOfMedia[m.index] = e;
+    this.evPrevOfVisitor.push(this.lastOfVisitor.at(v));
+    this.lastOfVisitor.set(v, e);
   }
 
   /** Advances the clock: each day adds medias, updates some, and brings new visitors and events. */

@@ -63,6 +63,7 @@ export class LocalWarehouse {
     const fresh = !existsSync(join(this.dir, 'PG_VERSION'));
     mkdirSync(this.dir, { recursive: true });
     this.allowServerUser();
+    let lastLine = ''; // the server's last complaint, for when it exits while starting
     const server = new EmbeddedPostgres({
       databaseDir: this.dir,
       user: USER,
@@ -72,7 +73,7 @@ export class LocalWarehouse {
       createPostgresUser: true,
       initdbFlags: ['--lc-messages=C', '--locale=C.UTF-8', '--encoding=UTF8'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-      onLog: () => undefined,
+      onLog: (m: unknown) => void (lastLine = String(m).trim().split('\n').pop() || lastLine),
       onError: () => undefined,
     });
     try {
@@ -81,7 +82,7 @@ export class LocalWarehouse {
       if (fresh) await server.createDatabase(DATABASE);
     } catch (e) {
       throw new WarehouseUnavailableError(
-        `could not start the local warehouse in ${this.dir}: ${(e as Error).message}`,
+        `could not start the local warehouse in ${this.dir}: ${e instanceof Error ? e.message : lastLine || 'the server exited while starting'}`,
       );
     }
     this.server = server;

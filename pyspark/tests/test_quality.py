@@ -27,6 +27,12 @@ def test_clean_frames_pass_every_rule(good):
     assert run_checks(good, *keys(good), {"events": (2, 2, 0)}) == []
 
 
+def test_empty_tables_pass_every_rule(good):
+    # a quiet day or an empty account: no row in any table (the gate once failed on SUM over no rows = NULL)
+    empty = {name: df.limit(0) for name, df in good.items()}
+    assert run_checks(empty, *keys(empty), {"events": (0, 0, 0)}) == []
+
+
 def test_duplicate_and_missing_keys_fail_naming_table_and_rule(good, spark):
     dup = good["fct_viewing_event"].unionByName(good["fct_viewing_event"].limit(1))
     assert table_checks(dup, "fct_viewing_event") == [CheckFailure("fct_viewing_event", "unique key", "3 rows but 2 distinct keys (event_key)")]

@@ -84,9 +84,10 @@ def table_checks(df: DataFrame, table: str) -> list[CheckFailure]:
     aggs += [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"r{i}") for i, r in enumerate(rules)]
     row = df.agg(*aggs).first()
     out: list[CheckFailure] = []
-    if row["null_keys"]:
-        out.append(CheckFailure(table, "key not null", f"{row['null_keys']} row(s) without a key"))
-    if row["rows"] - row["null_keys"] != row["keys"]:
+    null_keys = row["null_keys"] or 0  # SUM over no rows is NULL: an empty table (a quiet day, an empty account)
+    if null_keys:
+        out.append(CheckFailure(table, "key not null", f"{null_keys} row(s) without a key"))
+    if row["rows"] - null_keys != row["keys"]:
         out.append(CheckFailure(table, "unique key", f"{row['rows']} rows but {row['keys']} distinct keys ({', '.join(keys)})"))
     for i, r in enumerate(rules):
         if row[f"r{i}"]:

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
-import { DAY_MS } from '#local/simulator/world.ts';
+import { eventsIn as worldEventsIn, minimumRequests } from '#local/bench/minimum.ts';
 import { localStore, runPipeline, type ExecutionRecord, type LocalRunOptions } from '#local/runner/run.ts';
 import { getJson, type ObjectStore } from '#shared/store/store.ts';
 import type { Window } from '#shared/pipeline/windows.ts';
@@ -53,10 +53,7 @@ export async function bronzeRecords(
 
 /** Events the simulator holds in a window, visible now. */
 export function eventsIn(sim: WistiaSimulator, w: Window): number {
-  const world = sim.world;
-  const from = Math.max(Date.parse(`${w.start}T00:00:00Z`), world.retentionStartMs());
-  const to = Date.parse(`${w.end}T00:00:00Z`) + DAY_MS;
-  return Math.max(0, Math.min(world.lowerBound(to), world.visibleEvents()) - world.lowerBound(from));
+  return worldEventsIn(sim.world, w);
 }
 
 /** The fewest requests a clean (first) run of the account can make, by the design's own accounting. */
@@ -65,15 +62,8 @@ export async function minimumFirstRun(
   store: ObjectStore,
   runId: string,
 ): Promise<{ total: number; parts: Record<string, number> }> {
-  const st = sim.state() as { medias: number; visitors: number };
   const windows = (await getJson<Window[]>(store, `runs/${runId}/items/windows.json`))?.value ?? [];
-  const parts = {
-    medias: Math.floor(st.medias / 100) + 1,
-    events: windows.reduce((a, w) => a + Math.floor(eventsIn(sim, w) / 100) + 1, 0),
-    engagement: 2 * st.medias,
-    visitors: Math.min(st.visitors, Math.floor(st.visitors / 100) + 1),
-  };
-  return { total: parts.medias + parts.events + parts.engagement + parts.visitors, parts };
+  return minimumRequests(sim.world, windows); // one definition, shared with `npm run bench`
 }
 
 export { localStore };

@@ -8,10 +8,16 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const TOKEN = 'test-token-5f2b9c1e7a';
 export const TODAY = '2026-11-20';
 
-/** ../shared beside the repository (CI lays a copy there too), or WISTIA_SHARED_DIR. */
+/**
+ * The folder holding wistia-api/ (schemas, example bodies): WISTIA_SHARED_DIR when set, else the copy vendored in
+ * contracts/ (so a bare checkout, e.g. GitHub's, has it), else ../shared beside the repository.
+ */
 export function sharedDir(): string {
-  const dir = process.env.WISTIA_SHARED_DIR ?? join(ROOT, '..', 'shared');
-  if (!existsSync(join(dir, 'wistia-api'))) throw new Error(`shared/ not found at ${dir} (set WISTIA_SHARED_DIR)`);
+  const candidates = process.env.WISTIA_SHARED_DIR
+    ? [process.env.WISTIA_SHARED_DIR]
+    : [join(ROOT, 'contracts'), join(ROOT, '..', 'shared')];
+  const dir = candidates.find((d) => existsSync(join(d, 'wistia-api')));
+  if (!dir) throw new Error(`wistia-api/ not found in ${candidates.join(' or ')} (set WISTIA_SHARED_DIR)`);
   return dir;
 }
 

@@ -1,0 +1,78 @@
+// One measured ingestion in a process of its own, so that its peak memory is this process's maxRSS and the
+// simulator (in the parent) is not counted. Started by the bench as `node --import tsx child.ts '<spec JSON>'`
+// with the API token in WISTIA_API_TOKEN (never in the spec); prints one line of JSON: its result.
+import { pathToFileURL } from 'node:url';
+import { runPipeline } from '../runner/run.ts';
+import { envToken } from '#shared/wistia/token.ts';
+import { naiveExtract, type NaiveResult } from './naive.ts';
+
+export type ChildSpec =
+  | {
+      readonly kind: 'pipeline';
+      readonly baseUrl: string;
+      readonly dataDir: string;
+      readonly today: string;
+      readonly accountRequestsPerMinute: number;
+    }
+  | {
+      readonly kind: 'naive';
+      readonly baseUrl: string;
+      readonly outDir: string;
+      readonly since: string;
+      readonly today: string;
+    };
+
+export interface MapRunSummary {
+  readonly label: string;
+  readonly items: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly aborted: number;
+  readonly pending: number;
+}
+
+export type ChildResult = { readonly maxRssKb: number } & (
+  | {
+      readonly kind: 'pipeline';
+      readonly execution: string;
+      readonly status: 'SUCCEEDED' | 'FAILED';
+      readonly error?: string;
+      readonly cause?: string;
+      readonly wallMs: number;
+      /** Requests the handlers' clients made (the simulator's own count is the one reported). */
+      readonly clientRequests: number;
+      readonly mapRuns: MapRunSummary[];
+    }
+  | ({ readonly kind: 'naive' } & NaiveResult)
+);
+
+export async function runChild(spec: ChildSpec): Promise<ChildResult> {
+  const token = envToken();
+  if (spec.kind === 'naive') {
+    const r = await naiveExtract({ ...spec, token: await token() });
+    return { kind: 'naive', ...r, maxRssKb: process.resourceUsage().maxRSS };
+  }
+  const record = await runPipeline({
+    dataDir: spec.dataDir,
+    apiBaseUrl: spec.baseUrl,
+    token,
+    input: { today: spec.today },
+    config: { accountRequestsPerMinute: spec.accountRequestsPerMinute },
+  });
+  return {
+    kind: 'pipeline',
+    execution: record.name,
+    status: record.status,
+    ...(record.error ? { error: record.error, cause: String(record.cause).slice(0, 500) } : {}),
+    wallMs: record.durationMs,
+    clientRequests: record.requests,
+    mapRuns: record.mapRuns.map((m) => ({ label: m.label, items: m.items, ...m.counts })),
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+}
+
+const [, entry, spec] = process.argv;
+if (spec !== undefined && entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  const result = await runChild(JSON.parse(spec) as ChildSpec);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,71 @@
+// The fewest requests a run of an account can make, by the design's own accounting (docs/adr/0004), computed
+// from the simulator's truth rather than from what the pipeline did: medias list pages + event pages per
+// window + 2 per media needing engagement (stats by date + engagement) + the cheaper of visitor lookups and a
+// visitor scan. Lists are bare arrays of at most 100 with no total, so n items cost floor(n / 100) + 1 pages.
+import type { Window } from '#shared/pipeline/windows.ts';
+import { DAY_MS, type World } from '../simulator/world.ts';
+
+export interface Minimum {
+  readonly total: number;
+  readonly parts: { medias: number; events: number; engagement: number; visitors: number };
+  /** Medias needing engagement and visitors active (all of them on a first run). */
+  readonly mediasNeedingEngagement: number;
+  readonly activeVisitors: number;
+}
+
+/** What the previous run saw: its "now" and how many events were visible then (events are in time order). */
+export interface PreviousView {
+  readonly nowMs: number;
+  readonly visibleEvents: number;
+}
+
+/** Requests to page through a list of `n` items, 100 a page (a full last page costs one more, empty, page). */
+export const listPages = (n: number): number => Math.floor(n / 100) + 1;
+
+/** Events the simulator holds in a window, visible now. */
+export function eventsIn(world: World, w: Window): number {
+  const from = Math.max(Date.parse(`${w.start}T00:00:00Z`), world.retentionStartMs());
+  const to = Date.parse(`${w.end}T00:00:00Z`) + DAY_MS;
+  return Math.max(0, Math.min(world.lowerBound(to), world.visibleEvents()) - world.lowerBound(from));
+}
+
+/**
+ * The minimum for a run over `windows`: a first run when `previous` is absent (every media needs engagement,
+ * every visitor is active), else an incremental run after a run that saw `previous`.
+ */
+export function minimumRequests(world: World, windows: readonly Window[], previous?: PreviousView): Minimum {
+  const medias = world.visibleMedias();
+  const visitorsTotal = world.visibleVisitors();
+  const visible = world.visibleEvents();
+  let changed = medias.length;
+  let needing = medias.length;
+  let active = visitorsTotal;
+  if (previous) {
+    const need = new Set<number>();
+    changed = 0;
+    for (const m of medias)
+      if (m.createdMs > previous.nowMs || world.mediaUpdatedMs(m) > previous.nowMs) {
+        changed++;
+        need.add(m.index);
+      }
+    const visitors = new Set<number>();
+    for (let e = previous.visibleEvents; e < visible; e++) {
+      need.add(world.evMedia.at(e));
+      visitors.add(world.evVisitor.at(e));
+    }
+    needing = need.size;
+    active = visitors.size;
+  }
+  const parts = {
+    medias: listPages(changed),
+    events: windows.reduce((a, w) => a + listPages(eventsIn(world, w)), 0),
+    engagement: 2 * needing,
+    visitors: Math.min(active, listPages(visitorsTotal)),
+  };
+  return {
+    total: parts.medias + parts.events + parts.engagement + parts.visitors,
+    parts,
+    mediasNeedingEngagement: needing,
+    activeVisitors: active,
+  };
+}

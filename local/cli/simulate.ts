@@ -1,0 +1,72 @@
+// The simulator as the CLI builds it from options, and its record in a data dir (so that later commands,
+// replay, can serve the same account again: same seed, same first day, the clock moved to the day wanted).
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FAULT_KINDS, type FaultKind, type SimulatorOptions, WistiaSimulator } from '../simulator/server.ts';
+import { num, UsageError, type Options } from './command.ts';
+
+export const simulatorOptions: Options = {
+  seed: { type: 'string', default: '42' },
+  medias: { type: 'string', default: '200' },
+  today: { type: 'string' },
+  'history-days': { type: 'string', default: '365' },
+  'events-per-media-per-day': { type: 'string', default: '0.2' },
+  'rate-limit': { type: 'string', default: '600' },
+  'legacy-rate-limit': { type: 'boolean', default: false },
+  faults: { type: 'string', default: '0' },
+  'fault-kinds': { type: 'string' },
+  'latency-ms': { type: 'string', default: '0' },
+  'live-ms-per-request': { type: 'string', default: '0' },
+};
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function buildSimulator(v: Record<string, string | boolean | undefined>, token?: string): WistiaSimulator {
+  const kinds =
+    typeof v['fault-kinds'] === 'string' ? v['fault-kinds'].split(',').map((k) => k.trim()) : [...FAULT_KINDS];
+  for (const k of kinds)
+    if (!(FAULT_KINDS as readonly string[]).includes(k))
+      throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
+  const today = typeof v.today === 'string' ? v.today : todayUtc();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
+    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  return new WistiaSimulator({
+    seed: num(v, 'seed', { int: true }),
+    medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),
+    today,
+    historyDays: num(v, 'history-days', { min: 1, max: 730, int: true }),
+    eventsPerMediaPerDay: num(v, 'events-per-media-per-day', { min: 0 }),
+    rateLimitPerMinute: num(v, 'rate-limit', { min: 0 }),
+    legacyRateLimit: v['legacy-rate-limit'] === true,
+    faults: { rate: num(v, 'faults', { min: 0, max: 1 }), kinds: kinds as FaultKind[] },
+    latencyMs: num(v, 'latency-ms', { min: 0 }),
+    liveMsPerRequest: num(v, 'live-ms-per-request', { min: 0 }),
+    ...(token ? { token } : {}),
+  });
+}
+
+const RECORD = 'simulator.json';
+
+/** Keeps the simulator's options beside the data (never its token). */
+export function recordSimulator(dataDir: string, sim: WistiaSimulator): void {
+  const { token: _token, port: _port, ...options } = sim.options;
+  mkdirSync(resolve(dataDir), { recursive: true });
+  writeFileSync(join(resolve(dataDir), RECORD), `${JSON.stringify(options, null, 2)}\n`);
+}
+
+/** The simulator a data dir was made with, its clock on `day`. */
+export function recordedSimulator(dataDir: string, day: string): WistiaSimulator {
+  const file = join(resolve(dataDir), RECORD);
+  if (!existsSync(file))
+    throw new UsageError(
+      `${file} is missing: this data dir was not made with --simulate (against the real API, drop --simulate and set WISTIA_API_TOKEN)`,
+    );
+  const options = JSON.parse(readFileSync(file, 'utf8')) as SimulatorOptions;
+  const sim = new WistiaSimulator(options);
+  const days = Math.round((Date.parse(day) - Date.parse(options.today)) / 86_400_000);
+  if (days < 0) throw new UsageError(`the execution's day ${day} is before the simulator's first day ${options.today}`);
+  if (days > 0) sim.advance(days);
+  return sim;
+}

@@ -1,0 +1,647 @@
+// The dashboard: its SQL runs unchanged on PostgreSQL and (through the Data API) Redshift, the CLI's habits
+// (help, exit codes, a busy port, no warehouse), and the page itself in headless Chromium over the seeded
+// account: every chart drawn with the warehouse's numbers, the curve's picker, the run history and its graphs.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  type Field,
+} from '@aws-sdk/client-redshift-data';
+import { FileObjectStore } from '#shared/store/file-store.ts';
+import { EXIT, main } from '#local/cli/main.ts';
+import { QUERIES } from '#local/dashboard/queries.ts';
+import { startDashboard, type RunningDashboard } from '#local/dashboard/server.ts';
+import {
+  PostgresWarehouseClient,
+  RedshiftDataWarehouseClient,
+  toPositional,
+  WarehouseQueryError,
+  type DataApi,
+} from '#local/dashboard/warehouse.ts';
+import { LocalWarehouse } from '#local/warehouse/postgres.ts';
+import { freePort } from '#local/net.ts';
+import { seededCopy, type Seeded } from './helpers/seeded.ts';
+import { tempDir } from './helpers/pipeline.ts';
+import { ROOT } from './helpers/sim.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(ROOT, 'test-results', 'dashboard.png');
+
+type Row = Record<string, unknown>;
+
+describe('dashboard SQL: one text for PostgreSQL and Redshift', () => {
+  it.each(Object.entries(QUERIES))('%s uses only the syntax both engines accept', (_name, sql) => {
+    expect(sql).not.toMatch(/::/); // PostgreSQL casts
+    expect(sql).not.toMatch(/\$\d/); // positional parameters (the Data API names them)
+    expect(sql).not.toMatch(/\b(ILIKE|FILTER\s*\(|RETURNING|DISTINCT ON|LATERAL|GENERATE_SERIES|JSONB?_)/i);
+    expect(sql).toMatch(/\banalytics\./); // schema-qualified tables
+  });
+
+  it('turns :name parameters into $n for PostgreSQL, leaving casts alone, and names a missing one', () => {
+    expect(toPositional('SELECT :a, :b, :a, x::text FROM t WHERE c = :b', { a: '1', b: 'two' })).toEqual({
+      text: 'SELECT $1, $2, $1, x::text FROM t WHERE c = $2',
+      values: ['1', 'two'],
+    });
+    expect(() => toPositional('SELECT 1 WHERE m = :media_id')).toThrow('the query needs the parameter :media_id');
+  });
+});
+
+/** A stand-in for the Redshift Data API (AWS itself, which cannot run here): answers from canned steps. */
+function cannedDataApi(script: { describe: object[]; pages: object[] }) {
+  const sent: object[] = [];
+  let d = 0;
+  let p = 0;
+  const api: DataApi = {
+    async send(command) {
+      sent.push(command);
+      if (command instanceof ExecuteStatementCommand) return { Id: 'stmt-1' };
+      if (command instanceof DescribeStatementCommand)
+        return script.describe[Math.min(d++, script.describe.length - 1)];
+      if (command instanceof GetStatementResultCommand) return script.pages[p++];
+      throw new Error(`unexpected command ${command.constructor.name}`);
+    },
+  };
+  return { api, sent };
+}
+
+describe('Redshift Data API client', () => {
+  it('runs the statement, polls until FINISHED, pages the result and types every cell', async () => {
+    const columns = [
+      { name: 'media_id', typeName: 'varchar' },
+      { name: 'plays', typeName: 'int8' },
+      { name: 'hours', typeName: 'numeric' },
+      { name: 'rate', typeName: 'float8' },
+      { name: 'day', typeName: 'date' },
+      { name: 'at', typeName: 'timestamptz' },
+      { name: 'mobile', typeName: 'bool' },
+    ];
+    const row = (id: string, plays: number): Field[] => [
+      { stringValue: id },
+      { longValue: plays },
+      { stringValue: '12.50' },
+      { doubleValue: 0.25 },
+      { stringValue: '2026-11-18' },
+      { stringValue: '2026-11-18 05:59:28.753+00' },
+      { booleanValue: true },
+    ];
+    const { api, sent } = cannedDataApi({
+      describe: [{ Status: 'SUBMITTED' }, { Status: 'STARTED' }, { Status: 'FINISHED', HasResultSet: true }],
+      pages: [
+        { ColumnMetadata: columns, Records: [row('a1', 3)], NextToken: 'page-2' },
+        { ColumnMetadata: columns, Records: [row('b2', 4), [{ stringValue: 'c3' }, { isNull: true }]] },
+      ],
+    });
+    const client = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
+    const rows = await client.query(QUERIES.curve, { media_id: 'a1' });
+    expect(rows).toEqual([
+      {
+        media_id: 'a1',
+        plays: 3,
+        hours: 12.5,
+        rate: 0.25,
+        day: '2026-11-18',
+        at: '2026-11-18T05:59:28.753Z',
+        mobile: true,
+      },
+      {
+        media_id: 'b2',
+        plays: 4,
+        hours: 12.5,
+        rate: 0.25,
+        day: '2026-11-18',
+        at: '2026-11-18T05:59:28.753Z',
+        mobile: true,
+      },
+      { media_id: 'c3', plays: null },
+    ]);
+    const exec = sent[0] as ExecuteStatementCommand;
+    expect(exec.input).toEqual({
+      WorkgroupName: 'wg',
+      Database: 'db',
+      Sql: QUERIES.curve, // the very text PostgreSQL runs
+      Parameters: [{ name: 'media_id', value: 'a1' }],
+    });
+    expect(sent.filter((c) => c instanceof DescribeStatementCommand)).toHaveLength(3);
+    expect((sent[5] as GetStatementResultCommand).input).toEqual({ Id: 'stmt-1', NextToken: 'page-2' });
+    expect(client.description).toBe('Redshift Serverless workgroup wg, database db');
+  });
+
+  it("fails with Redshift's own error and the statement's first line when the statement fails", async () => {
+    const { api } = cannedDataApi({
+      describe: [{ Status: 'FAILED', Error: 'ERROR: relation "analytics.fct_media_engagement" does not exist' }],
+      pages: [],
+    });
+    const client = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
+    const err = await client.query(QUERIES.daily).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WarehouseQueryError);
+    expect((err as Error).message).toBe(
+      'Redshift statement stmt-1 failed: ERROR: relation "analytics.fct_media_engagement" does not exist (in: SELECT snapshot_date AS day,)',
+    );
+  });
+
+  it("answers 500 with the warehouse's error, and tells the operator which request failed", async () => {
+    const { api } = cannedDataApi({
+      describe: [{ Status: 'FAILED', Error: 'ERROR: permission denied for schema analytics' }],
+      pages: [],
+    });
+    const warehouse = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
+    const told: string[] = [];
+    const dash = await startDashboard({ warehouse, port: 0, onError: (e, path) => told.push(`${path}: ${e.message}`) });
+    try {
+      const res = await fetch(new URL('/api/channels', dash.url));
+      const error =
+        'Redshift statement stmt-1 failed: ERROR: permission denied for schema analytics (in: SELECT channel, COUNT(*) AS sessions, COUNT(DISTINCT visitor_key) AS viewers,)';
+      expect([res.status, await res.json()]).toEqual([500, { error }]);
+      expect(told).toEqual([`/api/channels: ${error}`]);
+      expect(await fetch(new URL('/api/runs', dash.url)).then((r) => r.json())).toEqual([]); // no store: no runs
+    } finally {
+      await dash.close();
+    }
+  });
+
+  it('gives up on a statement that does not finish in time', async () => {
+    const { api } = cannedDataApi({ describe: [{ Status: 'STARTED' }], pages: [] });
+    const client = new RedshiftDataWarehouseClient({
+      client: api,
+      workgroup: 'wg',
+      database: 'db',
+      pollMs: 1,
+      timeoutMs: 30,
+    });
+    await expect(client.query(QUERIES.kpis)).rejects.toThrow(/^Redshift statement stmt-1 still STARTED after 30 ms/);
+  });
+});
+
+describe('wistia-pipeline dashboard (CLI)', () => {
+  let out = '';
+  let err = '';
+  beforeEach(() => {
+    out = '';
+    err = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('prints its usage with --help and exits 0', async () => {
+    expect(await main(['dashboard', '--help'])).toBe(EXIT.ok);
+    expect(out).toContain('Usage: wistia-pipeline dashboard [--data-dir DIR] [--port P]');
+    expect(out).toContain('--aws');
+  });
+
+  it('exits 2 on a bad port, a stray argument, or --aws without a region', async () => {
+    expect(await main(['dashboard', '--port', 'http'])).toBe(EXIT.usage);
+    expect(err).toContain('--port: expected an integer >= 0 <= 65535, got "http"');
+    expect(await main(['dashboard', 'now'])).toBe(EXIT.usage);
+    expect(err).toContain('unexpected argument "now"');
+    const saved = [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION];
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      expect(await main(['dashboard', '--aws'])).toBe(EXIT.usage);
+      expect(err).toContain('--aws needs --region (or AWS_REGION)');
+    } finally {
+      if (saved[0] !== undefined) process.env.AWS_REGION = saved[0];
+      if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1];
+    }
+  });
+
+  it('exits 3 naming the data dir and the demo when there is no warehouse yet', async () => {
+    const dir = tempDir('wp-dash-empty-');
+    try {
+      expect(await main(['dashboard', '--data-dir', dir, '--port', '0'])).toBe(EXIT.config);
+      expect(err).toContain(`dashboard: no warehouse in ${dir}`);
+      expect(err).toContain('Run "npx wistia-pipeline demo" first');
+      expect(existsSync(join(dir, 'warehouse'))).toBe(false); // it created nothing
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 3 naming the data dir when its warehouse cannot start', async () => {
+    const dir = tempDir('wp-dash-broken-');
+    mkdirSync(join(dir, 'warehouse', 'pg'), { recursive: true });
+    writeFileSync(join(dir, 'warehouse', 'pg', 'PG_VERSION'), '17\n'); // a data dir with nothing else in it
+    try {
+      expect(await main(['dashboard', '--data-dir', dir, '--port', '0'])).toBe(EXIT.config);
+      expect(err).toContain(`dashboard: the warehouse of data dir ${dir} did not start: could not start the local`);
+      expect(err).toContain('postgresql.conf'); // the server's own reason
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Distinct viewing sessions in the bronze events pages: the truth the warehouse's fact table must hold. */
+function bronzeEventKeys(dataDir: string): Set<string> {
+  const keys = new Set<string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.startsWith('page-') && e.name.endsWith('.json'))
+        for (const r of (JSON.parse(readFileSync(p, 'utf8')) as { records: { event_key: string }[] }).records)
+          keys.add(r.event_key);
+    }
+  };
+  walk(join(dataDir, 'store', 'bronze', 'events'));
+  return keys;
+}
+
+/** A Redshift Data API stand-in backed by the real PostgreSQL: the typed cells Redshift would send. */
+function dataApiOverPostgres(dsn: string): DataApi {
+  const results = new Map<string, { columns: { name: string; typeName: string }[]; records: Field[][] }>();
+  const typeNames: Record<number, string> = { 20: 'int8', 23: 'int4', 701: 'float8', 1700: 'numeric', 16: 'bool' };
+  return {
+    async send(command) {
+      if (command instanceof ExecuteStatementCommand) {
+        const { Sql = '', Parameters = [] } = command.input;
+        const { text, values } = toPositional(Sql, Object.fromEntries(Parameters.map((p) => [p.name, p.value])));
+        const c = new pg.Client({ connectionString: dsn, types: { getTypeParser: () => (v: string) => v } });
+        await c.connect();
+        try {
+          const r = await c.query({ text, values, rowMode: 'array' });
+          const columns = r.fields.map((f) => ({ name: f.name, typeName: typeNames[f.dataTypeID] ?? 'varchar' }));
+          const records = (r.rows as (string | null)[][]).map((row) =>
+            row.map((v, i): Field => {
+              const t = columns[i]?.typeName;
+              if (v === null) return { isNull: true };
+              if (t === 'int8' || t === 'int4') return { longValue: Number(v) };
+              if (t === 'float8') return { doubleValue: Number(v) };
+              if (t === 'bool') return { booleanValue: v === 't' };
+              return { stringValue: v };
+            }),
+          );
+          const id = `stmt-${results.size + 1}`;
+          results.set(id, { columns, records });
+          return { Id: id };
+        } finally {
+          await c.end();
+        }
+      }
+      if (command instanceof DescribeStatementCommand)
+        return { Status: 'FINISHED', HasResultSet: results.has(command.input.Id ?? '') };
+      if (command instanceof GetStatementResultCommand) {
+        const r = results.get(command.input.Id ?? '')!;
+        const from = Number(command.input.NextToken ?? 0); // pages of 7 rows, to exercise NextToken
+        return {
+          ColumnMetadata: r.columns,
+          Records: r.records.slice(from, from + 7),
+          ...(from + 7 < r.records.length ? { NextToken: String(from + 7) } : {}),
+        };
+      }
+      throw new Error(`unexpected command ${command.constructor.name}`);
+    },
+  };
+}
+
+describe('dashboard over the seeded account', () => {
+  let seeded: Seeded;
+  let wh: LocalWarehouse;
+  let dash: RunningDashboard;
+  const sql = (text: string, params: unknown[] = []) => wh.query(text, params);
+  const get = async (path: string) => {
+    const r = await fetch(new URL(path, dash.url));
+    return { status: r.status, headers: r.headers, body: (await r.json()) as unknown };
+  };
+
+  beforeAll(async () => {
+    seeded = await seededCopy('wp-dashboard-');
+    wh = await new LocalWarehouse(seeded.dataDir).start();
+    dash = await startDashboard({
+      warehouse: new PostgresWarehouseClient(wh),
+      runs: new FileObjectStore(join(seeded.dataDir, 'store'), 'local'),
+      dataDir: seeded.dataDir,
+      port: 0,
+    });
+  }, 900_000);
+
+  afterAll(async () => {
+    await dash?.close();
+    await wh?.stop();
+    if (seeded) rmSync(seeded.dataDir, { recursive: true, force: true });
+  });
+
+  it('answers the same JSON from Redshift through the Data API as from PostgreSQL, query for query', async () => {
+    const redshift = new RedshiftDataWarehouseClient({
+      client: dataApiOverPostgres(wh.dsn),
+      workgroup: 'wistia-analytics',
+      database: 'analytics',
+      pollMs: 1,
+    });
+    const overRedshift = await startDashboard({ warehouse: redshift, port: 0 });
+    try {
+      const media = ((await get('/api/medias')).body as Row[])[0]?.media_id as string;
+      for (const path of [
+        '/api/kpis',
+        '/api/daily',
+        '/api/top-media?by=plays',
+        '/api/top-media?by=hours',
+        '/api/medias',
+        `/api/curve?media=${media}`,
+        '/api/channels',
+        '/api/countries',
+        '/api/devices',
+      ]) {
+        const local = await get(path);
+        const aws = await fetch(new URL(path, overRedshift.url)).then(async (r) => [r.status, await r.json()]);
+        expect(local.status, path).toBe(200);
+        expect(aws, path).toEqual([200, local.body]);
+      }
+    } finally {
+      await overRedshift.close();
+    }
+  });
+
+  it("rejects bad requests with a clear error and serves only the page's own files", async () => {
+    expect(await get('/api/curve?media=../../etc')).toMatchObject({
+      status: 400,
+      body: { error: 'media: expected a Wistia hashed id (letters and digits), got "../../etc"' },
+    });
+    expect(await get('/api/curve?media=nosuchmedia1')).toMatchObject({
+      status: 404,
+      body: { error: 'no engagement curve for media "nosuchmedia1"' },
+    });
+    expect(await get('/api/top-media?by=views')).toMatchObject({
+      status: 400,
+      body: { error: 'by: expected plays or hours, got "views"' },
+    });
+    expect(await get('/runs/daily-1999-01-01-nope/graph')).toMatchObject({
+      status: 404,
+      body: { error: 'no execution "daily-1999-01-01-nope"' },
+    });
+    expect((await get('/../package.json')).status).toBe(404);
+    const post = await fetch(new URL('/api/kpis', dash.url), { method: 'POST' });
+    expect(post.status).toBe(405);
+    const page = await fetch(dash.url);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  describe('in headless Chromium', () => {
+    let browser: Browser;
+    let page: Page;
+    const problems: string[] = [];
+
+    beforeAll(async () => {
+      if (!existsSync(CHROMIUM))
+        throw new Error(
+          `chromium is missing: ${CHROMIUM} not found. Install Debian's package with "apt-get install -y chromium" ` +
+            '(npm test does so by itself when run as root); the dashboard test needs a real browser.',
+        );
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+      });
+      await page.goto(dash.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    const marks = (chart: string) =>
+      page.$$eval(`[data-chart="${chart}"] rect.mark`, (els) =>
+        els.map((e) => ({ label: e.getAttribute('data-label'), value: Number(e.getAttribute('data-value')) })),
+      );
+    const line = (chart: string, series: string) =>
+      page.$eval(`[data-chart="${chart}"] path.mark[data-series="${series}"]`, (e) => ({
+        points: Number(e.getAttribute('data-points')),
+        sum: Number(e.getAttribute('data-sum')),
+        d: e.getAttribute('d') ?? '',
+      }));
+
+    it('shows the KPIs the warehouse and the bronze events hold', async () => {
+      const [truth] = await sql(
+        `SELECT SUM(play_count) AS plays, SUM(load_count) AS loads, SUM(hours_watched) AS hours FROM analytics.fct_media_engagement`,
+      );
+      const kpi = (k: string) => page.$eval(`[data-kpi="${k}"]`, (e) => [e.textContent, e.getAttribute('data-value')]);
+      expect(Number(truth?.plays)).toBeGreaterThan(0);
+      expect(await kpi('plays')).toEqual([Number(truth?.plays).toLocaleString('en-US'), String(truth?.plays)]);
+      expect(await kpi('loads')).toEqual([Number(truth?.loads).toLocaleString('en-US'), String(truth?.loads)]);
+      expect(await kpi('play_rate')).toEqual([
+        `${((Number(truth?.plays) / Number(truth?.loads)) * 100).toFixed(1)} %`,
+        expect.any(String),
+      ]);
+      const hours = await kpi('hours_watched');
+      expect(Number(hours[1])).toBeCloseTo(Number(truth?.hours), 9);
+      // every viewing session in the bronze pages, none quarantined, is one row of the fact table
+      const [{ n: quarantined } = { n: -1 }] = await sql(
+        `SELECT COUNT(*) AS n FROM analytics.quarantine WHERE entity = 'events'`,
+      );
+      expect(quarantined).toBe(0);
+      const sessions = bronzeEventKeys(seeded.dataDir).size;
+      expect(sessions).toBeGreaterThan(0);
+      expect(await kpi('sessions')).toEqual([sessions.toLocaleString('en-US'), String(sessions)]);
+      const [{ n: visitors } = { n: -1 }] = await sql('SELECT COUNT(*) AS n FROM analytics.dim_visitor');
+      expect((await kpi('visitors'))[1]).toBe(String(visitors));
+    });
+
+    it('draws plays, loads and play rate for every day from the first to the last', async () => {
+      const [span] = await sql(
+        `SELECT MAX(snapshot_date) - MIN(snapshot_date) + 1 AS days, SUM(play_count) AS plays, SUM(load_count) AS loads,
+                COUNT(DISTINCT CASE WHEN load_count > 0 THEN snapshot_date END) AS days_with_loads
+         FROM analytics.fct_media_engagement`,
+      );
+      const plays = await line('daily', 'plays');
+      const loads = await line('daily', 'loads');
+      expect(plays.points).toBe(span?.days); // gap days drawn as zero
+      expect(plays.sum).toBe(span?.plays);
+      expect(loads.sum).toBe(span?.loads);
+      expect(plays.d.split('L')).toHaveLength(Number(span?.days));
+      const rate = await line('play-rate', 'play rate');
+      expect(rate.points).toBe(span?.days_with_loads);
+    });
+
+    it('ranks the top media by plays and by hours watched', async () => {
+      const byPlays = await sql(
+        `SELECT m.name, t.plays FROM (SELECT media_id, SUM(play_count) AS plays FROM analytics.fct_media_engagement GROUP BY media_id) t
+         JOIN analytics.dim_media m USING (media_id) WHERE t.plays > 0 ORDER BY t.plays DESC, t.media_id LIMIT 10`,
+      );
+      expect(byPlays.length).toBe(10);
+      expect(await marks('top-plays')).toEqual(byPlays.map((r) => ({ label: r.name, value: r.plays })));
+      const byHours = await sql(
+        `SELECT m.name, t.hours FROM (SELECT media_id, SUM(hours_watched) AS hours FROM analytics.fct_media_engagement GROUP BY media_id) t
+         JOIN analytics.dim_media m USING (media_id) WHERE t.hours > 0 ORDER BY t.hours DESC, t.media_id LIMIT 10`,
+      );
+      const drawn = await marks('top-hours');
+      expect(drawn.map((d) => d.label)).toEqual(byHours.map((r) => r.name));
+      drawn.forEach((d, i) => expect(d.value).toBeCloseTo(Number(byHours[i]?.hours), 9));
+    });
+
+    it('splits viewing sessions by channel: Facebook, YouTube, website, other', async () => {
+      const truth = await sql(`SELECT channel, COUNT(*) AS n FROM analytics.fct_viewing_event GROUP BY channel`);
+      const want = Object.fromEntries(['facebook', 'youtube', 'website', 'other'].map((c) => [c, 0]));
+      for (const r of truth) want[String(r.channel)] = Number(r.n);
+      const drawn = await marks('channels');
+      expect(Object.fromEntries(drawn.map((d) => [d.label, d.value]))).toEqual(want);
+      expect(drawn.filter((d) => d.value > 0).length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('counts viewers by country and by device', async () => {
+      const countries = await sql(
+        `SELECT country, COUNT(DISTINCT visitor_key) AS n FROM analytics.fct_viewing_event GROUP BY country ORDER BY n DESC, country`,
+      );
+      const drawn = await marks('countries');
+      expect(drawn.length).toBe(Math.min(15, countries.length));
+      expect(drawn.map((d) => d.value)).toEqual(countries.slice(0, 15).map((r) => r.n));
+      expect(drawn.map((d) => d.label)).toContain('United States (US)');
+      const devices = await sql(
+        `SELECT v.platform, v.is_mobile, COUNT(DISTINCT e.visitor_key) AS n FROM analytics.fct_viewing_event e
+         JOIN analytics.dim_visitor v USING (visitor_key) GROUP BY 1, 2`,
+      );
+      const want = Object.fromEntries(
+        devices.map((r) => [`${String(r.platform)} · ${r.is_mobile ? 'mobile' : 'desktop'}`, r.n]),
+      );
+      expect(Object.fromEntries((await marks('devices')).map((d) => [d.label, d.value]))).toEqual(want);
+    });
+
+    it('draws the engagement curve of the chosen media and redraws it for another', async () => {
+      const curves = await sql(
+        `SELECT c.media_id, c.engagement_data FROM analytics.media_engagement_curve c
+         LEFT JOIN (SELECT media_id, SUM(play_count) AS p FROM analytics.fct_media_engagement GROUP BY media_id) t
+           ON t.media_id = c.media_id
+         LEFT JOIN analytics.dim_media m ON m.media_id = c.media_id
+         ORDER BY COALESCE(t.p, 0) DESC, COALESCE(m.name, c.media_id), c.media_id`,
+      );
+      const cells = (r: Row | undefined) => JSON.parse(String(r?.engagement_data)) as number[];
+      const first = curves[0];
+      expect(await page.$eval('#chart-curve', (e) => e.getAttribute('data-media'))).toBe(first?.media_id);
+      const drawn = await line('curve', 'viewers');
+      expect(drawn.points).toBe(cells(first).length);
+      expect(drawn.sum).toBe(cells(first).reduce((a, b) => a + b, 0));
+      expect(await page.$$eval('#media-picker option', (o) => o.length)).toBe(curves.length);
+
+      const other = curves.find((r) => r !== first && cells(r).length !== cells(first).length && cells(r).length > 1);
+      expect(other).toBeDefined();
+      await page.selectOption('#media-picker', String(other?.media_id));
+      await page.waitForSelector(`#chart-curve[data-media="${String(other?.media_id)}"]`);
+      const redrawn = await line('curve', 'viewers');
+      expect(redrawn.points).toBe(cells(other).length);
+      expect(redrawn.sum).toBe(cells(other).reduce((a, b) => a + b, 0));
+      expect(redrawn.d).not.toBe(drawn.d);
+    });
+
+    it('lists the seeded runs, newest first, each linking its execution graph', async () => {
+      const rows = await page.$$eval('#runs tbody tr', (trs) =>
+        trs.map((tr) => ({
+          execution: tr.getAttribute('data-execution'),
+          cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+          href: tr.querySelector('a')?.getAttribute('href'),
+        })),
+      );
+      expect(rows.map((r) => r.execution)).toEqual([...seeded.days].reverse().map((d) => d.execution));
+      for (const [i, r] of rows.entries()) {
+        const day = seeded.days[seeded.days.length - 1 - i]!;
+        const rec = JSON.parse(
+          readFileSync(join(seeded.dataDir, 'store', 'runs', day.execution, 'execution.json'), 'utf8'),
+        ) as { requests: number; mapRuns: { counts: { succeeded: number } }[] };
+        expect(r.cells[1]).toBe(day.day);
+        expect(r.cells[2]).toBe('SUCCEEDED');
+        expect(r.cells[5]).toBe(rec.requests.toLocaleString('en-US'));
+        expect(Number(r.cells[6])).toBe(rec.mapRuns.reduce((a, m) => a + m.counts.succeeded, 0));
+        expect(r.cells[7]).toBe('0');
+        expect(r.href).toBe(`/runs/${day.execution}/graph`);
+      }
+      const execution = seeded.days[0]!.execution;
+      const graph = await browser.newPage();
+      try {
+        const res = await graph.goto(new URL(`/runs/${execution}/graph`, dash.url).toString());
+        expect(res?.status()).toBe(200);
+        expect(res?.headers()['content-type']).toContain('text/html');
+        expect(await graph.content()).toContain(execution);
+      } finally {
+        await graph.close();
+      }
+    });
+
+    it('had no console error and no failed request, and kept a screenshot', () => {
+      expect(problems).toEqual([]);
+      expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+    });
+  });
+
+  describe('the command', () => {
+    it('exits 3 when the port is busy', async () => {
+      const busy: Server = createServer();
+      const port = await freePort();
+      await new Promise<void>((r) => busy.listen(port, '127.0.0.1', r));
+      let err = '';
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+      try {
+        expect(await main(['dashboard', '--data-dir', seeded.dataDir, '--port', String(port)])).toBe(EXIT.config);
+        expect(err).toContain(`dashboard: port ${port} on 127.0.0.1 is busy: pick another with --port`);
+      } finally {
+        vi.restoreAllMocks();
+        await new Promise((r) => busy.close(r));
+      }
+    });
+
+    /** `wistia-pipeline dashboard` as a user runs it: a process of its own, stopped by a signal. */
+    async function serveAndStop(dataDir: string, signal: 'SIGINT' | 'SIGTERM') {
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'bin', 'wistia-pipeline.mjs'), 'dashboard', '--data-dir', dataDir, '--port', '0'],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += String(b)));
+      child.stderr.on('data', (b) => (stderr += String(b)));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      try {
+        await vi.waitFor(
+          () => {
+            if (!/Dashboard: http:\/\/127\.0\.0\.1:\d+\//.test(stdout)) throw new Error(`no URL yet: ${stderr}`);
+          },
+          { timeout: 90_000, interval: 200 },
+        );
+        const url = /Dashboard: (http:\S+)/.exec(stdout)![1]!;
+        expect(stdout).toContain(`warehouse  local PostgreSQL (${join(dataDir, 'warehouse', 'pg')})`);
+        const kpis = (await (await fetch(new URL('/api/kpis', url))).json()) as Row;
+        const [truth] = await sql('SELECT SUM(play_count) AS plays FROM analytics.fct_media_engagement');
+        expect(kpis.plays).toBe(truth?.plays);
+        child.kill(signal);
+        expect(await exited).toBe(EXIT.ok);
+        expect(stderr).toContain(`dashboard: stopped (${signal})`);
+        await expect(fetch(url)).rejects.toThrow(); // nobody listens there any more
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    }
+
+    it('prints its URL, serves, and stops with exit 0 on SIGINT, leaving a warehouse it joined running', async () => {
+      await serveAndStop(seeded.dataDir, 'SIGINT');
+      expect(await sql('SELECT 1 AS up')).toEqual([{ up: 1 }]);
+    }, 120_000);
+
+    it('stops with exit 0 on SIGTERM, and stops the warehouse it started', async () => {
+      const own = await seededCopy('wp-dashboard-cli-');
+      try {
+        await serveAndStop(own.dataDir, 'SIGTERM');
+        expect(existsSync(join(own.dataDir, 'warehouse', 'pg', 'postmaster.pid'))).toBe(false);
+      } finally {
+        rmSync(own.dataDir, { recursive: true, force: true });
+      }
+    }, 180_000);
+  });
+});

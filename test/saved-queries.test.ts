@@ -1,0 +1,459 @@
+// The saved queries in sql/queries (for the Redshift query editor) run unchanged on the local warehouse over the
+// seeded account, and their rows equal what the raw data says: truths computed here from the bronze JSON and
+// the simulator's world, never by running the same SQL. A static check keeps them within the SQL Redshift runs.
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalWarehouse } from '#local/warehouse/postgres.ts';
+import { World } from '#local/simulator/world.ts';
+import { seededCopy, SEEDED } from './helpers/seeded.ts';
+import { ROOT } from './helpers/sim.ts';
+
+type Row = Record<string, unknown>;
+const QUERIES = join(ROOT, 'sql', 'queries');
+const files = readdirSync(QUERIES)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
+const source = (f: string) => readFileSync(join(QUERIES, f), 'utf8');
+
+// ---- static: the SQL both engines accept ---------------------------------------------------------------
+
+/** The SQL without comments and with string literals emptied (so a rule never matches prose or data). */
+function codeOf(sql: string): string {
+  let out = '';
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === "'") {
+      out += "''";
+      for (i++; i < sql.length; i++) {
+        if (sql[i] === "'" && sql[i + 1] === "'") i++;
+        else if (sql[i] === "'") break;
+      }
+    } else out += c;
+  }
+  return out;
+}
+
+/** Constructs that do not run on Redshift (or, for Redshift-only ones, not on the local PostgreSQL). */
+const DENY: { rule: RegExp; why: string }[] = [
+  {
+    rule: /\bFILTER\s*\(/i,
+    why: 'aggregate FILTER clause: Redshift lacks it (use SUM(CASE WHEN … THEN 1 ELSE 0 END))',
+  },
+  { rule: /\bDISTINCT\s+ON\b/i, why: 'DISTINCT ON: PostgreSQL only (use ROW_NUMBER() … = 1)' },
+  { rule: /::/, why: ':: casts (and ::interval arithmetic): use CAST(x AS type), date arithmetic via dim_date' },
+  { rule: /\bINTERVAL\b/i, why: 'INTERVAL arithmetic differs between the engines: use dim_date' },
+  { rule: /\bGENERATE_SERIES\b/i, why: 'generate_series runs on the Redshift leader node only' },
+  { rule: /->>?|#>>?/, why: 'PostgreSQL JSON operators: parse the JSON text with string functions' },
+  { rule: /\bJSONB?(_\w+)?\b/i, why: 'JSON functions and types differ between the engines' },
+  {
+    rule: /\b(ARRAY_AGG|STRING_AGG|UNNEST|ARRAY)\s*[([]/i,
+    why: 'arrays: Redshift has none (LISTAGG is Redshift only)',
+  },
+  { rule: /\bLATERAL\b/i, why: 'LATERAL joins: Redshift lacks them' },
+  { rule: /\bNOW\s*\(\s*\)/i, why: 'NOW(): use CURRENT_DATE, which both engines have' },
+  { rule: /\b(ISODOW|ISOYEAR)\b/i, why: 'EXTRACT(ISODOW/ISOYEAR): use dim_date.day_of_week / iso_week' },
+  {
+    rule: /\b(LISTAGG|NVL2?|DATEADD|DATEDIFF|GETDATE|SYSDATE|CONVERT_TIMEZONE|JSON_PARSE|LEN)\b/i,
+    why: 'Redshift-only function: the local PostgreSQL lacks it',
+  },
+  { rule: /\bLIMIT\s+\w+\s*,/i, why: 'LIMIT a, b: MySQL only (use LIMIT … OFFSET …)' },
+];
+
+/** An aggregate window with ORDER BY needs an explicit frame on Redshift (ROWS BETWEEN …). */
+function framelessAggregateWindows(code: string): string[] {
+  const out: string[] = [];
+  const re = /\b(SUM|AVG|COUNT|MIN|MAX)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*OVER\s*\(([^()]*)\)/gi;
+  for (const m of code.matchAll(re)) {
+    const over = m[2] ?? '';
+    if (/\bORDER\s+BY\b/i.test(over) && !/\b(ROWS|RANGE)\b/i.test(over)) out.push(m[0].replace(/\s+/g, ' '));
+  }
+  return out;
+}
+
+function redshiftViolations(sql: string): string[] {
+  const code = codeOf(sql);
+  const found = DENY.filter((d) => d.rule.test(code)).map((d) => d.why);
+  for (const w of framelessAggregateWindows(code)) found.push(`aggregate window without a frame: ${w}`);
+  return found;
+}
+
+const ddl = readFileSync(join(ROOT, 'sql', 'ddl', 'redshift.sql'), 'utf8');
+const TABLES = new Set([...ddl.matchAll(/CREATE TABLE IF NOT EXISTS analytics\.(\w+)/g)].map((m) => m[1]));
+
+describe('saved queries: the files', () => {
+  it('has the five queries the issue asks for, one query per file', () => {
+    for (const f of ['top_media', 'channel_performance', 'engagement_dropoff', 'visitor_geography', 'week_over_week'])
+      expect(files).toContain(`${f}.sql`);
+    for (const f of files) {
+      const code = codeOf(source(f)).trim();
+      expect([f, code.split(';').length, code.endsWith(';')]).toEqual([f, 2, true]);
+      expect([f, /^(WITH|SELECT)\b/i.test(code)]).toEqual([f, true]);
+    }
+  });
+
+  it('opens each file with a comment block: what it answers, its parameters, the tables it reads', () => {
+    for (const f of files) {
+      const text = source(f);
+      const header = text.slice(0, text.search(/^(WITH|SELECT)\b/im));
+      expect([f, header.split('\n').every((l) => l === '' || l.startsWith('--'))]).toEqual([f, true]);
+      for (const k of ['Answers:', 'Parameters:', 'Reads:']) expect([f, header.includes(`-- ${k}`)]).toEqual([f, true]);
+      const reads = header.slice(header.indexOf('-- Reads:'));
+      const used = new Set([...codeOf(text).matchAll(/\banalytics\.(\w+)/g)].map((m) => m[1]));
+      const listed = new Set([...reads.matchAll(/\banalytics\.(\w+)/g)].map((m) => m[1]));
+      expect([f, [...used].sort()]).toEqual([f, [...listed].sort()]);
+      for (const t of used) expect([f, t, TABLES.has(t)]).toEqual([f, t, true]);
+    }
+  });
+
+  it('uses no construct that Redshift lacks (a deny list), nor a Redshift-only one', () => {
+    for (const f of files) expect([f, redshiftViolations(source(f))]).toEqual([f, []]);
+  });
+
+  it('the deny list catches what it names, and not prose in comments or strings', () => {
+    const bad = [
+      'SELECT COUNT(*) FILTER (WHERE x > 0) FROM t;',
+      'SELECT DISTINCT ON (a) a FROM t;',
+      "SELECT d + '1 day'::interval FROM t;",
+      "SELECT d - INTERVAL '7 days' FROM t;",
+      'SELECT * FROM generate_series(1, 3);',
+      "SELECT j->>'a' FROM t;",
+      'SELECT jsonb_array_length(j) FROM t;',
+      "SELECT string_agg(a, ',') FROM t;",
+      'SELECT * FROM t, LATERAL (SELECT 1) x;',
+      'SELECT NOW();',
+      'SELECT EXTRACT(ISODOW FROM d) FROM t;',
+      'SELECT DATEADD(day, 1, d) FROM t;',
+      'SELECT SUM(x) OVER (ORDER BY d) FROM t;',
+    ];
+    for (const sql of bad) expect([sql, redshiftViolations(sql).length > 0]).toEqual([sql, true]);
+    expect(redshiftViolations("-- no FILTER ( here, nor ::interval\nSELECT 'DISTINCT ON' AS s FROM t;")).toEqual([]);
+    expect(
+      redshiftViolations('SELECT SUM(x) OVER (ORDER BY d ROWS UNBOUNDED PRECEDING), LAG(x) OVER (ORDER BY d) FROM t;'),
+    ).toEqual([]);
+  });
+});
+
+// ---- the truth, from bronze and the world --------------------------------------------------------------
+
+interface Bronze {
+  entity: string;
+  fetchedAt: string;
+  scope: Record<string, unknown>;
+  records: Row[];
+}
+
+function bronzeObjects(dataDir: string, entity: string): Bronze[] {
+  const out: Bronze[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (e.endsWith('.json')) out.push(JSON.parse(readFileSync(p, 'utf8')) as Bronze);
+    }
+  };
+  walk(join(dataDir, 'store', 'bronze', entity));
+  return out;
+}
+
+/** Each key's record from the latest fetch. */
+function latestBy(objects: Bronze[], key: (r: Row, o: Bronze) => string): Map<string, Row> {
+  const best = new Map<string, { at: string; r: Row }>();
+  for (const o of objects)
+    for (const r of o.records) {
+      const k = key(r, o);
+      const cur = best.get(k);
+      if (!cur || o.fetchedAt > cur.at) best.set(k, { at: o.fetchedAt, r });
+    }
+  return new Map([...best].map(([k, v]) => [k, v.r]));
+}
+
+/** The channel rule of sql/README.md (embed host, else utm_source, else the company's hosts), written anew. */
+function channelOf(embedUrl: unknown, companyHosts: string[]): string {
+  let u: URL;
+  try {
+    u = new URL(String(embedUrl));
+  } catch {
+    return 'other';
+  }
+  const host = u.hostname.toLowerCase();
+  const under = (ds: string[]) => ds.some((d) => host === d || host.endsWith(`.${d}`));
+  const utm = (u.searchParams.get('utm_source') ?? '').trim().toLowerCase();
+  if (under(['facebook.com', 'fb.com', 'fb.watch', 'fb.me'])) return 'facebook';
+  if (under(['youtube.com', 'youtu.be', 'youtube-nocookie.com'])) return 'youtube';
+  if (['facebook', 'fb', 'meta', 'facebook.com'].includes(utm)) return 'facebook';
+  if (['youtube', 'yt', 'youtube.com'].includes(utm)) return 'youtube';
+  if (under(companyHosts)) return 'website';
+  return 'other';
+}
+
+function isoWeek(day: string): { monday: string; week: number } {
+  const d = new Date(`${day}T00:00:00Z`);
+  const dow = (d.getUTCDay() + 6) % 7; // 0 = Monday
+  const monday = new Date(d.getTime() - dow * 86_400_000);
+  const thursday = new Date(monday.getTime() + 3 * 86_400_000);
+  const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  const week = Math.floor((thursday.getTime() - jan1) / 86_400_000 / 7) + 1;
+  return { monday: monday.toISOString().slice(0, 10), week };
+}
+
+interface Event {
+  key: string;
+  media: string;
+  visitor: string;
+  day: string;
+  pct: number;
+  country: string;
+  channel: string;
+  hours: number;
+}
+
+interface Truth {
+  events: Event[];
+  /** media -> day -> loads (Wistia's stats by date, latest fetch). */
+  loads: Map<string, Map<string, number>>;
+  /** days with activity in the stats by date (they are in dim_date too). */
+  activeDays: Set<string>;
+  mobile: Map<string, boolean | undefined>;
+  world: World;
+}
+
+function truthOf(dataDir: string): Truth {
+  const medias = latestBy(bronzeObjects(dataDir, 'medias'), (r) => String(r.hashed_id));
+  const duration = (m: string) => Number(medias.get(m)?.duration ?? 0);
+  const events = [...latestBy(bronzeObjects(dataDir, 'events'), (r) => String(r.event_key)).values()].map((r) => {
+    const media = String(r.media_id);
+    return {
+      key: String(r.event_key),
+      media,
+      visitor: String(r.visitor_key),
+      day: new Date(String(r.received_at)).toISOString().slice(0, 10),
+      pct: Number(r.percent_viewed),
+      country: String(r.country ?? '').trim() || 'unknown',
+      channel: channelOf(r.embed_url, ['example.com']),
+      hours: (Number(r.percent_viewed) * duration(media)) / 3600,
+    };
+  });
+  const byDate = latestBy(
+    bronzeObjects(dataDir, 'media_stats'),
+    (r, o) => `${String(o.scope.media)}|${String(r.date)}`,
+  );
+  const loads = new Map<string, Map<string, number>>();
+  const activeDays = new Set<string>();
+  for (const [k, r] of byDate) {
+    const [media = '', day = ''] = k.split('|');
+    if (!loads.has(media)) loads.set(media, new Map());
+    loads.get(media)?.set(day, Number(r.load_count));
+    if (Number(r.load_count) > 0 || Number(r.play_count) > 0 || Number(r.hours_watched) > 0) activeDays.add(day);
+  }
+  const visitors = latestBy(bronzeObjects(dataDir, 'visitors'), (r) => String(r.visitor_key));
+  const mobile = new Map<string, boolean | undefined>();
+  for (const [k, v] of visitors)
+    mobile.set(k, (v.user_agent_details as Row | undefined)?.mobile as boolean | undefined);
+  // The account as the simulator held it at the last run: the same options, advanced to the last day.
+  const world = new World({
+    seed: SEEDED.seed,
+    medias: SEEDED.medias,
+    today: SEEDED.today,
+    historyDays: SEEDED.historyDays,
+    eventsPerMediaPerDay: SEEDED.eventsPerMediaPerDay,
+  });
+  world.advance(SEEDED.days - 1);
+  return { events, loads, activeDays, mobile, world };
+}
+
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return m;
+}
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const close = (actual: unknown, expected: number, decimals: number) =>
+  expect(Number(actual)).toBeCloseTo(expected, decimals - 1);
+
+// ---- each query's assertions: a file without an entry here fails ---------------------------------------
+
+const checks: Record<string, (rows: Row[], t: Truth) => void> = {
+  'top_media.sql': (rows, t) => {
+    const w = t.world;
+    const stats = w
+      .visibleMedias()
+      .map((m) => ({ id: m.hashedId, s: w.mediaStats(m) }))
+      .map(({ id, s }) => ({
+        id,
+        plays: Number(s.play_count),
+        loads: Number(s.load_count),
+        hours: Number(s.hours_watched),
+        viewers: Number(s.visitors),
+        engagement: Number(s.engagement),
+      }))
+      .filter((s) => s.plays > 0 || s.loads > 0);
+    const rank = (v: (s: (typeof stats)[number]) => number, x: number) => 1 + stats.filter((s) => v(s) > x).length;
+    const top = [...stats]
+      .sort((a, b) => b.plays - a.plays || b.hours - a.hours || (a.id < b.id ? -1 : 1))
+      .slice(0, 10);
+    expect(rows).toHaveLength(10);
+    expect(rows.map((r) => r.media_id)).toEqual(top.map((s) => s.id));
+    // the top media and its plays, as the simulator counts them
+    expect([rows[0]?.media_id, rows[0]?.plays]).toEqual([top[0]?.id, top[0]?.plays]);
+    rows.forEach((r, i) => {
+      const s = top[i]!;
+      expect([r.plays, r.loads, r.viewers]).toEqual([s.plays, s.loads, s.viewers]);
+      expect([r.rank_by_plays, r.rank_by_hours]).toEqual([
+        rank((x) => x.plays, s.plays),
+        rank((x) => x.hours, s.hours),
+      ]);
+      close(r.hours_watched, s.hours, 2);
+      close(r.play_rate, s.plays / s.loads, 4);
+      close(r.avg_percent_viewed, s.engagement, 4);
+    });
+    expect(rows.map((r) => Number(r.plays))).toEqual([...rows.map((r) => Number(r.plays))].sort((a, b) => b - a));
+  },
+
+  'channel_performance.sql': (rows, t) => {
+    expect(rows.map((r) => r.channel)).toEqual(['facebook', 'youtube', 'website', 'other']);
+    const total = t.events.length;
+    expect(sum(rows.map((r) => Number(r.plays)))).toBe(total);
+    // loads of each media-day shared out by that media-day's plays per channel
+    const allocated = new Map<string, number>();
+    for (const [k, evs] of groupBy(t.events, (e) => `${e.media}|${e.day}`)) {
+      const [media = '', day = ''] = k.split('|');
+      const loads = t.loads.get(media)?.get(day);
+      if (loads === undefined) continue;
+      for (const e of evs) allocated.set(e.channel, (allocated.get(e.channel) ?? 0) + loads / evs.length);
+    }
+    const byChannel = groupBy(t.events, (e) => e.channel);
+    for (const r of rows) {
+      const evs = byChannel.get(String(r.channel)) ?? [];
+      expect([r.channel, r.plays, r.viewers]).toEqual([r.channel, evs.length, new Set(evs.map((e) => e.visitor)).size]);
+      close(r.hours_watched, sum(evs.map((e) => e.hours)), 2);
+      close(r.avg_percent_viewed, sum(evs.map((e) => e.pct)) / evs.length, 4);
+      close(r.share_of_plays, evs.length / total, 4);
+      const loads = allocated.get(String(r.channel)) ?? 0;
+      close(r.loads, loads, 1);
+      close(r.play_rate, evs.length / loads, 4);
+      expect(Number(r.play_rate)).toBeGreaterThan(0);
+      expect(Number(r.play_rate)).toBeLessThanOrEqual(1);
+    }
+    expect(rows.every((r) => Number(r.plays) > 0)).toBe(true); // the seeded account has all four
+    close(sum(rows.map((r) => Number(r.share_of_plays))), 1, 3);
+  },
+
+  'engagement_dropoff.sql': (rows, t) => {
+    const w = t.world;
+    const at = (cells: number[], q: number) => cells[Math.max(1, Math.ceil((cells.length * q) / 100)) - 1] ?? 0;
+    const want = w
+      .visibleMedias()
+      .map((m) => ({ id: m.hashedId, e: w.mediaEngagement(m) }))
+      .map(({ id, e }) => ({ id, cells: e.engagement_data as number[], engagement: Number(e.engagement) }))
+      .filter((x) => x.cells.length > 0 && (x.cells[0] ?? 0) > 0)
+      .sort((a, b) => (b.cells[0] ?? 0) - (a.cells[0] ?? 0) || (a.id < b.id ? -1 : 1));
+    expect(rows.map((r) => r.media_id)).toEqual(want.map((x) => x.id));
+    rows.forEach((r, i) => {
+      const x = want[i]!;
+      const start = x.cells[0] ?? 0;
+      expect([r.media_id, r.curve_cells, r.viewers_at_start]).toEqual([x.id, x.cells.length, start]);
+      close(r.retained_at_25, at(x.cells, 25) / start, 4);
+      close(r.retained_at_50, at(x.cells, 50) / start, 4);
+      close(r.retained_at_75, at(x.cells, 75) / start, 4);
+      close(r.retained_at_end, (x.cells.at(-1) ?? 0) / start, 4);
+      close(r.engagement, x.engagement, 4);
+      // shares of the first second's viewers: within [0, 1] and never rising along the media
+      const shares = [1, r.retained_at_25, r.retained_at_50, r.retained_at_75, r.retained_at_end].map(Number);
+      for (const s of shares) expect(s >= 0 && s <= 1, `${String(r.media_id)}: ${shares.join(' ')}`).toBe(true);
+      for (let k = 1; k < shares.length; k++) expect(shares[k]!).toBeLessThanOrEqual(shares[k - 1]!);
+    });
+    expect(rows.length).toBeGreaterThan(20);
+  },
+
+  'visitor_geography.sql': (rows, t) => {
+    const byCountry = [...groupBy(t.events, (e) => e.country)].sort(
+      ([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : 1),
+    );
+    expect(rows.map((r) => [r.country, r.plays])).toEqual(byCountry.map(([c, evs]) => [c, evs.length]));
+    expect(sum(rows.map((r) => Number(r.plays)))).toBe(t.events.length);
+    for (const r of rows) {
+      const evs = byCountry.find(([c]) => c === r.country)?.[1] ?? [];
+      const device = (e: Event) => t.mobile.get(e.visitor);
+      expect([r.country, r.viewers, r.mobile_plays, r.desktop_plays, r.unknown_device_plays]).toEqual([
+        r.country,
+        new Set(evs.map((e) => e.visitor)).size,
+        evs.filter((e) => device(e) === true).length,
+        evs.filter((e) => device(e) === false).length,
+        evs.filter((e) => device(e) === undefined).length,
+      ]);
+      expect(Number(r.mobile_plays) + Number(r.desktop_plays) + Number(r.unknown_device_plays)).toBe(r.plays);
+      close(r.hours_watched, sum(evs.map((e) => e.hours)), 2);
+      close(r.share_of_plays, evs.length / t.events.length, 4);
+    }
+    expect(rows.length).toBeGreaterThan(5);
+  },
+
+  'week_over_week.sql': (rows, t) => {
+    const days = new Set([...t.events.map((e) => e.day), ...t.activeDays]);
+    const weeks = [...new Set([...days].map((d) => isoWeek(d).monday))].sort();
+    const evByWeek = groupBy(t.events, (e) => isoWeek(e.day).monday);
+    expect(rows.map((r) => r.week_start)).toEqual(weeks);
+    rows.forEach((r, i) => {
+      const evs = evByWeek.get(weeks[i]!) ?? [];
+      expect([r.week_start, r.iso_week, r.plays, r.viewers, r.days_with_plays]).toEqual([
+        weeks[i],
+        isoWeek(weeks[i]!).week,
+        evs.length,
+        new Set(evs.map((e) => e.visitor)).size,
+        new Set(evs.map((e) => e.day)).size,
+      ]);
+      close(r.hours_watched, sum(evs.map((e) => e.hours)), 2);
+      const prev = i === 0 ? undefined : (evByWeek.get(weeks[i - 1]!) ?? []).length;
+      expect([r.previous_week_start, r.previous_plays]).toEqual([i === 0 ? null : weeks[i - 1], prev ?? null]);
+      expect(r.change).toBe(prev === undefined ? null : evs.length - prev);
+      if (prev) close(r.change_pct, (100 * (evs.length - prev)) / prev, 1);
+      else expect(r.change_pct).toBeNull();
+    });
+    expect(sum(rows.map((r) => Number(r.plays)))).toBe(t.events.length);
+    expect(rows.length).toBeGreaterThanOrEqual(9); // 60 days of history
+  },
+};
+
+describe('saved queries on the seeded account (local warehouse)', () => {
+  let dataDir = '';
+  let wh: LocalWarehouse;
+  let truth: Truth;
+
+  beforeAll(async () => {
+    const s = await seededCopy('wp-saved-queries-');
+    dataDir = s.dataDir;
+    wh = await new LocalWarehouse(dataDir).start();
+    truth = truthOf(dataDir);
+  }, 900_000);
+
+  afterAll(async () => {
+    await wh?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every query file has its assertions, and every assertion its file', () => {
+    expect(Object.keys(checks).sort()).toEqual(files);
+  });
+
+  it('the truth is the warehouse account: the same events and medias', async () => {
+    const [c] = await wh.query<{ events: number; medias: number }>(
+      'SELECT (SELECT COUNT(*) FROM analytics.fct_viewing_event) AS events, (SELECT COUNT(*) FROM analytics.dim_media) AS medias',
+    );
+    expect(c?.events).toBe(truth.events.length);
+    expect(c?.medias).toBe(truth.world.visibleMedias().length);
+    expect(truth.events.length).toBeGreaterThan(500);
+  });
+
+  for (const f of files)
+    it(`${f} runs unchanged and its rows match the raw data`, async () => {
+      const check = checks[f];
+      expect(check, `${f} has no assertions in test/saved-queries.test.ts`).toBeDefined();
+      const rows = await wh.query(source(f));
+      expect(rows.length, `${f} returned no row`).toBeGreaterThan(0);
+      check?.(rows, truth);
+    });
+});
