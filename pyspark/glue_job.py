@@ -147,6 +147,9 @@ def write_csv(df: DataFrame, path: str) -> str:
         .option("escape", '"')
         .option("nullValue", None)
         .option("emptyValue", '""')
+        # Spark's CSV writer trims values by default: a name's leading or trailing spaces would be lost
+        .option("ignoreLeadingWhiteSpace", "false")
+        .option("ignoreTrailingWhiteSpace", "false")
         .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
         .option("dateFormat", "yyyy-MM-dd")
         .csv(path)

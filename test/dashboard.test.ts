@@ -31,7 +31,8 @@ import { seededCopy, type Seeded } from './helpers/seeded.ts';
 import { tempDir } from './helpers/pipeline.ts';
 import { ROOT } from './helpers/sim.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium; CHROMIUM_PATH names another Chromium build (e.g. a CI image's google-chrome). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-results', 'dashboard.png');
 
 type Row = Record<string, unknown>;

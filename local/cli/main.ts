@@ -298,13 +298,18 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** The order of --help: the everyday commands first. */
+const ORDER = ['demo', 'run', 'status', 'graph', 'replay', 'dashboard', 'sql', 'bench', 'simulator', 'pull'];
+
 function help(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return [
     'wistia-pipeline: Wistia analytics to a warehouse (local twin and operator tools)',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+    ...Object.entries(COMMANDS)
+      .sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b))
+      .map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
     '',
     'Run "wistia-pipeline <command> --help" for a command\'s options.',
     `Exit codes: ${EXIT.ok} ok, ${EXIT.failed} run failed, ${EXIT.usage} bad usage, ${EXIT.config} configuration error, ${EXIT.api} Wistia API error.`,

@@ -209,7 +209,7 @@ export const replayCommand: Command = {
       });
       for (const m of r.record.mapRuns)
         process.stdout.write(
-          `  ${m.label}: ${m.items} items replayed, ${m.counts.succeeded} succeeded, ${m.counts.failed} failed\n`,
+          `  ${m.label}: ${m.items} items replayed${m.children !== m.items ? ` in ${m.children} batches` : ''}, ${m.counts.succeeded} succeeded, ${m.counts.failed} failed\n`,
         );
       const l = r.transform?.loaded ?? {};
       const ins = Object.values(l).reduce((a, x) => a + x.inserted, 0);

@@ -36,6 +36,35 @@ export interface RunDaysOptions {
   /** The day of a run without a simulator (YYYY-MM-DD); default: today's UTC date. */
   readonly today?: string;
   readonly out?: (line: string) => void;
+  /** Draw a progress bar of each map's items on stderr (a terminal only). Default: when stderr is a TTY. */
+  readonly progress?: boolean;
+}
+
+/** A one-line progress bar on a terminal, redrawn in place; nothing otherwise (the state lines suffice). */
+export function progressBar(enabled: boolean): {
+  item(label: string, done: number, total: number, failed: number): void;
+  end(): void;
+} {
+  let shown = false;
+  let last = 0;
+  return {
+    item(label, done, total, failed) {
+      if (!enabled || total === 0) return;
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now;
+      const width = 30;
+      const fill = Math.round((done / total) * width);
+      process.stderr.write(
+        `\r    ${label.padEnd(16)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total}${failed ? `, ${failed} failed` : ''}   `,
+      );
+      shown = true;
+    },
+    end() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 async function countBronze(store: ObjectStore, runId: string): Promise<Record<string, number>> {
@@ -91,6 +120,8 @@ async function runEachDay(
     const before = o.sim?.getCounters();
     out(`day ${i + 1}/${o.days}: ${today}`);
     let lastState = '';
+    const bar = progressBar(o.progress ?? process.stderr.isTTY === true);
+    const itemCounts = new Map<string, { done: number; failed: number }>();
     let transform: TransformReport | undefined;
     let glueStarted = 0;
     let glueEnded = 0;
@@ -116,6 +147,15 @@ async function runEachDay(
       input: { today, ...(o.fullRefresh && i === 0 ? { fullRefresh: true } : {}) },
       ...(o.accountRequestsPerMinute ? { config: { accountRequestsPerMinute: o.accountRequestsPerMinute } } : {}),
       onEvent: (e: HistoryEvent) => {
+        if (e.type === 'MapItemSucceeded' || e.type === 'MapItemFailed') {
+          const c = itemCounts.get(String(e.state)) ?? { done: 0, failed: 0 };
+          c.done++;
+          if (e.type === 'MapItemFailed') c.failed++;
+          itemCounts.set(String(e.state), c);
+          bar.item(String(e.state).replace(/^Fetch /, ''), c.done, Number(e.detail?.total ?? 0), c.failed);
+          return;
+        }
+        if (e.type === 'MapRunSucceeded' || e.type === 'MapRunFailed') bar.end();
         if (e.type === 'StateEntered' && e.state && TOP_STATES.has(e.state) && e.state !== lastState) {
           lastState = e.state;
           out(`  ▸ ${e.state}`);

@@ -48,7 +48,7 @@ export interface MapContext {
   /** Starts one child execution of the ItemProcessor with this input and name. */
   startChild(input: unknown, name: string): ChildHandle;
   onMapRun?(record: MapRunRecord): void;
-  onItem?(e: { label: string; index: number; name: string; status: string; error?: string }): void;
+  onItem?(e: { label: string; index: number; total: number; name: string; status: string; error?: string }): void;
 }
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -171,6 +171,7 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
           ctx.onItem?.({
             label,
             index: i,
+            total: inputs.length,
             name: names[i] as string,
             status: o.status,
             ...(o.error ? { error: o.error } : {}),

@@ -289,7 +289,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
                 state: sname,
                 child: e.name,
                 ...(e.error ? { error: e.error } : {}),
-                detail: { index: e.index },
+                detail: { index: e.index, total: e.total },
               }),
           })) as Json;
         };
