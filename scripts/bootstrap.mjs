@@ -120,6 +120,37 @@ function ensureChromium() {
  * and that test fails saying so.
  */
 const ACTIONLINT = 'v1.7.12';
+const GO_TOOLCHAIN = 'go1.25.5';
+
+/**
+ * Without a Go on the host, the Go toolchain itself comes from the Go module proxy (as `go` fetches newer
+ * toolchains: module golang.org/toolchain), unpacked under .tools/: no new prerequisite for newcomers.
+ */
+function goToolchain() {
+  const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch];
+  if (!arch || process.platform !== 'linux') return undefined;
+  const version = `v0.0.1-${GO_TOOLCHAIN}.linux-${arch}`;
+  const dir = join(root, '.tools', 'go');
+  const goBin = join(dir, `golang.org`, `toolchain@${version}`, 'bin', 'go');
+  if (existsSync(goBin)) return goBin;
+  say(`fetching the Go toolchain ${GO_TOOLCHAIN} from proxy.golang.org (to build actionlint)…`);
+  mkdirSync(dir, { recursive: true });
+  const zip = join(dir, 'toolchain.zip');
+  const url = `https://proxy.golang.org/golang.org/toolchain/@v/${version}.zip`;
+  const py = [
+    'import sys, os, stat, zipfile, urllib.request',
+    'urllib.request.urlretrieve(sys.argv[1], sys.argv[2])',
+    'z = zipfile.ZipFile(sys.argv[2])',
+    'for i in z.infolist():',
+    '    p = z.extract(i, sys.argv[3])',
+    '    mode = (i.external_attr >> 16) & 0o777',
+    '    os.chmod(p, mode or (0o755 if "/bin/" in i.filename or "/pkg/tool/" in i.filename else 0o644))',
+    'os.remove(sys.argv[2])',
+  ].join('\n');
+  const r = spawnSync(findPython(), ['-c', py, url, zip, dir], { stdio: 'inherit' });
+  return r.status === 0 && existsSync(goBin) ? goBin : undefined;
+}
+
 function ensureActionlint() {
   const bin = join(root, '.tools', 'bin');
   const stampFile = join(root, '.tools', 'actionlint.version');
@@ -128,14 +159,15 @@ function ensureActionlint() {
   const go = [process.env.GO, 'go', '/usr/local/go/bin/go']
     .filter(Boolean)
     .find((g) => spawnSync(g, ['version'], { encoding: 'utf8' }).status === 0);
-  if (!go) {
-    say('Go is not installed: the workflows test (actionlint) will fail until Go 1.25+ is on PATH.');
+  const goBin = go ?? goToolchain();
+  if (!goBin) {
+    say('Go is not installed and its toolchain could not be fetched: the workflows test (actionlint) will fail.');
     return;
   }
-  say(`building actionlint ${ACTIONLINT} with ${go} into .tools/bin (first use: about a minute)…`);
+  say(`building actionlint ${ACTIONLINT} with ${goBin} into .tools/bin (first use: about a minute)…`);
   mkdirSync(bin, { recursive: true });
-  const status = run(go, ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], {
-    env: { ...process.env, GOBIN: bin },
+  const status = run(goBin, ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], {
+    env: { ...process.env, GOBIN: bin, GOTOOLCHAIN: 'local' },
   });
   if (status !== 0) {
     say(`go install actionlint failed (exit ${status}): the workflows test will fail until it is built.`);

@@ -1,21 +1,24 @@
 // The reliability suite (issue 6): the pipeline under faults, a killed runner, bad input and a revoked token,
 // end to end (simulator over HTTP, the state machine, real Spark, real PostgreSQL). Where each point is proven:
 //
-//  - 7 days with 10% injected faults of every kind, the runner SIGKILLed mid-day and started again, ending equal
-//    to a fault-free run (per-table checksums), no duplicate, no lost event: "a week of faults" below. Builds on
-//    pipeline.test.ts (one run with 10% faults lands the fault-free bronze) and warehouse.test.ts (a week of
-//    daily runs equals one full refresh on day 7, so a full refresh is the fault-free reference here).
+//  - 7 days with 10% injected faults of every kind, the runner (the CLI, its own OS process) SIGKILLed mid-ingest
+//    and started again, ending equal to a fault-free week of the same account (per-table checksums), every
+//    event once: "a week of faults" below, which also fails a load half-way through its publish (rolled back).
+//    Builds on pipeline.test.ts (one run with 10% faults lands the fault-free bronze; a failed run moves no
+//    watermark) and warehouse.test.ts (re-runs change no row).
 //  - bad input: "bad input" below (drift: new, missing, null, mistyped fields; broken, truncated and malformed
-//    bodies; unicode, control characters and very long names; an account with exactly 100 medias) and "an empty
-//    account". Record-level rules are unit-tested in pyspark/tests/test_validate.py, paging at 0/99/100/101/250
-//    items and each fault kind in client.test.ts; here they run through the whole pipeline.
-//  - a revoked token mid-run: day 5 of the week (via the CLI, as an operator sees it). pipeline.test.ts covers a
-//    token rejected from the first request.
+//    bodies; a record without its key; unicode, control characters, spaces and very long names; exactly 100
+//    medias: a full page, then an empty one) and "an empty account". Record-level rules are unit-tested in
+//    pyspark/tests/test_validate.py, paging at 0/99/100/101/250 items and each fault kind in client.test.ts.
+//  - a revoked token mid-run: day 5 of the week, through the CLI as an operator sees it (pipeline.test.ts covers
+//    a token refused from the first request).
 //  - the token never appears in logs, bronze, manifests, histories or the warehouse: "the token" below, over
-//    every data dir, every table and the CLI's output; client.test.ts covers the client's logs and errors.
+//    every file of every data dir, every table and the CLI's output (its handlers logging at DEBUG);
+//    client.test.ts covers the client's own logs and errors.
 //
-// Profile: the default fits CI; WISTIA_RELIABILITY_PROFILE=large (300 medias) is run by hand. Figures (faults by
-// kind, retries, checksums) are printed for the closing note.
+// Profile: the default fits CI; WISTIA_RELIABILITY_PROFILE=large (300 medias) is run by hand. The figures (faults
+// by kind, retries, checksums, the token scan) are printed for the closing note. WISTIA_RELIABILITY_KEEP=1 keeps
+// the data dirs for a look afterwards.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ import { FAULT_KINDS, startSimulator, type WistiaSimulator } from '#local/simula
 import { TransformWorker } from '#local/transform.ts';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
+import { addDays } from '#shared/pipeline/windows.ts';
 import { readMapResults } from '#shared/pipeline/map-results.ts';
 import { getJson } from '#shared/store/store.ts';
 import { localStore, tempDir } from './helpers/pipeline.ts';
@@ -133,16 +137,36 @@ function cliRun(dir: string, sim: WistiaSimulator, token: string): Cli {
 
 describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} days, 10% faults of every kind)`, () => {
   let sim: WistiaSimulator;
-  const days: { day: string; what: string; run?: DayRun }[] = [];
+  /** What happened, execution by execution (the CLI's too), for the figures. */
+  const days: { day: string; what: string; name: string }[] = [];
   const dir = dirs.faulty;
+
+  /**
+   * The fault-free reference: the same account, the same days, one clean run a day (not one full refresh on the
+   * last day: events keep the media name they were fetched with, so a rename mid-week tells the two apart). It
+   * runs beside the faulty week, sharing the Spark worker while the faulty runs ingest, retry and get killed.
+   */
+  let reference: Promise<{ day: string; status: unknown[] }[]>;
 
   beforeAll(async () => {
     sim = await simulator({ faults: { rate: 0.1, kinds: FAULT_KINDS, slowMs: 3000, burstMs: 50 } });
+    const ref = await simulator();
+    reference = (async () => {
+      const out: { day: string; status: unknown[] }[] = [];
+      for (let d = 1; d <= P.days; d++) {
+        if (d > 1) ref.advance(1);
+        const r = await runDay({ dataDir: dirs.reference, sim: ref, token: TOKEN, worker });
+        out.push({ day: todayOf(ref), status: succeeded(r) });
+      }
+      expect(ref.getCounters().faults).toEqual({});
+      return out;
+    })();
+    reference.catch(() => undefined); // awaited (and reported) by the last test
   });
 
   async function day(what: string, token = TOKEN): Promise<DayRun> {
     const run = await runDay({ dataDir: dir, sim, token, worker });
-    days.push({ day: todayOf(sim), what, run });
+    days.push({ day: todayOf(sim), what, name: run.record.name });
     return run;
   }
 
@@ -183,7 +207,7 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
     const survivors = tree.filter(alive);
     leftovers.push(...survivors);
     killed = { name, survivors };
-    days.push({ day: today, what: `runner SIGKILLed (${survivors.length} processes left running)` });
+    days.push({ day: today, what: `CLI SIGKILLed mid-ingest (${survivors.length} processes left running)`, name });
 
     // It was killed mid-run: planned and landing bronze, never finished, never committed.
     const runs = join(dir, 'store', 'runs', name);
@@ -212,7 +236,7 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
     expect(m?.[1]).not.toBe(killed.name);
     const wm = (await readWatermarks(localStore(dir))).value;
     expect([wm?.events?.throughDay, wm?.lastRun?.runId]).toEqual([todayOf(sim), m?.[1]]);
-    days.push({ day: todayOf(sim), what: `restarted: ${m?.[1]} SUCCEEDED` });
+    days.push({ day: todayOf(sim), what: 'CLI started again', name: String(m?.[1]) });
     // The killed run's partial bronze stays where it landed and was not loaded.
     const loaded = await withWarehouse(dir, (wh) =>
       wh.query('SELECT DISTINCT _run_id FROM analytics.load_audit WHERE _run_id = $1', [killed.name]),
@@ -235,7 +259,7 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
     const exit = await cli.exited;
     const endedAt = Date.now();
     const { stdout } = cli.output();
-    days.push({ day: today, what: 'token revoked mid-run: FAILED' });
+    days.push({ day: today, what: 'CLI, token revoked mid-run', name: /✘ (daily-\S+) FAILED/.exec(stdout)?.[1] ?? '' });
     expect(exit.code).toBe(1);
     expect(stdout).toMatch(new RegExp(`✘ daily-${today}-\\S+ FAILED`));
     expect(stdout).toMatch(
@@ -308,21 +332,17 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
   }, 900_000);
 
   it('ends equal to a fault-free run of the same account: every table, every event once, nothing quarantined', async () => {
-    // The fault-free reference: the same account, the same days, one clean run a day. (Not one full refresh on the
-    // last day: events keep the media name they were fetched with, so a rename mid-week tells the two apart.)
-    const ref = await simulator();
-    for (let d = 1; d <= P.days; d++) {
-      if (d > 1) ref.advance(1);
-      const r = await runDay({ dataDir: dirs.reference, sim: ref, token: TOKEN, worker });
-      expect([todayOf(ref), ...succeeded(r)]).toEqual([todayOf(ref), 'SUCCEEDED', undefined, 'SUCCEEDED']);
-    }
-    expect(todayOf(ref)).toBe(todayOf(sim));
-    expect(ref.getCounters().faults).toEqual({});
+    expect(await reference).toEqual(
+      Array.from({ length: P.days }, (_, i) => ({
+        day: addDays(FIRST_DAY, i),
+        status: ['SUCCEEDED', undefined, 'SUCCEEDED'],
+      })),
+    );
 
     const faulty = await withWarehouse(dir, checksums);
-    const reference = await withWarehouse(dirs.reference, checksums);
-    for (const [t, c] of Object.entries(reference)) expect([t, c.rows > 0]).toEqual([t, true]);
-    expect(faulty).toEqual(reference);
+    const clean = await withWarehouse(dirs.reference, checksums);
+    for (const [t, c] of Object.entries(clean)) expect([t, c.rows > 0]).toEqual([t, true]);
+    expect(faulty).toEqual(clean);
 
     const truth = truthEvents(sim);
     expect(new Set(truth).size).toBe(truth.length);
@@ -342,30 +362,29 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
     // Figures for the closing note: faults by kind, retries, the final checksums.
     const c = sim.getCounters();
     for (const k of FAULT_KINDS) expect([k, (c.faults[k] ?? 0) > 0]).toEqual([k, true]);
-    const runsDir = join(dir, 'store', 'runs');
+    // retries, from each execution's history (the killed one left none)
+    expect(readdirSync(join(dir, 'store', 'runs')).sort()).toEqual(days.map((d) => d.name).sort());
     let clientRetries = 0;
     let stateRetries = 0;
-    let executions = 0;
-    for (const name of readdirSync(runsDir)) {
-      const h = (
-        await getJson<{ execution: { retries?: number }; events: { type: string }[] }>(
-          localStore(dir),
-          `runs/${name}/history.json`,
-        )
-      )?.value;
-      if (!h) continue; // the killed run wrote none
-      executions++;
-      clientRetries += h.execution.retries ?? 0;
-      stateRetries += h.events.filter((e) => e.type === 'StateRetried' || e.type === 'ChildStateRetried').length;
+    const lines: string[] = [];
+    for (const d of days) {
+      type History = {
+        execution: { status: string; error?: string; requests: number; retries?: number };
+        events: { type: string }[];
+      };
+      const h = (await getJson<History>(localStore(dir), `runs/${d.name}/history.json`))?.value;
+      const state = h?.events.filter((e) => e.type === 'StateRetried' || e.type === 'ChildStateRetried').length ?? 0;
+      clientRetries += h?.execution.retries ?? 0;
+      stateRetries += state;
+      lines.push(
+        `  ${d.day}  ${d.what.padEnd(44)} ${h ? `${h.execution.status.padEnd(9)} ${String(h.execution.requests).padStart(5)} requests ${String(h.execution.retries ?? 0).padStart(4)} client retries ${state} state retries${h.execution.error ? `  ${h.execution.error}` : ''}` : 'no execution record (killed)'}`,
+      );
     }
     expect(clientRetries).toBeGreaterThan(0);
     console.log(
       [
-        `reliability (${P.name} profile): ${P.medias} medias, ${P.days} days, ${executions} executions with a history (+1 killed)`,
-        ...days.map(
-          (d) =>
-            `  ${d.day}  ${d.what}${d.run ? ` (${d.run.record.requests} requests, ${d.run.record.retries ?? 0} retries)` : ''}`,
-        ),
+        `reliability (${P.name} profile): ${P.medias} medias, ${P.days} days, ${days.length} executions`,
+        ...lines,
         `  requests ${c.total}; statuses ${JSON.stringify(c.byStatus)}`,
         `  faults injected by kind ${JSON.stringify(c.faults)} (total ${Object.values(c.faults).reduce((a, b) => a + b, 0)})`,
         `  retries: ${clientRetries} by the client, ${stateRetries} by the state machine (from the execution histories)`,

@@ -52,7 +52,7 @@ export interface PlanOutput {
   /** Where each Distributed Map's ResultWriter puts its manifests. */
   readonly resultPrefixes: { readonly events: string; readonly engagement: string; readonly visitors: string };
   readonly requests: number;
-  /** The runs whose bronze the transform reads (comma-separated): this one, and the replayed one's if it never loaded. */
+  /** The runs whose bronze the transform reads (comma-separated): this one, and a replayed one's. */
   readonly bronzeRuns: string;
   /** Set when this execution replays another one's failed items. */
   readonly replay?: ReplayInfo;
@@ -208,7 +208,9 @@ async function planReplay(runId: string, startedAt: string, of: string, deps: De
       visitors: runKey(runId, 'map-results/visitors'),
     },
     requests: 0,
-    bronzeRuns: committed ? runId : `${of},${runId}`,
+    // The original's bronze too: the replayed items' daily rows take their engagement and visitors from that
+    // day's events, which the original fetched (a re-read of what is loaded already changes no row).
+    bronzeRuns: `${of},${runId}`,
     replay,
   };
   await putJson(store, runKey(runId, 'manifest.json'), {

@@ -65,6 +65,8 @@ export interface BenchReport {
   readonly transform: TransformMeasure[];
   targets: Target[];
   readonly errors: string[];
+  /** Observations added to a results file after the run (kept by --render). */
+  readonly notes?: string[];
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -447,6 +449,7 @@ export function markdown(r: BenchReport, jsonPath: string): string {
       '',
       mdTable(TRANSFORM_COLUMNS, transformRows(r.transform)),
     );
+  if (r.notes?.length) lines.push('', '## What the figures say', '', ...r.notes.map((n) => `- ${n}`));
   if (r.errors.length) lines.push('', '## Errors', '', ...r.errors.map((e) => `- ${e}`));
   return `${lines.join('\n')}\n`;
 }
