@@ -51,15 +51,15 @@ export const benchCommand: Command = {
   summary: 'benchmarks: ingestion against the rate limit, incremental day, naive extractor, transform + load',
   usage:
     'wistia-pipeline bench [--profile full|quick] [--sizes N,…] [--limit PER_MINUTE] [--scaled-limit PER_MINUTE]\n' +
-    '                      [--limited-max N] [--latency-ms MS] [--skip-naive] [--skip-transform] [--transform-sizes N,…]\n' +
-    '                      [--out DIR] [--markdown FILE|none]\n' +
+    '                      [--limited-max N] [--latency-ms MS] [--skip-naive] [--skip-ingest] [--skip-transform]\n' +
+    '                      [--transform-sizes N,…] [--out DIR] [--markdown FILE|none]\n' +
     '       wistia-pipeline bench --render FILE.json [--markdown FILE]\n\n' +
     'For each account size (medias; visitors and events proportional), against the simulator with a fixed latency:\n' +
     "a full pull by the pipeline (the local state machine, no transform) at Wistia's limit (--limit, 600/min) for\n" +
     'sizes up to --limited-max and at --scaled-limit (60,000/min: the pipeline’s own overhead) for all, the next day\n' +
     'with 1% of medias changed, and a naive sequential extractor of the same data. Each run is a child process\n' +
     '(peak RSS is its own). Then the transform + load for --transform-sizes events. Profiles: full (100, 1,000,\n' +
-    '10,000 medias; 10k, 100k, 1M events; about 1.5-2 h) and quick (50, 200 medias; 10k events; a few minutes).\n' +
+    '10,000 medias; 10k, 100k, 1M events; 3-4 h on 2 busy cores) and quick (50, 200 medias; 10k events; 10-15 min).\n' +
     'Writes <out>/<timestamp>.json (default bench-results/) and, for the full profile, BENCHMARKS.md (--markdown).\n' +
     '--render regenerates the markdown from a results file without running anything.',
   options: {
@@ -71,6 +71,7 @@ export const benchCommand: Command = {
     'latency-ms': { type: 'string', default: '150' },
     'skip-naive': { type: 'boolean', default: false },
     'skip-transform': { type: 'boolean', default: false },
+    'skip-ingest': { type: 'boolean', default: false },
     'transform-sizes': { type: 'string' },
     out: { type: 'string', default: 'bench-results' },
     markdown: { type: 'string' },
@@ -96,7 +97,7 @@ export const benchCommand: Command = {
     const profileName = String(v.profile);
     if (!(profileName in PROFILES)) throw new UsageError(`--profile: expected full or quick, got "${profileName}"`);
     const profile = PROFILES[profileName as keyof typeof PROFILES];
-    const sizes = v.sizes !== undefined ? sizesOf(v.sizes, 'sizes') : [...profile.sizes];
+    const sizes = v['skip-ingest'] ? [] : v.sizes !== undefined ? sizesOf(v.sizes, 'sizes') : [...profile.sizes];
     const limit = num(v, 'limit', { min: 1, int: true });
     const scaledLimit = num(v, 'scaled-limit', { min: 1, int: true });
     const limitedMax =

@@ -52,6 +52,8 @@ export interface RequestLogEntry {
   readonly atMs: number;
   readonly route: string;
   readonly status: string;
+  /** The request's path and query, e.g. "/stats/events?start_date=2026-11-20&page=2". */
+  readonly path: string;
 }
 
 export interface MutableConfig {
@@ -255,7 +257,7 @@ export class WistiaSimulator {
     c.lastAtMs = now;
     bump(c.byRoute, route);
     const record = (status: string) => {
-      this.log.push({ atMs: Date.now(), route, status });
+      this.log.push({ atMs: Date.now(), route, status, path: `${path}${url.search}` });
       if (this.log.length > 20_000) this.log.splice(0, 10_000);
       bump(c.byStatus, status);
       bump((c.byRouteStatus[route] ??= {}), status);

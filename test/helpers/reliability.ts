@@ -21,12 +21,15 @@ export interface Profile {
   readonly killDay: number;
   readonly revokeDay: number;
   readonly publishFailDay: number;
+  /** Scales the week's test timeouts. */
+  readonly timeScale: number;
 }
 
 const PROFILES: Record<Profile['name'], Profile> = {
   default: {
     name: 'default',
-    seed: 31,
+    // the simulator's fault stream for this seed draws every kind within the first ~90 requests (of ~340)
+    seed: 23,
     medias: 30,
     historyDays: 35,
     eventsPerMediaPerDay: 0.5,
@@ -34,6 +37,7 @@ const PROFILES: Record<Profile['name'], Profile> = {
     killDay: 4,
     revokeDay: 5,
     publishFailDay: 6,
+    timeScale: 1,
   },
   large: {
     name: 'large',
@@ -45,6 +49,7 @@ const PROFILES: Record<Profile['name'], Profile> = {
     killDay: 4,
     revokeDay: 5,
     publishFailDay: 6,
+    timeScale: 4,
   },
 };
 
