@@ -3,8 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The reliability suite (a faulty week with a killed runner) is not yet green: run it with WISTIA_RELIABILITY=1.
-    exclude: process.env.WISTIA_RELIABILITY === '1' ? [] : ['test/reliability.test.ts'],
     // Generous: these machines are shared, and a test that runs Spark can wait minutes for a core.
     testTimeout: 600_000,
     hookTimeout: 600_000,

@@ -245,6 +245,21 @@ switch (task) {
     process.exit(ok ? 0 : 1);
     break;
   }
+  case 'reliability': {
+    // The reliability suite alone; `--large` runs its larger profile (300 medias, by hand: 15-20 minutes on a quiet machine).
+    ensureNodeModules();
+    ensurePython();
+    const large = rest.includes('--large');
+    const env = {
+      ...process.env,
+      WISTIA_PIPELINE_PYTHON: venvPython(),
+      ...(large ? { WISTIA_RELIABILITY_PROFILE: 'large' } : {}),
+    };
+    const args = rest.filter((a) => a !== '--large');
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    process.exit(run(node22(), [vitest, 'run', 'test/reliability.test.ts', ...args], { env }));
+    break;
+  }
   case 'pytest':
     ensurePython();
     process.exit(run(venvPython(), ['-m', 'pytest', 'pyspark/tests', ...rest]));
@@ -258,6 +273,6 @@ switch (task) {
     break;
   }
   default:
-    say(`unknown task "${task}" (expected setup, test, pytest, demo or bench)`);
+    say(`unknown task "${task}" (expected setup, test, reliability, pytest, demo or bench)`);
     process.exit(2);
 }
