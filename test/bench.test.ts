@@ -83,6 +83,27 @@ describe('bench figures on a 20-media account', () => {
     expect(p.acceptedPerMinute).toBeCloseTo(p.requests / (p.wallSeconds / 60), 6);
     expect(p.peakRssMb).toBeGreaterThan(30);
     expect(p.peakRssMb).toBeLessThan(4096);
+    // where the requests went: every endpoint, in the order the run first asked it, adding up to the total
+    const phases = p.phases ?? [];
+    expect(phases.map((x) => x.route)).toEqual([
+      '/medias',
+      '/stats/events',
+      '/stats/medias/:id/by_date',
+      '/stats/medias/:id/engagement',
+      ...(visitors > 0 ? ['/stats/visitors'] : []),
+    ]);
+    expect(phases.map((x) => x.requests)).toEqual([
+      pages(medias),
+      eventPages,
+      medias,
+      medias,
+      ...(visitors > 0 ? [Math.min(visitors, pages(visitors))] : []),
+    ]);
+    expect(phases[0]?.fromSeconds).toBe(0);
+    for (const x of phases) expect(x.toSeconds).toBeGreaterThanOrEqual(x.fromSeconds);
+    expect(Math.max(...phases.map((x) => x.toSeconds))).toBeCloseTo(p.requestSpanSeconds ?? NaN, 1);
+    expect(p.requestSpanSeconds).toBeLessThanOrEqual(p.wallSeconds);
+    expect(p.spanUtilization).toBeNull(); // no limit here
   });
 
   it('the incremental day fetches the medias that changed, and its minimum is the formula', () => {
@@ -168,6 +189,14 @@ describe('bench figures on a 20-media account', () => {
     const md = markdown({ ...report, targets: evaluateTargets(report) }, 'bench-results/x.json');
     expect(md).toContain(`| 20 | no limit | full pull | SUCCEEDED | ${r.pipeline.requests} |`);
     expect(md).toContain('| Requests near the minimum |');
+    // the phases table is for full pulls at the real limit: none here
+    expect(md).not.toContain("Where a full pull's requests went");
+    const limited = { ...r, rateLimitPerMinute: 600 };
+    const md600 = markdown({ ...report, scenarios: [limited], targets: evaluateTargets(report) }, 'x.json');
+    const first = r.pipeline.phases?.[0];
+    expect(md600).toContain(
+      `| 20 | \`/medias\` | ${first?.requests} | 0.0 | ${first?.toSeconds.toFixed(1)} | ${Math.round(first?.perMinute ?? 0).toLocaleString('en-US')} |`,
+    );
   });
 });
 

@@ -14,7 +14,13 @@ import { getJson } from '#shared/store/store.ts';
 import { DEFAULT_CONFIG } from '#shared/pipeline/config.ts';
 import { backfillWindows, incrementalWindows, type Window } from '#shared/pipeline/windows.ts';
 import { localStore } from '../runner/run.ts';
-import { startSimulator, type Counters, type SimulatorOptions, type WistiaSimulator } from '../simulator/server.ts';
+import {
+  startSimulator,
+  type Counters,
+  type RequestLogEntry,
+  type SimulatorOptions,
+  type WistiaSimulator,
+} from '../simulator/server.ts';
 import { minimumRequests, type Minimum, type PreviousView } from './minimum.ts';
 import type { ChildResult, ChildSpec, MapRunSummary } from './child.ts';
 
@@ -65,6 +71,15 @@ export interface RunMeasure {
   /** Requests the API accepted per minute of wall time, and that over the limit (null without a limit). */
   readonly acceptedPerMinute: number;
   readonly utilization: number | null;
+  /**
+   * From the run's first request to its last (the simulator's clock): where the run was making requests, and the
+   * accepted rate over that span / the limit. The gap to `utilization` is time spent before the first request
+   * and after the last one (startup, planning, the commit).
+   */
+  readonly requestSpanSeconds?: number;
+  /** Full pulls: where the requests went, endpoint by endpoint (seconds from the run's first request). */
+  readonly phases?: Phase[];
+  readonly spanUtilization?: number | null;
   readonly peakRssMb: number;
   /** Map items that failed, were aborted or left pending (pipeline only). */
   readonly failedItems: number;
@@ -145,6 +160,53 @@ const todayOf = (sim: WistiaSimulator) => String((sim.state() as { today: string
 const eventsInRetention = (sim: WistiaSimulator) =>
   sim.world.visibleEvents() - sim.world.lowerBound(sim.world.retentionStartMs());
 
+export interface Phase {
+  readonly route: string;
+  readonly requests: number;
+  readonly fromSeconds: number;
+  readonly toSeconds: number;
+  /** Requests per minute between this endpoint's first and last request. */
+  readonly perMinute: number;
+}
+
+/** The simulator's request log by endpoint, in the order the endpoints were first asked. */
+export function phasesOf(log: readonly RequestLogEntry[]): Phase[] {
+  if (log.length === 0) return [];
+  const t0 = Math.min(...log.map((e) => e.atMs));
+  const by = new Map<string, { n: number; from: number; to: number }>();
+  for (const e of log) {
+    const p = by.get(e.route);
+    if (!p) by.set(e.route, { n: 1, from: e.atMs, to: e.atMs });
+    else {
+      p.n++;
+      p.from = Math.min(p.from, e.atMs);
+      p.to = Math.max(p.to, e.atMs);
+    }
+  }
+  return [...by]
+    .sort((a, b) => a[1].from - b[1].from)
+    .map(([route, p]) => ({
+      route,
+      requests: p.n,
+      fromSeconds: (p.from - t0) / 1000,
+      toSeconds: (p.to - t0) / 1000,
+      perMinute: p.to > p.from ? p.n / ((p.to - p.from) / 60_000) : 0,
+    }));
+}
+
+function spanOf(
+  c: Counters,
+  accepted: number,
+  limit: number,
+): Pick<RunMeasure, 'requestSpanSeconds' | 'spanUtilization'> {
+  if (c.firstAtMs === null || c.lastAtMs === null || c.lastAtMs <= c.firstAtMs) return {};
+  const spanMs = c.lastAtMs - c.firstAtMs;
+  return {
+    requestSpanSeconds: spanMs / 1000,
+    spanUtilization: limit > 0 ? accepted / (spanMs / 60_000) / limit : null,
+  };
+}
+
 function measure(
   c: Counters,
   r: ChildResult,
@@ -168,6 +230,7 @@ function measure(
     wallSeconds: wallMs / 1000,
     acceptedPerMinute: perMinute,
     utilization: limit > 0 ? perMinute / limit : null,
+    ...spanOf(c, accepted, limit),
     peakRssMb: r.maxRssKb / 1024,
     failedItems,
     ...(r.kind === 'pipeline' ? { mapRuns: r.mapRuns } : {}),
@@ -269,11 +332,12 @@ async function runPipelineScenario(s: IngestScenario, progress: Progress): Promi
           media_engagement: account.medias,
           visitors: account.visitors,
         };
-        return measure(sim.getCounters(), r, s.rateLimitPerMinute, {
+        const m = measure(sim.getCounters(), r, s.rateLimitPerMinute, {
           landed: await landedByRun(dataDir, r.execution),
           expected,
           minimum: minimumRequests(w, windows),
         });
+        return { ...m, phases: phasesOf(sim.requestLog()) };
       },
       progress,
       clearDataDir,
@@ -390,7 +454,8 @@ function line(m: RunMeasure): string {
   return (
     `${m.status}: ${m.requests} requests${m.ratio !== undefined ? ` (${m.ratio.toFixed(3)}× the minimum ${m.minimum?.total})` : ''}` +
     ` in ${m.wallSeconds.toFixed(1)} s, ${m.acceptedPerMinute.toFixed(0)}/min` +
-    `${m.utilization !== null ? ` = ${pct(m.utilization)} of the limit` : ''}, ${m.rateLimited} × 429, ` +
+    `${m.utilization !== null ? ` = ${pct(m.utilization)} of the limit` : ''}` +
+    `${m.spanUtilization ? ` (${pct(m.spanUtilization)} over the ${m.requestSpanSeconds?.toFixed(1)} s of requests)` : ''}, ${m.rateLimited} × 429, ` +
     `${m.failedItems} failed items, peak RSS ${m.peakRssMb.toFixed(0)} MB, ${m.complete ? 'complete' : 'INCOMPLETE'}` +
     (m.error ? `\n    ${m.error}` : '')
   );

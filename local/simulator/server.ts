@@ -47,7 +47,7 @@ export interface Counters {
   lastAtMs: number | null;
 }
 
-/** One answered request, for tests that measure timing (the last 20,000 are kept). */
+/** One answered request, for tests that measure timing (the last 100,000 to 200,000 are kept). */
 export interface RequestLogEntry {
   readonly atMs: number;
   readonly route: string;
@@ -258,7 +258,7 @@ export class WistiaSimulator {
     bump(c.byRoute, route);
     const record = (status: string) => {
       this.log.push({ atMs: Date.now(), route, status, path: `${path}${url.search}` });
-      if (this.log.length > 20_000) this.log.splice(0, 10_000);
+      if (this.log.length > 200_000) this.log.splice(0, 100_000);
       bump(c.byStatus, status);
       bump((c.byRouteStatus[route] ??= {}), status);
     };
