@@ -1,6 +1,9 @@
 // The bench's own figures stay consistent (not a timed test): on a tiny account without a rate limit, the
 // requests it reports are the simulator's count and the runs' own count, the minimum is the formula computed
 // here independently from the simulator's world, every run landed everything, and the report judges targets.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type IngestScenario, type ScenarioResult } from '#local/bench/ingest.ts';
 import { evaluateTargets, markdown, type BenchReport } from '#local/bench/report.ts';
@@ -197,6 +200,88 @@ describe('bench figures on a 20-media account', () => {
     expect(md600).toContain(
       `| 20 | \`/medias\` | ${first?.requests} | 0.0 | ${first?.toSeconds.toFixed(1)} | ${Math.round(first?.perMinute ?? 0).toLocaleString('en-US')} |`,
     );
+  });
+
+  it('renders one run with the transform figures of another, saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-render-'));
+    try {
+      const base = {
+        version: 1,
+        command: 'npx wistia-pipeline bench',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T01:00:00.000Z',
+        machine: { cpu: 'x', cores: 2, memoryGb: 1, os: 'y', node: 'v22', java: 'j', python: 'p', loadAtStart: [9] },
+        settings: {
+          profile: 'full',
+          seed: 3,
+          today: SCENARIO.today,
+          historyDays: 200,
+          eventsPerMediaPerDay: 0.6,
+          latencyMs: 0,
+          changedShare: 0.1,
+          budgetShare: 0.95,
+          limit: 600,
+          scaledLimit: 60_000,
+          sizes: [20],
+          limitedMax: 20,
+          transformSizes: [],
+        },
+        scenarios: [r],
+        transform: [],
+        targets: [],
+        errors: [],
+      } satisfies BenchReport;
+      const measure = {
+        target: 10_000,
+        events: 10_123,
+        medias: 109,
+        visitors: 4_000,
+        bronzeObjects: 369,
+        status: 'SUCCEEDED',
+        jobSeconds: 61.5,
+        sparkSeconds: 50.25,
+        loadSeconds: 2.5,
+        rowsLoaded: 22_000,
+        eventsPerSecond: 10_123 / 61.5,
+        sparkEventsPerSecond: 10_123 / 50.25,
+        loadRowsPerSecond: 22_000 / 2.5,
+        driverMemory: '8g',
+      };
+      const a = join(dir, 'a.json');
+      const b = join(dir, 'b.json');
+      const md = join(dir, 'BENCH.md');
+      writeFileSync(a, JSON.stringify(base));
+      writeFileSync(
+        b,
+        JSON.stringify({
+          ...base,
+          command: 'npx wistia-pipeline bench --skip-ingest',
+          startedAt: '2026-01-02T03:04:00.000Z',
+          finishedAt: '2026-01-02T03:30:00.000Z',
+          machine: { ...base.machine, loadAtStart: [1.5] },
+          scenarios: [],
+          transform: [measure],
+        }),
+      );
+      const out = process.stdout.write.bind(process.stdout);
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      try {
+        expect(await main(['bench', '--render', a, '--transform-from', b, '--markdown', md])).toBe(0);
+        expect(await main(['bench', '--render', a, '--transform-from', a, '--markdown', md])).toBe(2);
+      } finally {
+        process.stdout.write = out;
+      }
+      const text = readFileSync(md, 'utf8');
+      expect(text).toContain('One run of `npx wistia-pipeline bench`, 2026-01-01 00:00 to 2026-01-01 01:00 UTC');
+      expect(text).toContain(
+        'The transform and load section comes from another run, `npx wistia-pipeline bench --skip-ingest`, 2026-01-02 03:04 to 2026-01-02 03:30 UTC (load average at its start 1.5;',
+      );
+      expect(text).toContain('(driver memory 8g)');
+      expect(text).toMatch(/\| 10,123 \|[^\n]*\| 61\.5 \|/);
+      expect(text).toContain(`| 20 | no limit | full pull | SUCCEEDED | ${r.pipeline.requests} |`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -67,6 +67,17 @@ export interface BenchReport {
   readonly errors: string[];
   /** Observations added to a results file after the run (kept by --render). */
   readonly notes?: string[];
+  /**
+   * Set by `--render A --transform-from B`: the transform and load figures come from run B (its command, times and
+   * load), the rest from run A. The page says so.
+   */
+  readonly transformRun?: {
+    readonly command: string;
+    readonly startedAt: string;
+    readonly finishedAt: string | null;
+    readonly loadAtStart: number[];
+    readonly file: string;
+  };
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -400,6 +411,14 @@ export function markdown(r: BenchReport, jsonPath: string): string {
     `One run of \`${r.command}\`, ${r.startedAt.slice(0, 16).replace('T', ' ')} to ${(r.finishedAt ?? 'unfinished').slice(0, 16).replace('T', ' ')} UTC`,
     `(profile \`${s.profile}\`; the figures as JSON: \`${jsonPath}\`, not committed). Regenerate this page from a`,
     'results file with `npx wistia-pipeline bench --render <file.json>`.',
+    ...(r.transformRun
+      ? [
+          '',
+          `The transform and load section comes from another run, \`${r.transformRun.command}\`, ` +
+            `${r.transformRun.startedAt.slice(0, 16).replace('T', ' ')} to ${(r.transformRun.finishedAt ?? 'unfinished').slice(0, 16).replace('T', ' ')} UTC ` +
+            `(load average at its start ${r.transformRun.loadAtStart.join(', ')}; \`${r.transformRun.file}\`), rendered with \`--transform-from\`.`,
+        ]
+      : []),
     '',
     '## Machine',
     '',
@@ -480,7 +499,9 @@ export function markdown(r: BenchReport, jsonPath: string): string {
       '## Transform and load',
       '',
       'Bronze landed straight from the simulator’s world (same layout as a run), then the Glue job entry',
-      '(`pyspark/glue_job.py`) on local Spark in a fresh JVM per size, loading the embedded PostgreSQL. **job s** includes',
+      '(`pyspark/glue_job.py`) on local Spark in a fresh JVM per size, loading the embedded PostgreSQL' +
+        (r.transform[0]?.driverMemory ? ` (driver memory ${r.transform[0].driverMemory}).` : '.') +
+        ' **job s** includes',
       'the JVM’s start; **spark s** = read + validate, quality gate and star transforms; **load s** = the guarded',
       'MERGE into PostgreSQL; **rows loaded** = rows inserted or updated over all tables.',
       '',

@@ -97,10 +97,20 @@ export interface TransformMeasure {
   readonly eventsPerSecond: number;
   readonly sparkEventsPerSecond: number;
   readonly loadRowsPerSecond: number;
+  /** spark.driver.memory of the job (local mode: the whole job runs in the driver). */
+  readonly driverMemory?: string;
 }
+
+/**
+ * The Spark driver's memory for the bench (WISTIA_SPARK_DRIVER_MEMORY overrides): local mode runs the whole job in
+ * the driver, and the local default (2g, for tests and the demo) is too small for a million events; a Glue G.1X
+ * worker has 16 GB.
+ */
+export const BENCH_DRIVER_MEMORY = '8g';
 
 /** Lands an account of about `target` events and times one transform + load of it. */
 export async function benchTransform(target: number): Promise<TransformMeasure> {
+  process.env.WISTIA_SPARK_DRIVER_MEMORY ||= BENCH_DRIVER_MEMORY;
   const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
   const medias = Math.max(50, Math.round(target / 92));
   const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
@@ -136,6 +146,7 @@ export async function benchTransform(target: number): Promise<TransformMeasure> 
       eventsPerSecond: landed.events / jobSeconds,
       sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
       loadRowsPerSecond: loadSeconds > 0 ? rowsLoaded / loadSeconds : 0,
+      driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
     };
   } finally {
     await worker.close();

@@ -61,7 +61,8 @@ export const benchCommand: Command = {
     '(peak RSS is its own). Then the transform + load for --transform-sizes events. Profiles: full (100, 1,000,\n' +
     '10,000 medias; 10k, 100k, 1M events; 3-4 h on 2 busy cores) and quick (50, 200 medias; 10k events; 10-15 min).\n' +
     'Writes <out>/<timestamp>.json (default bench-results/) and, for the full profile, BENCHMARKS.md (--markdown).\n' +
-    '--render regenerates the markdown from a results file without running anything.',
+    '--render regenerates the markdown from a results file without running anything (--transform-from takes the\n' +
+    'transform and load figures from another results file, and the page says so).',
   options: {
     profile: { type: 'string', default: 'full' },
     sizes: { type: 'string' },
@@ -76,6 +77,7 @@ export const benchCommand: Command = {
     out: { type: 'string', default: 'bench-results' },
     markdown: { type: 'string' },
     render: { type: 'string' },
+    'transform-from': { type: 'string' },
   },
   async run(v) {
     if (typeof v.render === 'string') {
@@ -88,6 +90,28 @@ export const benchCommand: Command = {
       }
       if (report.version !== 1 || !Array.isArray(report.scenarios))
         throw new UsageError(`--render: ${file} is not a bench results file`);
+      if (typeof v['transform-from'] === 'string') {
+        const other = resolve(v['transform-from']);
+        let t: BenchReport;
+        try {
+          t = JSON.parse(readFileSync(other, 'utf8')) as BenchReport;
+        } catch (e) {
+          throw new UsageError(`--transform-from: cannot read ${other}: ${(e as Error).message}`);
+        }
+        if (t.version !== 1 || !Array.isArray(t.transform) || t.transform.length === 0)
+          throw new UsageError(`--transform-from: ${other} holds no transform results`);
+        report = {
+          ...report,
+          transform: t.transform,
+          transformRun: {
+            command: t.command,
+            startedAt: t.startedAt,
+            finishedAt: t.finishedAt,
+            loadAtStart: t.machine.loadAtStart,
+            file: relative(ROOT, other),
+          },
+        };
+      }
       report.targets = evaluateTargets(report);
       const md = resolve(typeof v.markdown === 'string' ? v.markdown : join(ROOT, 'BENCHMARKS.md'));
       writeFileSync(md, markdown(report, relative(ROOT, file)));
