@@ -161,23 +161,37 @@ const eventsInRetention = (sim: WistiaSimulator) =>
   sim.world.visibleEvents() - sim.world.lowerBound(sim.world.retentionStartMs());
 
 export interface Phase {
-  readonly route: string;
+  /** What the run was doing, and the endpoints it asked for that. */
+  readonly phase: string;
+  readonly routes: string[];
   readonly requests: number;
   readonly fromSeconds: number;
   readonly toSeconds: number;
-  /** Requests per minute between this endpoint's first and last request. */
+  /** Requests per minute between the phase's first and last request. */
   readonly perMinute: number;
 }
 
-/** The simulator's request log by endpoint, in the order the endpoints were first asked. */
+/** The state that asks each endpoint (the engagement map asks two, interleaved). */
+const PHASE_OF: Record<string, string> = {
+  '/medias': 'medias listing (plan)',
+  '/stats/events': 'event windows (map)',
+  '/stats/medias/:id/by_date': 'stats by date + engagement (map)',
+  '/stats/medias/:id/engagement': 'stats by date + engagement (map)',
+  '/stats/visitors': 'visitor scan',
+  '/stats/visitors/:key': 'visitor lookups (map)',
+};
+
+/** The simulator's request log by phase of the run, in the order the phases began. */
 export function phasesOf(log: readonly RequestLogEntry[]): Phase[] {
   if (log.length === 0) return [];
   const t0 = Math.min(...log.map((e) => e.atMs));
-  const by = new Map<string, { n: number; from: number; to: number }>();
+  const by = new Map<string, { routes: Set<string>; n: number; from: number; to: number }>();
   for (const e of log) {
-    const p = by.get(e.route);
-    if (!p) by.set(e.route, { n: 1, from: e.atMs, to: e.atMs });
+    const phase = PHASE_OF[e.route] ?? e.route;
+    const p = by.get(phase);
+    if (!p) by.set(phase, { routes: new Set([e.route]), n: 1, from: e.atMs, to: e.atMs });
     else {
+      p.routes.add(e.route);
       p.n++;
       p.from = Math.min(p.from, e.atMs);
       p.to = Math.max(p.to, e.atMs);
@@ -185,8 +199,9 @@ export function phasesOf(log: readonly RequestLogEntry[]): Phase[] {
   }
   return [...by]
     .sort((a, b) => a[1].from - b[1].from)
-    .map(([route, p]) => ({
-      route,
+    .map(([phase, p]) => ({
+      phase,
+      routes: [...p.routes].sort(),
       requests: p.n,
       fromSeconds: (p.from - t0) / 1000,
       toSeconds: (p.to - t0) / 1000,

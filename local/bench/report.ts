@@ -474,16 +474,17 @@ export function markdown(r: BenchReport, jsonPath: string): string {
       '',
       `### Where a full pull's requests went at ${limitName(s.limit)}`,
       '',
-      'Endpoint by endpoint, from the simulator’s request log: seconds from the run’s first request, and the rate',
-      `between the endpoint’s first and last request against the pipeline’s budget (${Math.round(s.limit * s.budgetShare)}/min).`,
-      'Gaps between endpoints are the states in between (plans, the item files).',
+      'Phase by phase, from the simulator’s request log: seconds from the run’s first request, and the rate between',
+      `the phase’s first and last request against the pipeline’s budget (${Math.round(s.limit * s.budgetShare)}/min). Gaps between phases`,
+      'are the states in between (plans, the item files); ADR 5 says where the rest goes.',
       '',
       mdTable(
-        ['medias', 'endpoint', 'requests', 'from s', 'to s', 'per minute', 'of the budget'],
+        ['medias', 'phase', 'endpoints', 'requests', 'from s', 'to s', 'per minute', 'of the budget'],
         phased.flatMap((x) =>
           (x.pipeline.phases ?? []).map((p) => [
             int(x.medias),
-            `\`${p.route}\``,
+            p.phase,
+            p.routes.map((route) => `\`${route}\``).join(' '),
             int(p.requests),
             p.fromSeconds.toFixed(1),
             p.toSeconds.toFixed(1),
