@@ -182,7 +182,8 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   try {
     let events = 0;
     const emit = (e: HistoryEvent) => {
-      spool.write(`${events++ ? ',' : ''}${JSON.stringify(e)}`);
+      // (an aborted child that stops after the run has ended is not in the history, as before)
+      if (!spool.writableEnded) spool.write(`${events++ ? ',' : ''}${JSON.stringify(e)}`);
       o.onEvent?.(e);
     };
     const record = await execute(o, store, config, input, name, arn, startMs, emit, mapRuns);
@@ -234,6 +235,7 @@ async function execute(
   };
   const invocation = new AsyncLocalStorage<WistiaClient[]>();
   const outside: WistiaClient[] = [];
+  const active = new Set<WistiaClient[]>();
   const deps: Deps = {
     store,
     config,
@@ -269,6 +271,7 @@ async function execute(
       getRemainingTimeInMillis: () => Math.max(0, lambdaTimeoutMs - (Date.now() - started)),
     };
     const views: WistiaClient[] = [];
+    active.add(views);
     try {
       const payload = await invocation.run(views, () => h(JSON.parse(JSON.stringify(p.Payload ?? {})), ctx));
       return {
@@ -283,6 +286,7 @@ async function execute(
       failure.name = err.name || 'Error';
       throw failure;
     } finally {
+      active.delete(views);
       count(views);
     }
   };
@@ -457,6 +461,8 @@ async function execute(
   emit({ timestamp: new Date(startMs).toISOString(), type: 'ExecutionStarted', detail: { name, input } });
   const outcome = await runMachine(definition, input).result;
   const stopDate = new Date().toISOString();
+  // What invocations still running (aborted children) have spent so far counts too.
+  for (const views of active) count(views);
   count(outside);
   const record: ExecutionRecord = {
     name,
