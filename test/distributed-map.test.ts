@@ -11,6 +11,7 @@ import {
   type MapRunRecord,
 } from '#local/runner/distributed-map.ts';
 import type { State } from '#local/runner/asl.ts';
+import { readMapResults } from '#shared/pipeline/map-results.ts';
 import { tempDir } from './helpers/pipeline.ts';
 
 const dir = tempDir('wp-map-');
@@ -173,6 +174,52 @@ describe('local Distributed Map', () => {
     const pending =
       (await getJson<Record<string, unknown>[]>(store, String(manifest?.ResultFiles.PENDING?.[0]?.Key)))?.value ?? [];
     expect(pending).toHaveLength(17);
+  });
+
+  it('writes result records as children finish, in parts (SUCCEEDED_0, SUCCEEDED_1, …) that readMapResults reads whole', async () => {
+    await putJson(
+      store,
+      'items/d.json',
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    const runs: MapRunRecord[] = [];
+    const c: MapContext = {
+      ...ctx(
+        async (input) => (await sleep(1), { output: { got: (input as { value: number }).value } }),
+        undefined,
+        runs,
+      ),
+      resultPartBytes: 4000,
+    };
+    const out = (await runDistributedMap(
+      base(),
+      { bucket: 'bkt', key: 'items/d.json', run: 'r', conc: 4, tol: 0, prefix: 'runs/r5/m' },
+      c,
+    )) as { ResultWriterDetails: { Key: string } };
+    const manifest = (
+      await getJson<{ ResultFiles: Record<string, { Key: string; Size: number }[]> }>(
+        store,
+        out.ResultWriterDetails.Key,
+      )
+    )?.value;
+    const files = manifest?.ResultFiles.SUCCEEDED ?? [];
+    expect(files.length).toBeGreaterThan(2);
+    files.forEach((f, i) => expect(f.Key).toMatch(new RegExp(`/SUCCEEDED_${i}\\.json$`)));
+    for (const f of files) {
+      const body = await store.get(f.Key);
+      expect(body?.body.length).toBe(f.Size);
+      const part = JSON.parse(String(body?.body)) as { Name: string }[];
+      expect(part.map((r) => r.Name)).toEqual([...part.map((r) => r.Name)].sort()); // item order within a part
+    }
+    const results = await readMapResults(store, out.ResultWriterDetails.Key);
+    expect(results.succeeded.map((r) => (r.input as { value: number }).value).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    expect(
+      results.succeeded.every((r) => (r.output as { got: number }).got === (r.input as { value: number }).value),
+    ).toBe(true);
+    expect(runs[0]?.counts).toEqual({ succeeded: 60, failed: 0, aborted: 0, pending: 0 });
+    expect((await readMapResults(store, out.ResultWriterDetails.Key, { succeeded: false })).succeeded).toEqual([]);
   });
 
   it('fails with States.ItemReaderFailed when the item file is missing, not an array, or in another bucket', async () => {

@@ -27,7 +27,9 @@ export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> 
   const visitors = asObject(e.visitors, 'visitors');
   const { store } = deps;
 
-  const engagement = await readMapResults(store, resultWriterKey(e.engagementResult, 'engagementResult'));
+  const engagement = await readMapResults(store, resultWriterKey(e.engagementResult, 'engagementResult'), {
+    succeeded: false,
+  });
   const failedMedias = [...engagement.failed, ...engagement.pending]
     .map((f) =>
       String((asObject(f.input, 'engagement item').media as { hashed_id?: unknown } | undefined)?.hashed_id ?? ''),
@@ -36,7 +38,7 @@ export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> 
   const failedVisitors: string[] = [];
   let estimatedTotal = ep.visitors.estimatedTotal;
   if (visitors.mode === 'lookup') {
-    const r = await readMapResults(store, resultWriterKey(visitors, 'visitors'));
+    const r = await readMapResults(store, resultWriterKey(visitors, 'visitors'), { succeeded: false });
     for (const f of [...r.failed, ...r.pending]) {
       const items = asObject(f.input, 'visitor batch').Items;
       if (Array.isArray(items)) failedVisitors.push(...items.filter((k): k is string => typeof k === 'string'));

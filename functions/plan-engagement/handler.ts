@@ -7,7 +7,7 @@ import type { Deps } from '../shared/pipeline/deps.ts';
 import { asObject, date, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
-import { emptySeen, mergeSeen, readSeen } from '../shared/pipeline/seen.ts';
+import { readSeen } from '../shared/pipeline/seen.ts';
 import type { Watermarks } from '../shared/pipeline/watermarks.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { logger } from '../shared/powertools.ts';
@@ -56,23 +56,26 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
   const results = await readMapResults(store, eventsManifest);
   // A replay sees what the original's event windows saw too (it only re-fetched the ones that failed).
   const original = replayOf ? await latestMapResults(store, runKey(replayOf, 'map-results/events')) : undefined;
-  const seen = emptySeen();
+  // Window after window (one summary in memory at a time), keeping only what the plan needs: the medias and
+  // visitors active since the last run, the newest event, and the counts.
+  const changed = (await getJson<ChangedMedia[]>(store, changedKey))?.value ?? [];
+  const medias = new Set<string>(changed.map((m) => m.hashed_id));
+  const visitors = new Set<string>();
   let pages = 0;
+  let records = 0;
+  let maxReceivedAt = since;
   for (const r of [...results.succeeded, ...(original?.succeeded ?? [])]) {
     const o = asObject(r.output, 'events item output');
     pages += typeof o.pages === 'number' ? o.pages : 0;
-    mergeSeen(seen, await readSeen(store, str(o, 'seenKey', {})));
+    const seen = await readSeen(store, str(o, 'seenKey', {}));
+    records += seen.events;
+    for (const [id, [, at]] of Object.entries(seen.medias)) {
+      if (!maxReceivedAt || at > maxReceivedAt) maxReceivedAt = at;
+      if (since === null || at > since) medias.add(id);
+    }
+    for (const [k, at] of Object.entries(seen.visitors)) if (since === null || at > since) visitors.add(k);
   }
-  let maxReceivedAt = since;
-  for (const [, at] of Object.values(seen.medias)) if (!maxReceivedAt || at > maxReceivedAt) maxReceivedAt = at;
-
-  const changed = (await getJson<ChangedMedia[]>(store, changedKey))?.value ?? [];
-  const medias = new Set<string>(changed.map((m) => m.hashed_id));
-  for (const [id, [, at]] of Object.entries(seen.medias)) if (since === null || at > since) medias.add(id);
   for (const id of previous?.carryOver?.medias ?? []) medias.add(id);
-
-  const visitors = new Set<string>();
-  for (const [k, at] of Object.entries(seen.visitors)) if (since === null || at > since) visitors.add(k);
   for (const k of previous?.carryOver?.visitors ?? []) visitors.add(k);
 
   let estimatedTotal = Math.max(previous?.visitors?.estimatedTotal ?? 0, visitors.size);
@@ -144,7 +147,7 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
       scanRequests,
       estimatedTotal,
     },
-    events: { windows: results.succeeded.length, pages, records: seen.events, maxReceivedAt },
+    events: { windows: results.succeeded.length, pages, records, maxReceivedAt },
   };
   await putJson(store, engagementPlanKey(runId), out);
   logger.info('planned engagement and visitors', {

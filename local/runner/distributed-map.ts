@@ -49,6 +49,8 @@ export interface MapContext {
   startChild(input: unknown, name: string): ChildHandle;
   onMapRun?(record: MapRunRecord): void;
   onItem?(e: { label: string; index: number; total: number; name: string; status: string; error?: string }): void;
+  /** Size at which a result file is split into the next part (default RESULT_PART_BYTES). */
+  readonly resultPartBytes?: number;
 }
 
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -109,95 +111,132 @@ async function readItems(state: State, input: unknown, ctx: MapContext): Promise
   return maxItems ? items.slice(0, maxItems) : items;
 }
 
-function batch(state: State, items: unknown[], input: unknown, ctx: MapContext): unknown[] {
-  const b = state.ItemBatcher as State | undefined;
-  if (!b) return items;
+/**
+ * The item batches (ItemBatcher), as the index of each batch's first item, and the BatchInput: a batch is made
+ * from its selected items when its child starts, so the selected items are never all in memory at once.
+ */
+function batchBounds(
+  state: State,
+  sizes: number[],
+  input: unknown,
+  ctx: MapContext,
+): { starts: number[]; batchInput: unknown } {
+  const b = state.ItemBatcher as State;
   const maxItems = integerAt(b, 'MaxItemsPerBatch', input, ctx.context, 1, 100_000_000) ?? Infinity;
   const maxBytes = integerAt(b, 'MaxInputBytesPerBatch', input, ctx.context, 1, MAX_BATCH_BYTES) ?? MAX_BATCH_BYTES;
   const batchInput = b.BatchInput === undefined ? undefined : applyTemplate(b.BatchInput, input, ctx.context);
   const base = batchInput === undefined ? 2 : JSON.stringify({ BatchInput: batchInput, Items: [] }).length;
-  const out: unknown[] = [];
-  let cur: unknown[] = [];
+  const starts: number[] = [];
+  let inBatch = 0;
   let bytes = base;
-  const flush = () => {
-    if (cur.length) out.push(batchInput === undefined ? { Items: cur } : { BatchInput: batchInput, Items: cur });
-    cur = [];
-    bytes = base;
-  };
-  for (const it of items) {
-    const size = Buffer.byteLength(JSON.stringify(it)) + 1;
-    if (cur.length && (cur.length >= maxItems || bytes + size > maxBytes)) flush();
-    cur.push(it);
+  sizes.forEach((size, i) => {
+    if (inBatch && (inBatch >= maxItems || bytes + size > maxBytes)) {
+      inBatch = 0;
+      bytes = base;
+    }
+    if (inBatch === 0) starts.push(i);
+    inBatch++;
     bytes += size;
+  });
+  return { starts, batchInput };
+}
+
+/** Result files are written as the children finish, in parts of about this size (AWS splits them at 5 GB). */
+export const RESULT_PART_BYTES = 1024 * 1024;
+
+type ResultKind = 'SUCCEEDED' | 'FAILED' | 'PENDING';
+
+/** One kind of result file (SUCCEEDED_<n>.json, …): records buffered up to a part's size, then written. */
+class ResultParts {
+  readonly files: { Key: string; Size: number }[] = [];
+  private records: { index: number; text: string }[] = [];
+  private bytes = 0;
+  private writes: Promise<void> = Promise.resolve();
+  private error: unknown;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+    private readonly kind: ResultKind,
+    private readonly partBytes: number,
+  ) {}
+
+  add(index: number, record: unknown): void {
+    const text = JSON.stringify(record);
+    this.records.push({ index, text });
+    this.bytes += text.length + 1;
+    if (this.bytes >= this.partBytes) this.flush();
   }
-  flush();
-  return out;
+
+  /** Writes the buffered records as the next part (in item order within the part). */
+  flush(): void {
+    if (this.records.length === 0) return;
+    const records = this.records.sort((a, b) => a.index - b.index);
+    this.records = [];
+    this.bytes = 0;
+    const key = `${this.prefix}/${this.kind}_${this.files.length}.json`;
+    const body = Buffer.from(`[${records.map((r) => r.text).join(',')}]`);
+    this.files.push({ Key: key, Size: body.length });
+    this.writes = this.writes
+      .then(async () => {
+        if (this.error === undefined) await this.store.put(key, body, { contentType: 'application/json' });
+      })
+      .catch((e: unknown) => {
+        this.error ??= e;
+      });
+  }
+
+  /** Writes what is left and waits for every part; rethrows the first write that failed. */
+  async close(): Promise<{ Key: string; Size: number }[]> {
+    this.flush();
+    await this.writes;
+    if (this.error !== undefined) throw this.error;
+    return this.files;
+  }
 }
 
 /** Runs a DISTRIBUTED Map state against its effective input; resolves to the state's raw output. */
 export async function runDistributedMap(state: State, input: unknown, ctx: MapContext): Promise<unknown> {
   const startDate = new Date().toISOString();
-  const items = (await readItems(state, input, ctx)).map((value, index) =>
+  const items = await readItems(state, input, ctx);
+  // Each item's input is made when its child starts (and again for its result record): never all at once.
+  const selected = (index: number): unknown =>
     state.ItemSelector === undefined
-      ? value
-      : applyTemplate(state.ItemSelector, input, { ...ctx.context, Map: { Item: { Index: index, Value: value } } }),
-  );
-  const inputs = batch(state, items, input, ctx);
+      ? items[index]
+      : applyTemplate(state.ItemSelector, input, {
+          ...ctx.context,
+          Map: { Item: { Index: index, Value: items[index] as Json } },
+        });
+  // Every item is selected once up front all the same: a selector that fails fails the map before any child
+  // starts, and the batcher needs each selected item's size.
+  const sizes: number[] | undefined = state.ItemBatcher ? [] : undefined;
+  if (state.ItemSelector !== undefined || sizes)
+    for (let i = 0; i < items.length; i++) {
+      const value = selected(i);
+      sizes?.push(Buffer.byteLength(JSON.stringify(value)) + 1);
+    }
+  const batches = sizes ? batchBounds(state, sizes, input, ctx) : undefined;
+  const children = batches ? batches.starts.length : items.length;
+  const inputOf = (i: number): unknown => {
+    if (!batches) return selected(i);
+    const end = batches.starts[i + 1] ?? items.length;
+    const batch: unknown[] = [];
+    for (let k = batches.starts[i] as number; k < end; k++) batch.push(selected(k));
+    return batches.batchInput === undefined ? { Items: batch } : { BatchInput: batches.batchInput, Items: batch };
+  };
   const maxConc = integerAt(state, 'MaxConcurrency', input, ctx.context, 0, 10_000) || 10_000;
   const tolPct = integerAt(state, 'ToleratedFailurePercentage', input, ctx.context, 0, 100) ?? 0;
   const tolCount = integerAt(state, 'ToleratedFailureCount', input, ctx.context, 0, Number.MAX_SAFE_INTEGER) ?? null;
   const label = String(state.Label ?? ctx.stateName.replace(/[^A-Za-z0-9]/g, '').slice(0, 40));
   const mapRunId = randomUUID();
   const mapRunArn = `${ctx.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${label}:${mapRunId}`;
+  const nameOf = (i: number) => `${label}-${String(i).padStart(6, '0')}`;
 
-  const outcomes: (ChildOutcome | undefined)[] = new Array(inputs.length);
-  const names = inputs.map((_, i) => `${label}-${String(i).padStart(6, '0')}`);
-  const running = new Map<number, ChildHandle>();
-  let next = 0;
-  let failed = 0;
-  let breached = false;
-  const exceeds = () =>
-    (tolCount !== null && failed > tolCount) || (inputs.length > 0 && (failed / inputs.length) * 100 > tolPct);
-
-  await new Promise<void>((resolve) => {
-    const launch = () => {
-      while (!breached && running.size < maxConc && next < inputs.length) {
-        const i = next++;
-        const handle = ctx.startChild(inputs[i], names[i] as string);
-        running.set(i, handle);
-        void handle.result.then((o) => {
-          running.delete(i);
-          outcomes[i] = o;
-          ctx.onItem?.({
-            label,
-            index: i,
-            total: inputs.length,
-            name: names[i] as string,
-            status: o.status,
-            ...(o.error ? { error: o.error } : {}),
-          });
-          if (o.status !== 'SUCCEEDED' && !breached) {
-            failed++;
-            if (exceeds()) {
-              breached = true;
-              for (const h of running.values()) h.abort();
-            }
-          }
-          launch();
-          if (running.size === 0 && (breached || next >= inputs.length)) resolve();
-        });
-      }
-      if (running.size === 0 && (breached || next >= inputs.length)) resolve();
-    };
-    launch();
-  });
-
-  const stopDate = new Date().toISOString();
-  const record = (i: number, o: ChildOutcome | undefined) => {
-    const name = names[i] as string;
+  const record = (i: number, childInput: unknown, o: ChildOutcome | undefined) => {
+    const name = nameOf(i);
     const base = {
       ExecutionArn: `${ctx.stateMachineArn.replace(':stateMachine:', ':execution:')}/${label}:${name}`,
-      Input: JSON.stringify(inputs[i]),
+      Input: JSON.stringify(childInput),
       InputDetails: { Included: true },
       Name: name,
       StateMachineArn: `${ctx.stateMachineArn}/${label}`,
@@ -217,38 +256,106 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
       Status: status,
     };
   };
-  const all = inputs.map((_, i) => ({ i, o: outcomes[i] }));
-  const succeeded = all.filter((x) => x.o?.status === 'SUCCEEDED');
-  const failedOnes = all.filter((x) => x.o && x.o.status !== 'SUCCEEDED');
-  const pending = all.filter((x) => !x.o);
 
-  let output: unknown;
-  let details: { Bucket: string; Key: string } | undefined;
+  // With a ResultWriter, each child's record goes to its result file as the child finishes; without one, the
+  // map's output is the array of every child's output (or record), kept in memory as Step Functions does.
   const writer = state.ResultWriter as Record<string, Json> | undefined;
+  let parts: Record<ResultKind, ResultParts> | undefined;
+  let prefix = '';
+  let writerProblem: StatesError | undefined;
   if (writer) {
     const params = applyTemplate(writer.Parameters ?? {}, input, ctx.context) as { Bucket?: unknown; Prefix?: unknown };
     if (params.Bucket !== ctx.store.bucket)
-      throw new StatesError(
+      writerProblem = new StatesError(
         'States.ResultWriterFailed',
         `The bucket "${String(params.Bucket)}" is not this account's bucket.`,
       );
-    const prefix = `${String(params.Prefix ?? '').replace(/\/+$/, '')}/${mapRunId}`.replace(/^\//, '');
-    const files: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { Key: string; Size: number }[]> = {
-      SUCCEEDED: [],
-      FAILED: [],
-      PENDING: [],
-    };
-    for (const [kind, list] of [
-      ['SUCCEEDED', succeeded],
-      ['FAILED', failedOnes],
-      ['PENDING', pending],
-    ] as const) {
-      if (list.length === 0) continue;
-      const key = `${prefix}/${kind}_0.json`;
-      const body = JSON.stringify(list.map((x) => record(x.i, x.o)));
-      await ctx.store.put(key, body, { contentType: 'application/json' });
-      files[kind].push({ Key: key, Size: Buffer.byteLength(body) });
+    else {
+      prefix = `${String(params.Prefix ?? '').replace(/\/+$/, '')}/${mapRunId}`.replace(/^\//, '');
+      const partBytes = ctx.resultPartBytes ?? RESULT_PART_BYTES;
+      parts = {
+        SUCCEEDED: new ResultParts(ctx.store, prefix, 'SUCCEEDED', partBytes),
+        FAILED: new ResultParts(ctx.store, prefix, 'FAILED', partBytes),
+        PENDING: new ResultParts(ctx.store, prefix, 'PENDING', partBytes),
+      };
     }
+  }
+  const inline: unknown[] | undefined = writer ? undefined : new Array(children);
+  const counts = { succeeded: 0, failed: 0, aborted: 0, pending: 0 };
+  const failedItems: MapRunRecord['failedItems'] = [];
+
+  const running = new Map<number, ChildHandle>();
+  let next = 0;
+  let failed = 0;
+  let breached = false;
+  const exceeds = () =>
+    (tolCount !== null && failed > tolCount) || (children > 0 && (failed / children) * 100 > tolPct);
+
+  await new Promise<void>((resolve) => {
+    const launch = () => {
+      while (!breached && running.size < maxConc && next < children) {
+        const i = next++;
+        const childInput = inputOf(i);
+        const handle = ctx.startChild(childInput, nameOf(i));
+        running.set(i, handle);
+        void handle.result.then((o) => {
+          running.delete(i);
+          if (o.status === 'SUCCEEDED') counts.succeeded++;
+          else {
+            if (o.status === 'FAILED') counts.failed++;
+            else counts.aborted++;
+            failedItems.push({
+              index: i,
+              name: nameOf(i),
+              input: childInput,
+              ...(o.error ? { error: o.error } : {}),
+              ...(o.cause ? { cause: o.cause } : {}),
+            });
+          }
+          if (inline) inline[i] = o.status === 'SUCCEEDED' ? (o.output ?? null) : record(i, childInput, o);
+          parts?.[o.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED'].add(i, record(i, childInput, o));
+          ctx.onItem?.({
+            label,
+            index: i,
+            total: children,
+            name: nameOf(i),
+            status: o.status,
+            ...(o.error ? { error: o.error } : {}),
+          });
+          if (o.status !== 'SUCCEEDED' && !breached) {
+            failed++;
+            if (exceeds()) {
+              breached = true;
+              for (const h of running.values()) h.abort();
+            }
+          }
+          launch();
+          if (running.size === 0 && (breached || next >= children)) resolve();
+        });
+      }
+      if (running.size === 0 && (breached || next >= children)) resolve();
+    };
+    launch();
+  });
+
+  const stopDate = new Date().toISOString();
+  // The children that never started (the run failed first).
+  for (let i = next; i < children; i++) {
+    counts.pending++;
+    if (inline) inline[i] = record(i, inputOf(i), undefined);
+    parts?.PENDING.add(i, record(i, inputOf(i), undefined));
+  }
+  failedItems.sort((a, b) => a.index - b.index);
+
+  let output: unknown;
+  let details: { Bucket: string; Key: string } | undefined;
+  if (writerProblem) throw writerProblem;
+  if (parts) {
+    const files: Record<ResultKind, { Key: string; Size: number }[]> = {
+      SUCCEEDED: await parts.SUCCEEDED.close(),
+      FAILED: await parts.FAILED.close(),
+      PENDING: await parts.PENDING.close(),
+    };
     const manifestKey = `${prefix}/manifest.json`;
     await putJson(ctx.store, manifestKey, {
       DestinationBucket: ctx.store.bucket,
@@ -257,33 +364,20 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
     });
     details = { Bucket: ctx.store.bucket, Key: manifestKey };
     output = { MapRunArn: mapRunArn, ResultWriterDetails: details };
-  } else {
-    output = all.map(({ i, o }) => (o?.status === 'SUCCEEDED' ? (o.output ?? null) : record(i, o)));
-  }
+  } else output = inline;
 
   ctx.onMapRun?.({
     state: ctx.stateName,
     label,
     mapRunArn,
     items: items.length,
-    children: inputs.length,
+    children,
     maxConcurrency: maxConc,
     toleratedFailurePercentage: tolPct,
     toleratedFailureCount: tolCount,
     status: breached ? 'FAILED' : 'SUCCEEDED',
-    counts: {
-      succeeded: succeeded.length,
-      failed: failedOnes.filter((x) => x.o?.status === 'FAILED').length,
-      aborted: failedOnes.filter((x) => x.o?.status === 'ABORTED').length,
-      pending: pending.length,
-    },
-    failedItems: failedOnes.map((x) => ({
-      index: x.i,
-      name: names[x.i] as string,
-      input: inputs[x.i],
-      ...(x.o?.error ? { error: x.o.error } : {}),
-      ...(x.o?.cause ? { cause: x.o.cause } : {}),
-    })),
+    counts,
+    failedItems,
     ...(details ? { resultWriterDetails: details } : {}),
     startDate,
     stopDate,

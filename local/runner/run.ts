@@ -1,6 +1,11 @@
 // Local execution of the very same state machine definition: aws-local-stepfunctions interprets the ASL,
 // each Lambda task is bound in-process to the same handler module, the Glue task to the local transform,
 // and each Distributed Map to the project's emulation. Every execution keeps its history under the data dir.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { FileObjectStore } from '#shared/store/file-store.ts';
@@ -166,13 +171,52 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   const name = o.executionName ?? newExecutionName(input);
   const arn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
   const startMs = Date.now();
-  const history: HistoryEvent[] = [];
   const mapRuns: MapRunRecord[] = [];
-  const emit = (e: HistoryEvent) => {
-    history.push(e);
-    o.onEvent?.(e);
-  };
+  // The history's events go to a spool file as they happen (a map has one per item), and history.json is put
+  // together from it at the end: the events are never all in memory.
+  const spoolDir = await mkdtemp(join(tmpdir(), 'wistia-history-'));
+  const spoolFile = join(spoolDir, 'events');
+  const spool = createWriteStream(spoolFile);
+  let spoolError: Error | undefined;
+  spool.on('error', (e) => (spoolError ??= e));
+  try {
+    let events = 0;
+    const emit = (e: HistoryEvent) => {
+      // (an aborted child that stops after the run has ended is not in the history, as before)
+      if (!spool.writableEnded) spool.write(`${events++ ? ',' : ''}${JSON.stringify(e)}`);
+      o.onEvent?.(e);
+    };
+    const record = await execute(o, store, config, input, name, arn, startMs, emit, mapRuns);
+    spool.end();
+    await finished(spool);
+    if (spoolError) throw spoolError;
+    // Byte for byte what putJson writes for {execution, events, mapRuns}.
+    const head = JSON.stringify({ execution: { ...record, mapRuns: undefined }, events: [] }).slice(0, -2);
+    const body = Buffer.concat([
+      Buffer.from(head),
+      await readFile(spoolFile),
+      Buffer.from(`],"mapRuns":${JSON.stringify(mapRuns)}}\n`),
+    ]);
+    await store.put(runKey(name, 'history.json'), body, { contentType: 'application/json' });
+    await putJson(store, runKey(name, 'execution.json'), record);
+    return record;
+  } finally {
+    spool.destroy();
+    await rm(spoolDir, { recursive: true, force: true });
+  }
+}
 
+async function execute(
+  o: LocalRunOptions,
+  store: ObjectStore,
+  config: PipelineConfig,
+  input: Record<string, unknown>,
+  name: string,
+  arn: string,
+  startMs: number,
+  emit: (e: HistoryEvent) => void,
+  mapRuns: MapRunRecord[],
+): Promise<ExecutionRecord> {
   // One "container" per function: the client (connections, token) is built once, each invocation gets its budget.
   const base = new WistiaClient({
     baseUrl: o.apiBaseUrl,
@@ -181,13 +225,23 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
     budget: 0,
     ...o.clientOptions,
   });
-  const views: WistiaClient[] = [];
+  // Each invocation's clients are counted when it returns (one client per invocation: never all kept).
+  const clients = { requests: 0, retries: 0 };
+  const count = (views: WistiaClient[]) => {
+    for (const v of views.splice(0)) {
+      clients.requests += v.metrics.requests;
+      clients.retries += v.metrics.retries;
+    }
+  };
+  const invocation = new AsyncLocalStorage<WistiaClient[]>();
+  const outside: WistiaClient[] = [];
+  const active = new Set<WistiaClient[]>();
   const deps: Deps = {
     store,
     config,
     wistia: (rpm) => {
       const v = base.withBudget(rpm);
-      views.push(v);
+      (invocation.getStore() ?? outside).push(v);
       return v;
     },
     now: () => new Date(),
@@ -216,8 +270,10 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
       functionName: String(p.FunctionName).split(':').pop(),
       getRemainingTimeInMillis: () => Math.max(0, lambdaTimeoutMs - (Date.now() - started)),
     };
+    const views: WistiaClient[] = [];
+    active.add(views);
     try {
-      const payload = await h(JSON.parse(JSON.stringify(p.Payload ?? {})), ctx);
+      const payload = await invocation.run(views, () => h(JSON.parse(JSON.stringify(p.Payload ?? {})), ctx));
       return {
         ExecutedVersion: '$LATEST',
         Payload: JSON.parse(JSON.stringify(payload ?? null)) as Json,
@@ -229,6 +285,9 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
       const failure = new Error(JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] }));
       failure.name = err.name || 'Error';
       throw failure;
+    } finally {
+      active.delete(views);
+      count(views);
     }
   };
 
@@ -402,7 +461,9 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   emit({ timestamp: new Date(startMs).toISOString(), type: 'ExecutionStarted', detail: { name, input } });
   const outcome = await runMachine(definition, input).result;
   const stopDate = new Date().toISOString();
-  const requests = views.reduce((a, v) => a + v.metrics.requests, 0);
+  // What invocations still running (aborted children) have spent so far counts too.
+  for (const views of active) count(views);
+  count(outside);
   const record: ExecutionRecord = {
     name,
     arn,
@@ -413,15 +474,9 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
     input,
     ...(outcome.status === 'SUCCEEDED' ? { output: outcome.output } : { error: outcome.error, cause: outcome.cause }),
     mapRuns,
-    requests,
-    retries: views.reduce((a, v) => a + v.metrics.retries, 0),
+    requests: clients.requests,
+    retries: clients.retries,
     historyKey: runKey(name, 'history.json'),
   };
-  await putJson(store, runKey(name, 'history.json'), {
-    execution: { ...record, mapRuns: undefined },
-    events: history,
-    mapRuns,
-  });
-  await putJson(store, runKey(name, 'execution.json'), record);
   return record;
 }

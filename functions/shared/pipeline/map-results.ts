@@ -37,22 +37,33 @@ export function resultWriterKey(mapOutput: unknown, what: string): string {
 
 const parse = (s: string | undefined) => (s === undefined ? undefined : (JSON.parse(s) as unknown));
 
-export async function readMapResults(store: ObjectStore, manifestKey: string): Promise<MapResults> {
+/**
+ * The records of a map run's result files, part after part. `succeeded: false` leaves the SUCCEEDED files
+ * unread (a caller that only needs what did not succeed: they hold one record per item).
+ */
+export async function readMapResults(
+  store: ObjectStore,
+  manifestKey: string,
+  options: { readonly succeeded?: boolean } = {},
+): Promise<MapResults> {
   const m = await getJson<ResultManifest>(store, manifestKey);
   if (!m) throw new InvalidInputError(`map result manifest "${manifestKey}" is missing`);
-  const read = async (files: { Key: string }[]) => {
-    const out: MapResultRecord[] = [];
+  const read = async <T>(files: { Key: string }[], as: (r: MapResultRecord) => T) => {
+    const out: T[] = [];
     for (const f of files) {
       const r = await getJson<MapResultRecord[]>(store, f.Key);
       if (!r) throw new InvalidInputError(`map result file "${f.Key}" is missing`);
-      out.push(...r.value);
+      for (const record of r.value) out.push(as(record));
     }
     return out;
   };
   const rf = m.value.ResultFiles;
   return {
-    succeeded: (await read(rf.SUCCEEDED)).map((r) => ({ input: parse(r.Input), output: parse(r.Output) })),
-    failed: (await read(rf.FAILED)).map((r) => ({ input: parse(r.Input), error: r.Error, cause: r.Cause })),
-    pending: (await read(rf.PENDING)).map((r) => ({ input: parse(r.Input) })),
+    succeeded:
+      options.succeeded === false
+        ? []
+        : await read(rf.SUCCEEDED, (r) => ({ input: parse(r.Input), output: parse(r.Output) })),
+    failed: await read(rf.FAILED, (r) => ({ input: parse(r.Input), error: r.Error, cause: r.Cause })),
+    pending: await read(rf.PENDING, (r) => ({ input: parse(r.Input) })),
   };
 }
