@@ -86,6 +86,9 @@ describe('bench figures on a 20-media account', () => {
     expect(p.acceptedPerMinute).toBeCloseTo(p.requests / (p.wallSeconds / 60), 6);
     expect(p.peakRssMb).toBeGreaterThan(30);
     expect(p.peakRssMb).toBeLessThan(4096);
+    // the live heap (after a full GC) is part of the RSS
+    expect(p.peakLiveHeapMb).toBeGreaterThan(1);
+    expect(p.peakLiveHeapMb).toBeLessThan(p.peakRssMb);
     // where the requests went: every endpoint, in the order the run first asked it, adding up to the total
     const phases = p.phases ?? [];
     expect(phases.map((x) => [x.phase, x.routes, x.requests])).toEqual([

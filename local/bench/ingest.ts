@@ -81,6 +81,8 @@ export interface RunMeasure {
   readonly phases?: Phase[];
   readonly spanUtilization?: number | null;
   readonly peakRssMb: number;
+  /** The largest live heap (after a full GC, sampled every 2 s): what the run holds, without uncollected garbage. */
+  readonly peakLiveHeapMb?: number;
   /** Map items that failed, were aborted or left pending (pipeline only). */
   readonly failedItems: number;
   readonly mapRuns?: MapRunSummary[];
@@ -116,7 +118,7 @@ export class ChildCrashError extends Error {
 
 /** Runs the child process on a spec; resolves to its result line. The token goes in its environment only. */
 export async function runInChild(spec: ChildSpec, token: string): Promise<ChildResult> {
-  const child = spawn(node22(), ['--import', 'tsx', CHILD, JSON.stringify(spec)], {
+  const child = spawn(node22(), ['--expose-gc', '--import', 'tsx', CHILD, JSON.stringify(spec)], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -247,6 +249,7 @@ function measure(
     utilization: limit > 0 ? perMinute / limit : null,
     ...spanOf(c, accepted, limit),
     peakRssMb: r.maxRssKb / 1024,
+    ...(r.peakLiveHeapBytes ? { peakLiveHeapMb: r.peakLiveHeapBytes / 2 ** 20 } : {}),
     failedItems,
     ...(r.kind === 'pipeline' ? { mapRuns: r.mapRuns } : {}),
     ...(extra.minimum ? { minimum: extra.minimum, ratio: c.total / extra.minimum.total } : {}),
@@ -471,7 +474,7 @@ function line(m: RunMeasure): string {
     ` in ${m.wallSeconds.toFixed(1)} s, ${m.acceptedPerMinute.toFixed(0)}/min` +
     `${m.utilization !== null ? ` = ${pct(m.utilization)} of the limit` : ''}` +
     `${m.spanUtilization ? ` (${pct(m.spanUtilization)} over the ${m.requestSpanSeconds?.toFixed(1)} s of requests)` : ''}, ${m.rateLimited} × 429, ` +
-    `${m.failedItems} failed items, peak RSS ${m.peakRssMb.toFixed(0)} MB, ${m.complete ? 'complete' : 'INCOMPLETE'}` +
+    `${m.failedItems} failed items, peak RSS ${m.peakRssMb.toFixed(0)} MB${m.peakLiveHeapMb ? ` (live heap ${m.peakLiveHeapMb.toFixed(0)} MB)` : ''}, ${m.complete ? 'complete' : 'INCOMPLETE'}` +
     (m.error ? `\n    ${m.error}` : '')
   );
 }

@@ -241,6 +241,19 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
         met: growth <= 1.25,
         margin: `${growth.toFixed(2)}× from ${int(small.medias)} to ${int(large.medias)} medias vs ≤ 1.25×: ${spare(Math.abs(1.25 - growth), 2, growth <= 1.25, '×')}`,
       });
+
+      // What the run holds (the heap after a full GC), beside RSS (which also counts garbage not yet collected).
+      const lh = (x: ScenarioResult) => x.pipeline.peakLiveHeapMb;
+      if (lh(small) && lh(large)) {
+        const g = (lh(large) as number) / (lh(small) as number);
+        out.push({
+          name: 'Live heap flat',
+          goal: 'the largest live heap (after a full GC, sampled every 2 s) of the largest account ≤ 1.25 × the smallest',
+          measured: `${sorted.map((x) => `${int(x.medias)} medias: ${lh(x)?.toFixed(0) ?? '–'} MB`).join(', ')} (@ ${limitName(small.rateLimitPerMinute)})`,
+          met: g <= 1.25,
+          margin: `${g.toFixed(2)}× from ${int(small.medias)} to ${int(large.medias)} medias vs ≤ 1.25×: ${spare(Math.abs(1.25 - g), 2, g <= 1.25, '×')}`,
+        });
+      }
     }
   }
 
@@ -281,6 +294,7 @@ const RUN_COLUMNS = [
   'utilization',
   'over the requests',
   'peak RSS MB',
+  'live heap MB',
   'vs full pull',
   'complete',
 ] as const;
@@ -301,6 +315,7 @@ function runRow(s: ScenarioResult, kind: string, m: RunMeasure, note: string): s
     m.utilization !== null ? pct(m.utilization) : '–',
     m.spanUtilization ? `${pct(m.spanUtilization)} of ${m.requestSpanSeconds?.toFixed(0)} s` : '–',
     m.peakRssMb.toFixed(0),
+    m.peakLiveHeapMb ? m.peakLiveHeapMb.toFixed(0) : '–',
     note,
     m.complete ? 'yes' : 'NO',
   ];
@@ -466,7 +481,8 @@ export function markdown(r: BenchReport, jsonPath: string): string {
     '  request at a time, sleep on 429 for Retry-After), fetching the same data; **vs full pull** = its wall / the pipeline’s.',
     '- **complete**: every media, event (distinct keys), stats, engagement and visitor the simulator holds was landed',
     '  (incremental: stats and engagement of exactly the medias that changed).',
-    '- **peak RSS**: `process.resourceUsage().maxRSS` of the run’s own process (the simulator runs in the parent).',
+    '- **peak RSS**: `process.resourceUsage().maxRSS` of the run’s own process (the simulator runs in the parent);',
+    '  **live heap**: the largest `heapUsed` right after a full GC (`--expose-gc`, sampled every 2 s): what the run holds.',
   ];
   const phased = r.scenarios.filter((x) => x.rateLimitPerMinute === s.limit && x.pipeline.phases?.length);
   if (phased.length)
