@@ -461,7 +461,7 @@ export function markdown(r: BenchReport, jsonPath: string): string {
     `${s.latencyMs} ms latency on every request. Limits: ${limitName(s.limit)} (Wistia's) for ${limited.map(int).join(', ') || 'no'} medias, and`,
     `${limitName(s.scaledLimit)} (to measure the pipeline's own overhead) for ${s.sizes.map(int).join(', ')} medias.` +
       (scaledOnly.length
-        ? ` ${scaledOnly.map(int).join(', ')} medias ran at the scaled limit only: a full pull of that account at ${limitName(s.limit)} takes about ${Math.round((r.scenarios.find((x) => x.medias === scaledOnly[0])?.pipeline.requests ?? 0) / s.limit)} minutes by the request count alone.`
+        ? ` ${scaledOnly.map(int).join(', ')} medias ran at the scaled limit only: a full pull of ${int(Math.max(...scaledOnly))} medias at ${limitName(s.limit)} takes about ${Math.round((r.scenarios.find((x) => x.medias === Math.max(...scaledOnly))?.pipeline.requests ?? 0) / s.limit)} minutes by the request count alone.`
         : ''),
     `The pipeline's budget is ${pct(s.budgetShare, 0)} of the limit (ACCOUNT_REQUESTS_PER_MINUTE, ${Math.round(s.limit * s.budgetShare)} for ${s.limit}).`,
     '',
