@@ -49,6 +49,39 @@ function eventsByDay(w: World): Map<string, number> {
   return out;
 }
 
+/** A results file around one scenario of SCENARIO's account, started 2026-01-01 00:00. */
+function reportOf(
+  scenario: ScenarioResult,
+  o: { command: string; finishedAt: string; load: number; profile: string },
+): BenchReport {
+  return {
+    version: 1,
+    command: o.command,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: o.finishedAt,
+    machine: { cpu: 'x', cores: 2, memoryGb: 1, os: 'y', node: 'v22', java: 'j', python: 'p', loadAtStart: [o.load] },
+    settings: {
+      profile: o.profile,
+      seed: 3,
+      today: SCENARIO.today,
+      historyDays: 200,
+      eventsPerMediaPerDay: 0.6,
+      latencyMs: 0,
+      changedShare: 0.1,
+      budgetShare: 0.95,
+      limit: 600,
+      scaledLimit: 60_000,
+      sizes: [20],
+      limitedMax: 20,
+      transformSizes: [],
+    },
+    scenarios: [scenario],
+    transform: [],
+    targets: [],
+    errors: [],
+  };
+}
+
 describe('bench figures on a 20-media account', () => {
   let r: ScenarioResult;
   beforeAll(async () => {
@@ -150,32 +183,7 @@ describe('bench figures on a 20-media account', () => {
   });
 
   it('judges the targets from the figures and renders them', () => {
-    const report = {
-      version: 1,
-      command: 'test',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      finishedAt: '2026-01-01T00:01:00.000Z',
-      machine: { cpu: 'x', cores: 2, memoryGb: 1, os: 'y', node: 'v22', java: 'j', python: 'p', loadAtStart: [0] },
-      settings: {
-        profile: 'test',
-        seed: 3,
-        today: SCENARIO.today,
-        historyDays: 200,
-        eventsPerMediaPerDay: 0.6,
-        latencyMs: 0,
-        changedShare: 0.1,
-        budgetShare: 0.95,
-        limit: 600,
-        scaledLimit: 60_000,
-        sizes: [20],
-        limitedMax: 20,
-        transformSizes: [],
-      },
-      scenarios: [r],
-      transform: [],
-      targets: [],
-      errors: [],
-    } satisfies BenchReport;
+    const report = reportOf(r, { command: 'test', finishedAt: '2026-01-01T00:01:00.000Z', load: 0, profile: 'test' });
     const t = Object.fromEntries(evaluateTargets(report).map((x) => [x.name, x]));
     // no run at the 600/min limit here: not measured rather than met
     expect(t['Rate limit sustained']?.met).toBeNull();
@@ -200,32 +208,12 @@ describe('bench figures on a 20-media account', () => {
   it('renders one run with the transform figures of another, saying so', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-render-'));
     try {
-      const base = {
-        version: 1,
+      const base = reportOf(r, {
         command: 'npx wistia-pipeline bench',
-        startedAt: '2026-01-01T00:00:00.000Z',
         finishedAt: '2026-01-01T01:00:00.000Z',
-        machine: { cpu: 'x', cores: 2, memoryGb: 1, os: 'y', node: 'v22', java: 'j', python: 'p', loadAtStart: [9] },
-        settings: {
-          profile: 'full',
-          seed: 3,
-          today: SCENARIO.today,
-          historyDays: 200,
-          eventsPerMediaPerDay: 0.6,
-          latencyMs: 0,
-          changedShare: 0.1,
-          budgetShare: 0.95,
-          limit: 600,
-          scaledLimit: 60_000,
-          sizes: [20],
-          limitedMax: 20,
-          transformSizes: [],
-        },
-        scenarios: [r],
-        transform: [],
-        targets: [],
-        errors: [],
-      } satisfies BenchReport;
+        load: 9,
+        profile: 'full',
+      });
       const measure = {
         target: 10_000,
         events: 10_123,
