@@ -173,7 +173,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   const startMs = Date.now();
   const mapRuns: MapRunRecord[] = [];
   // The history's events go to a spool file as they happen (a map has one per item), and history.json is put
-  // together from it at the end: the events are never all in memory.
+  // together from its bytes at the end: the events are never all held as objects (the bytes are, once, to write).
   const spoolDir = await mkdtemp(join(tmpdir(), 'wistia-history-'));
   const spoolFile = join(spoolDir, 'events');
   const spool = createWriteStream(spoolFile);
