@@ -28,6 +28,25 @@ export interface MapResults {
   readonly pending: { input: unknown }[];
 }
 
+/**
+ * What the state machine puts in a map's place when it skips the map (a Choice found no items: a Distributed
+ * Map with no items is never started, since what AWS writes for one is unverified).
+ */
+export const SKIPPED_MAP = { skipped: true } as const;
+
+/** Whether a map's output is the skipped marker rather than a map run's. */
+export function mapSkipped(mapOutput: unknown): boolean {
+  return (
+    mapOutput !== null &&
+    typeof mapOutput === 'object' &&
+    (mapOutput as { skipped?: unknown }).skipped === true &&
+    !('ResultWriterDetails' in mapOutput)
+  );
+}
+
+/** Nothing ran: no item succeeded, failed or was left pending. */
+export const NO_RESULTS: MapResults = { succeeded: [], failed: [], pending: [] };
+
 /** The `{MapRunArn, ResultWriterDetails: {Bucket, Key}}` a Distributed Map with a ResultWriter outputs. */
 export function resultWriterKey(mapOutput: unknown, what: string): string {
   const o = asObject(mapOutput, what);
