@@ -411,6 +411,29 @@ describe("Step Functions' payload quota (256 KiB)", () => {
     expect(await store.get(LEASE_KEY)).toBeUndefined();
   });
 
+  it('a commit retried after its write (the invocation failed) finds its own watermarks and succeeds', async () => {
+    const { sim, dir } = await account({ medias: 5 });
+    let attempts = 0;
+    const r = await run(sim, dir, {
+      handlers: {
+        CommitFunctionArn: (deps) => {
+          const real = commitHandler(deps);
+          return async (event, ctx) => {
+            const out = await real(event, ctx);
+            if (++attempts === 1) throw Object.assign(new Error('the sandbox went away'), { name: 'Lambda.Unknown' });
+            return out;
+          };
+        },
+      },
+    });
+    expect([r.status, r.error, attempts]).toEqual(['SUCCEEDED', undefined, 2]);
+    const store = localStore(dir);
+    expect((await readWatermarks(store)).value?.lastRun?.runId).toBe(r.name);
+    const commit = (r.output as { commit: { value: CommitOutput } }).commit.value;
+    expect(commit.watermarks.etag).toBe((await store.get(WATERMARKS_KEY))?.etag);
+    expect(commit.lease).toBe('released');
+  });
+
   it("refuses a Lambda task's result over 256 KiB with States.DataLimitExceeded, which States.ALL does not catch", async () => {
     const { sim, dir } = await account({ medias: 5 });
     // The commit as it was: the whole watermarks object (here padded past the quota) back into the state.

@@ -190,7 +190,7 @@ interface EventLoggerLike {
  * execution as an uncaught state error does. Pinned to that version (package.json): if it changes shape, this
  * refuses to run rather than run unguarded.
  */
-function guardStatePayloads(sm: StateMachine): void {
+export function guardStatePayloads(sm: StateMachine): void {
   type Execute = (input: unknown, options: { eventLogger?: Partial<EventLoggerLike> }, cleanup: () => void) => unknown;
   const target = sm as unknown as { execute?: Execute };
   const original = target.execute;
