@@ -29,12 +29,10 @@ export interface MapResults {
 }
 
 /**
- * What the state machine puts in a map's place when it skips the map (a Choice found no items: a Distributed
- * Map with no items is never started, since what AWS writes for one is unverified).
+ * Whether a map's output is the marker the state machine puts in its place when it skips the map
+ * (`{"skipped": true}`: a Choice found no items, and a Distributed Map with no items is never started, since what
+ * AWS writes for one is unverified), rather than a map run's.
  */
-export const SKIPPED_MAP = { skipped: true } as const;
-
-/** Whether a map's output is the skipped marker rather than a map run's. */
 export function mapSkipped(mapOutput: unknown): boolean {
   return (
     mapOutput !== null &&
