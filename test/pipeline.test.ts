@@ -212,6 +212,22 @@ describe('incremental runs and watermarks', () => {
     ]);
   });
 
+  it('a run planned for a day before the events watermark fetches no window and leaves the watermark where it was', async () => {
+    const { sim, dir } = await account();
+    const first = await run(sim, dir);
+    expect(first.status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    const before = (await readWatermarks(store)).value?.events;
+    expect(before?.throughDay).toBe('2026-11-20');
+    // an operator's (or a late retry's) run for three days earlier
+    const late = await run(sim, dir, { input: { today: '2026-11-17' } });
+    expect(late.status).toBe('SUCCEEDED');
+    expect(late.mapRuns.map((m) => m.label)).not.toContain('EventWindows');
+    const after = (await readWatermarks(store)).value;
+    expect(after?.lastRun?.runId).toBe(late.name);
+    expect(after?.events).toEqual(before);
+  });
+
   it('the next day fetches only what changed: new and updated medias, medias with new plays, new visitors', async () => {
     const { sim, dir } = await account();
     expect((await run(sim, dir)).status).toBe('SUCCEEDED');

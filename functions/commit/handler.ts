@@ -59,10 +59,18 @@ export async function commit(event: unknown, deps: Deps): Promise<CommitOutput> 
     if (typeof scan.visitors === 'number') estimatedTotal = scan.visitors;
   }
 
+  // The events watermark never moves back: a run planned for a day before it (an operator's --today, a late
+  // Scheduler retry) had no window to fetch and leaves the day where a later run put it.
+  const previous = (await readWatermarks(store)).value?.events;
+  const throughDay = previous?.throughDay && previous.throughDay > plan.today ? previous.throughDay : plan.today;
+  const maxReceivedAt = [previous?.maxReceivedAt, ep.events.maxReceivedAt]
+    .filter((t): t is string => typeof t === 'string')
+    .sort()
+    .pop();
   let watermarks: Watermarks = {
     version: 1,
     ...(plan.medias.maxUpdated ? { medias: { maxUpdated: plan.medias.maxUpdated } } : {}),
-    events: { throughDay: plan.today, maxReceivedAt: ep.events.maxReceivedAt },
+    events: { throughDay, maxReceivedAt: maxReceivedAt ?? ep.events.maxReceivedAt },
     visitors: { estimatedTotal },
     carryOver: { medias: failedMedias.sort(), visitors: failedVisitors.sort() },
     lastRun: { runId, committedAt: deps.now().toISOString(), ingestDate: plan.ingestDate },
