@@ -128,6 +128,13 @@ export interface LocalRunOptions {
    * the runner hold it). Each gets the same Deps the real ones do.
    */
   readonly handlers?: Partial<Record<keyof typeof FUNCTIONS, (deps: Deps) => Handler<unknown>>>;
+  /**
+   * The Deps the Lambdas build in AWS at cold start (functions/shared/pipeline/aws-deps.ts: S3, SSM, the
+   * configuration read from the environment), bound instead of the local ones: the production data path. The
+   * runner still counts each invocation's Wistia client and answers executionStatus (it runs the executions).
+   * Its store must be `store`.
+   */
+  readonly awsDeps?: Pick<Deps, 'store' | 'config' | 'wistia'>;
 }
 
 export function localStore(dataDir: string): FileObjectStore {
@@ -371,6 +378,9 @@ async function execute(
     budget: 0,
     ...o.clientOptions,
   });
+  if (o.awsDeps && o.awsDeps.store !== store)
+    throw new Error('awsDeps.store must be the store the runner reads and writes (pass it as `store` too)');
+  const clientFor = (rpm: number) => (o.awsDeps ? o.awsDeps.wistia(rpm) : base.withBudget(rpm));
   // Each invocation's clients are counted when it returns (one client per invocation: never all kept).
   const clients = { requests: 0, retries: 0 };
   const count = (views: WistiaClient[]) => {
@@ -384,9 +394,9 @@ async function execute(
   const active = new Set<WistiaClient[]>();
   const deps: Deps = {
     store,
-    config,
+    config: o.awsDeps?.config ?? config,
     wistia: (rpm) => {
-      const v = base.withBudget(rpm);
+      const v = clientFor(rpm);
       (invocation.getStore() ?? outside).push(v);
       return v;
     },
