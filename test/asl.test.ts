@@ -11,6 +11,8 @@ import {
   type State,
 } from '#local/runner/asl.ts';
 import { FUNCTIONS, localSubstitutions } from '#local/runner/run.ts';
+import { HANDLERS } from '../infra/constructs/ingestion.ts';
+import { FUNCTION_SUBSTITUTIONS } from '../infra/constructs/orchestration.ts';
 
 const require = createRequire(import.meta.url);
 const text = readDefinitionText();
@@ -121,5 +123,71 @@ describe('the state machine definition', () => {
     expect(glue.Resource).toBe('arn:aws:states:::glue:startJobRun.sync');
     expect(glue.Next).toBe('Commit watermarks');
     expect((def.States['Commit watermarks'] as State).Next).toBe('Run succeeded');
+  });
+
+  it("gives every Lambda task a TimeoutSeconds of its function's Lambda timeout + 60 s (the infra's HANDLERS)", () => {
+    // Each ${…}FunctionArn placeholder names itself, so each task says which function it invokes.
+    const named = substitute(text, Object.fromEntries(placeholders(text).map((p) => [p, p])));
+    const bySubstitution = Object.fromEntries(
+      Object.entries(FUNCTION_SUBSTITUTIONS).map(([handler, sub]) => [sub, handler as keyof typeof HANDLERS]),
+    );
+    // the infra and the local runner bind the same functions
+    expect(Object.keys(bySubstitution).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    const tasks = allStates(named).filter(([, s]) => s.Resource === 'arn:aws:states:::lambda:invoke');
+    expect(tasks.length).toBe(Object.keys(FUNCTIONS).length);
+    const timeouts = tasks.map(([name, s]) => {
+      const fn = String((s.Parameters as Record<string, unknown>).FunctionName);
+      const handler = bySubstitution[fn];
+      return [name, fn, s.TimeoutSeconds, handler ? HANDLERS[handler].timeout + 60 : 'no such function'];
+    });
+    for (const [name, fn, got, want] of timeouts) expect([name, fn, got]).toEqual([name, fn, want]);
+    // a Lambda runs 900 s at most: the task's own limit then still lies beyond the function's
+    expect(Math.max(...Object.values(HANDLERS).map((h) => h.timeout))).toBeLessThanOrEqual(900);
+  });
+
+  it('never starts a Distributed Map without items: a Choice on the planned count leads to each, else a Pass marks it skipped', () => {
+    const maps = Object.entries(def.States).filter(([, s]) => s.Type === 'Map');
+    expect(maps.length).toBe(3);
+    for (const [mapName, map] of maps) {
+      const into = Object.entries(def.States).filter(
+        ([, s]) =>
+          s.Next === mapName ||
+          s.Default === mapName ||
+          ((s.Choices as { Next?: string }[] | undefined) ?? []).some((c) => c.Next === mapName),
+      );
+      // the only way in is a Choice rule that requires a count > 0
+      expect([mapName, into.map(([, s]) => s.Type)]).toEqual([mapName, ['Choice']]);
+      const [, choice] = into[0] as [string, State];
+      const rule = (choice.Choices as Record<string, unknown>[]).find((c) => c.Next === mapName) as Record<
+        string,
+        unknown
+      >;
+      const conditions = (rule.And as Record<string, unknown>[] | undefined) ?? [rule];
+      expect([
+        mapName,
+        conditions.some((c) => String(c.Variable).endsWith('.count') && c.NumericGreaterThan === 0),
+      ]).toEqual([mapName, true]);
+      expect(choice.Default).not.toBe(mapName);
+      // when skipped, the map's result is a marker the handlers after it accept (or a visitor mode of none)
+      const skip = def.States[String(choice.Default)] as State;
+      expect(skip.Type).toBe('Pass');
+      expect(skip.ResultPath).toBe(map.ResultPath);
+      expect([mapName, skip.Result]).toEqual([
+        mapName,
+        mapName === 'Look up visitors by key' ? { mode: 'none' } : { skipped: true },
+      ]);
+      expect(skip.Next).toBe(map.Next);
+    }
+  });
+
+  it("hands the plan and the commit the execution's ARN (the run lease's holder) from the context object", () => {
+    for (const name of ['Plan the run', 'Commit watermarks']) {
+      const payload = ((def.States[name] as State).Parameters as { Payload: Record<string, unknown> }).Payload;
+      expect([name, payload['executionArn.$']]).toEqual([name, '$$.Execution.Id']);
+    }
+    // a refused execution (RunInProgressError) is not retried
+    const plan = def.States['Plan the run'] as State;
+    expect((plan.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+    expect(JSON.stringify(plan.Retry)).not.toContain('RunInProgressError');
   });
 });

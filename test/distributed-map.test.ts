@@ -241,4 +241,42 @@ describe('local Distributed Map', () => {
       name: 'States.Runtime',
     });
   });
+
+  it('refuses a map with no items, naming the state and why (what AWS writes for a zero-item map run is unverified)', async () => {
+    await putJson(store, 'items/empty.json', []);
+    const started: string[] = [];
+    const runs: MapRunRecord[] = [];
+    const c = ctx(async (_input, name) => (started.push(name), { output: 1 }), undefined, runs);
+    const err = await runDistributedMap(
+      base(),
+      { bucket: 'bkt', key: 'items/empty.json', run: 'r', conc: 1, tol: 0, prefix: 'runs/r6/m' },
+      c,
+    ).catch((e: unknown) => e as Error & { isCatchable?: boolean; isRetryable?: boolean });
+    expect(err).toMatchObject({ name: 'LocalRunner.UnverifiedBehaviour', isCatchable: false, isRetryable: false });
+    expect((err as Error).message).toContain('"Fetch things": this Distributed Map has no items');
+    expect((err as Error).message).toContain('items/empty.json');
+    expect((err as Error).message).toMatch(/unverified.*skip the map with a Choice state/s);
+    // nothing started, nothing written
+    expect([started, runs]).toEqual([[], []]);
+    const written: string[] = [];
+    for await (const o of store.list('runs/r6/')) written.push(o.key);
+    expect(written).toEqual([]);
+  });
+
+  it('fails the map with States.DataLimitExceeded when a child input passes 256 KiB (UTF-8), starting no child past it', async () => {
+    // the third item selects to 140,000 two-byte characters: 280,000 bytes of UTF-8 (under 256 Ki characters)
+    await putJson(store, 'items/big.json', ['a', 'b', 'é'.repeat(140_000), 'd']);
+    const started: string[] = [];
+    const runs: MapRunRecord[] = [];
+    const err = await runDistributedMap(
+      base(),
+      { bucket: 'bkt', key: 'items/big.json', run: 'r', conc: 1, tol: 100, prefix: 'runs/r7/m' },
+      ctx(async (_input, name) => (started.push(name), { output: 1 }), undefined, runs),
+    ).catch((e: unknown) => e as Error & { isCatchable?: boolean });
+    expect(err).toMatchObject({ name: 'States.DataLimitExceeded', isCatchable: false });
+    expect((err as Error).message).toContain('the input of child execution Things-000002 of "Fetch things"');
+    expect(started).toEqual(['Things-000000', 'Things-000001']);
+    expect(runs[0]?.status).toBe('FAILED');
+    expect(runs[0]?.counts).toEqual({ succeeded: 2, failed: 0, aborted: 0, pending: 2 });
+  });
 });

@@ -2,10 +2,15 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
-import { getJson } from '#shared/store/store.ts';
+import { getJson, putJson } from '#shared/store/store.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
 import { readMapResults } from '#shared/pipeline/map-results.ts';
+import { LEASE_KEY, WATERMARKS_KEY } from '#shared/pipeline/keys.ts';
+import { PAYLOAD_LIMIT_BYTES } from '#local/runner/limits.ts';
 import { makeHandler as eventPages } from '../functions/event-pages/handler.ts';
+import { makeHandler as commitHandler, type CommitOutput } from '../functions/commit/handler.ts';
+import { makeHandler as planHandler } from '../functions/plan/handler.ts';
+import { makeHandler as planEngagementHandler } from '../functions/plan-engagement/handler.ts';
 import { DEFAULT_CONFIG } from '#shared/pipeline/config.ts';
 import { WistiaClient } from '#shared/wistia/client.ts';
 import { bronzeRecords, listKeys, localStore, minimumFirstRun, run, tempDir } from './helpers/pipeline.ts';
@@ -207,6 +212,22 @@ describe('incremental runs and watermarks', () => {
     ]);
   });
 
+  it('a run planned for a day before the events watermark fetches no window and leaves the watermark where it was', async () => {
+    const { sim, dir } = await account();
+    const first = await run(sim, dir);
+    expect(first.status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    const before = (await readWatermarks(store)).value?.events;
+    expect(before?.throughDay).toBe('2026-11-20');
+    // an operator's (or a late retry's) run for three days earlier
+    const late = await run(sim, dir, { input: { today: '2026-11-17' } });
+    expect(late.status).toBe('SUCCEEDED');
+    expect(late.mapRuns.map((m) => m.label)).not.toContain('EventWindows');
+    const after = (await readWatermarks(store)).value;
+    expect(after?.lastRun?.runId).toBe(late.name);
+    expect(after?.events).toEqual(before);
+  });
+
   it('the next day fetches only what changed: new and updated medias, medias with new plays, new visitors', async () => {
     const { sim, dir } = await account();
     expect((await run(sim, dir)).status).toBe('SUCCEEDED');
@@ -283,6 +304,7 @@ describe('idempotent items', () => {
       config: DEFAULT_CONFIG,
       wistia: (rpm) => client.withBudget(rpm),
       now: () => new Date(),
+      executionStatus: async () => undefined,
     });
     const input = {
       runId: 'daily-test',
@@ -309,6 +331,7 @@ describe('idempotent items', () => {
       config: DEFAULT_CONFIG,
       wistia: (rpm) => client.withBudget(rpm),
       now: () => new Date(),
+      executionStatus: async () => undefined,
     });
     const ctx = { getRemainingTimeInMillis: () => 900_000 };
     await expect(
@@ -325,5 +348,149 @@ describe('idempotent items', () => {
     await expect(
       handler({ runId: 'r', ingestDate: '2026-11-20', window: { start: '2026-11-01', end: '2026-11-19' } }, ctx),
     ).rejects.toThrow('requestsPerMinute: required');
+  });
+});
+
+type History = { events: { type: string; state?: string; error?: string; cause?: string }[] };
+async function history(dir: string, key: string): Promise<History> {
+  return (await getJson<History>(localStore(dir), key))?.value ?? { events: [] };
+}
+const entered = (h: History) => new Set(h.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
+
+describe('a Distributed Map with no items is never started', () => {
+  it('an empty account: the engagement and visitor maps are skipped, and the run succeeds', async () => {
+    const { sim, dir } = await account({ medias: 0 });
+    const r = await run(sim, dir);
+    expect([r.status, r.error, r.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    // only the events map ran (its windows exist whatever the account holds); each of its windows was one page
+    expect(r.mapRuns.map((m) => m.label)).toEqual(['EventWindows']);
+    const h = await history(dir, r.historyKey);
+    for (const s of ['No media engagement to fetch', 'No visitors to fetch', 'Commit watermarks'])
+      expect([s, entered(h).has(s)]).toEqual([s, true]);
+    expect(entered(h).has('Fetch engagement per media')).toBe(false);
+    expect(entered(h).has('Look up visitors by key')).toBe(false);
+    const wm = (await readWatermarks(localStore(dir))).value;
+    expect([wm?.lastRun?.runId, wm?.carryOver]).toEqual([r.name, { medias: [], visitors: [] }]);
+    expect(sim.getCounters().byRoute['/stats/medias/:id/by_date'] ?? 0).toBe(0);
+  });
+
+  it('an incremental day with nothing new: the engagement and visitor maps are skipped, and it commits', async () => {
+    const { sim, dir } = await account();
+    expect((await run(sim, dir)).status).toBe('SUCCEEDED');
+    sim.resetCounters();
+    const r = await run(sim, dir); // the same day again: no media changed, no event since the last run
+    expect([r.status, r.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(r.mapRuns.map((m) => [m.label, m.items])).toEqual([['EventWindows', 2]]);
+    const h = await history(dir, r.historyKey);
+    expect(entered(h).has('No media engagement to fetch')).toBe(true);
+    expect(entered(h).has('No visitors to fetch')).toBe(true);
+    expect(entered(h).has('Fetch engagement per media')).toBe(false);
+    const store = localStore(dir);
+    const plan = (await getJson<{ engagement: { count: number } }>(store, `runs/${r.name}/engagement-plan.json`))
+      ?.value;
+    expect(plan?.engagement.count).toBe(0);
+    expect((await readWatermarks(store)).value?.lastRun?.runId).toBe(r.name);
+    expect(sim.getCounters().byRoute['/stats/medias/:id/engagement'] ?? 0).toBe(0);
+  });
+});
+
+describe("Step Functions' payload quota (256 KiB)", () => {
+  it('a carry-over list past 256 KiB commits: the watermarks stay in the store, the state gets a small result', async () => {
+    const { sim, dir } = await account({ medias: 10 });
+    expect((await run(sim, dir)).status).toBe('SUCCEEDED');
+    const store = localStore(dir);
+    // Carry-over grown over many bad days: 1,500 medias the next run will fail again (ids the handler refuses).
+    const stuck = Array.from({ length: 1500 }, (_, i) => `stuck-${String(i).padStart(4, '0')}-${'x'.repeat(180)}`);
+    const before = (await readWatermarks(store)).value as Watermarks;
+    await putJson(store, WATERMARKS_KEY, { ...before, carryOver: { medias: stuck, visitors: [] } });
+    expect(Buffer.byteLength(JSON.stringify(stuck))).toBeGreaterThan(PAYLOAD_LIMIT_BYTES);
+    sim.advance(1);
+    const r = await run(sim, dir, { config: { accountRequestsPerMinute: 60_000, toleratedFailurePercentage: 100 } });
+    expect([r.status, r.error, r.cause?.slice(0, 300)]).toEqual(['SUCCEEDED', undefined, undefined]);
+    const eng = r.mapRuns.find((m) => m.label === 'MediaEngagement');
+    expect([eng?.counts.failed, eng?.status]).toEqual([1500, 'SUCCEEDED']); // failed again, within tolerance
+    const wm = await getJson<Watermarks>(store, WATERMARKS_KEY);
+    expect(wm?.value.carryOver?.medias).toEqual(stuck);
+    expect(wm?.value.lastRun?.runId).toBe(r.name);
+    const file = await store.get(WATERMARKS_KEY);
+    expect(file?.body.length).toBeGreaterThan(PAYLOAD_LIMIT_BYTES);
+    // what the commit put in the state: counts and the watermarks' key and ETag, not the watermarks
+    const commit = (r.output as { commit: { value: CommitOutput } }).commit.value;
+    expect(commit).toEqual({
+      runId: r.name,
+      throughDay: '2026-11-21',
+      carriedOver: { medias: 1500, visitors: 0 },
+      watermarks: { key: WATERMARKS_KEY, etag: file?.etag },
+      lease: 'released',
+    });
+    expect(Buffer.byteLength(JSON.stringify(r.output))).toBeLessThan(64 * 1024);
+    expect(await store.get(LEASE_KEY)).toBeUndefined();
+  });
+
+  it('a commit retried after its write (the invocation failed) finds its own watermarks and succeeds', async () => {
+    const { sim, dir } = await account({ medias: 5 });
+    let attempts = 0;
+    const r = await run(sim, dir, {
+      handlers: {
+        CommitFunctionArn: (deps) => {
+          const real = commitHandler(deps);
+          return async (event, ctx) => {
+            const out = await real(event, ctx);
+            if (++attempts === 1) throw Object.assign(new Error('the sandbox went away'), { name: 'Lambda.Unknown' });
+            return out;
+          };
+        },
+      },
+    });
+    expect([r.status, r.error, attempts]).toEqual(['SUCCEEDED', undefined, 2]);
+    const store = localStore(dir);
+    expect((await readWatermarks(store)).value?.lastRun?.runId).toBe(r.name);
+    const commit = (r.output as { commit: { value: CommitOutput } }).commit.value;
+    expect(commit.watermarks.etag).toBe((await store.get(WATERMARKS_KEY))?.etag);
+    expect(commit.lease).toBe('released');
+  });
+
+  it("refuses a Lambda task's result over 256 KiB with States.DataLimitExceeded, which States.ALL does not catch", async () => {
+    const { sim, dir } = await account({ medias: 5 });
+    // The commit as it was: the whole watermarks object (here padded past the quota) back into the state.
+    const r = await run(sim, dir, {
+      handlers: {
+        CommitFunctionArn: (deps) => {
+          const real = commitHandler(deps);
+          return async (event, ctx) => ({ ...(await real(event, ctx)), watermarks: { pad: 'x'.repeat(300_000) } });
+        },
+      },
+    });
+    expect([r.status, r.error]).toEqual(['FAILED', 'States.DataLimitExceeded']);
+    expect(r.cause).toContain('the result the state/task "Commit watermarks" returned');
+    expect(r.cause).toMatch(/\d+ bytes of UTF-8 JSON > 262144/);
+    const h = await history(dir, r.historyKey);
+    // the Catch (States.ALL → "Ingestion failed") did not apply: the execution failed in the commit state itself
+    expect(entered(h).has('Ingestion failed')).toBe(false);
+    expect(h.events.filter((e) => e.type === 'StateRetried' && e.state === 'Commit watermarks')).toEqual([]);
+    expect(h.events.find((e) => e.type === 'StateFailed')?.state).toBe('Commit watermarks');
+  });
+
+  it("fails the execution when a state's output (after ResultPath) passes 256 KiB, before the next state starts", async () => {
+    const { sim, dir } = await account({ medias: 5 });
+    const pad = (n: number) => 'p'.repeat(n);
+    const r = await run(sim, dir, {
+      handlers: {
+        // each result is under the quota, but the state that merges the second into its input is not
+        PlanFunctionArn: (deps) => {
+          const real = planHandler(deps);
+          return async (e, c) => ({ ...(await real(e, c)), pad: pad(140_000) });
+        },
+        PlanEngagementFunctionArn: (deps) => {
+          const real = planEngagementHandler(deps);
+          return async (e, c) => ({ ...(await real(e, c)), pad: pad(140_000) });
+        },
+      },
+    });
+    expect([r.status, r.error]).toEqual(['FAILED', 'States.DataLimitExceeded']);
+    expect(r.cause).toContain('the output of state "Plan engagement and visitors"');
+    const h = await history(dir, r.historyKey);
+    expect(entered(h).has('Keep the engagement plan')).toBe(false);
+    expect(entered(h).has('Ingestion failed')).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ import { localGlue, TransformWorker } from '#local/transform.ts';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
+import { LEASE_KEY } from '#shared/pipeline/keys.ts';
+import { getJson } from '#shared/store/store.ts';
 import { replayLocal, unfinishedItems } from '#local/cli/replay.ts';
 import { main } from '#local/cli/main.ts';
 import { tempDir } from './helpers/pipeline.ts';
@@ -123,10 +125,15 @@ describe('replay of failed map items', () => {
     expect([r.record.status, r.record.error, r.transform?.status]).toEqual(['SUCCEEDED', undefined, 'SUCCEEDED']);
     // only the failed item was fetched: its stats by date and its engagement, nothing else
     expect(sim.getCounters().byRoute).toEqual({ '/stats/medias/:id/by_date': 1, '/stats/medias/:id/engagement': 1 });
-    expect(r.record.mapRuns.map((m) => [m.label, m.items, m.counts.succeeded])).toEqual([
-      ['EventWindows', 0, 0],
-      ['MediaEngagement', 1, 1],
+    // the events map had nothing to replay: it was not started at all (a zero-item map run is never started)
+    expect(r.record.mapRuns.map((m) => [m.label, m.items, m.counts.succeeded])).toEqual([['MediaEngagement', 1, 1]]);
+    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.record.historyKey))?.value;
+    const entered = new Set(history?.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
+    expect([entered.has('No event windows to fetch'), entered.has('Fetch event pages by window')]).toEqual([
+      true,
+      false,
     ]);
+    expect(await store.get(LEASE_KEY)).toBeUndefined(); // the replay took the lease, and released it
     expect(await snapshot(dir)).toEqual(clean.snap);
     const wm = (await readWatermarks(store)).value;
     expect(wm?.carryOver).toEqual({ medias: [], visitors: [] });
@@ -153,6 +160,15 @@ describe('replay of failed map items', () => {
       ...FAST,
     });
     expect([r.record.status, r.record.error]).toEqual(['SUCCEEDED', undefined]);
+    // the failed run never released its lease: the replay took it over (its holder had FAILED), then released it
+    const plan = (
+      await getJson<{ lease: { takenOverFrom?: { executionArn: string; status: string } } }>(
+        store,
+        `runs/${r.record.name}/manifest.json`,
+      )
+    )?.value;
+    expect(plan?.lease.takenOverFrom).toMatchObject({ executionArn: first.arn, status: 'FAILED' });
+    expect(await store.get(LEASE_KEY)).toBeUndefined();
     const replayed = r.record.mapRuns.find((m) => m.label === 'MediaEngagement');
     // the original's failed and never-started items, no more: the medias that succeeded are not fetched again
     const unfinished = (failedItems?.items ?? 0) - (failedItems?.counts.succeeded ?? 0);

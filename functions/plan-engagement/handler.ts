@@ -1,12 +1,14 @@
 // Plan engagement and visitors from what the events map saw: engagement for medias that are new, updated,
 // or had plays newer than the last run's newest event (plus items that failed last time); visitors active
-// since then, looked up by key, or one full scan of /stats/visitors when that costs fewer requests.
+// since then, looked up by key, or one full scan of /stats/visitors when that costs fewer requests. The events
+// map may have been skipped (no windows: a replay whose windows all succeeded); the counts in the output tell
+// the state machine which of the next maps to start at all.
 import { getJson, putJson } from '../shared/store/store.ts';
 import { perItemBudget } from '../shared/pipeline/config.ts';
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { asObject, date, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
-import { readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
+import { mapSkipped, NO_RESULTS, readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
 import { readSeen } from '../shared/pipeline/seen.ts';
 import type { Watermarks } from '../shared/pipeline/watermarks.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
@@ -45,7 +47,7 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
   const runId = str(e, 'runId', { pattern: RUN_ID });
   date(e, 'ingestDate');
   const changedKey = str(e, 'changedKey', {});
-  const eventsManifest = resultWriterKey(e.eventsResult, 'eventsResult');
+  const eventsManifest = mapSkipped(e.eventsResult) ? undefined : resultWriterKey(e.eventsResult, 'eventsResult');
   const { store, config } = deps;
 
   const manifest = await getJson<PlanManifest>(store, runKey(runId, 'manifest.json'));
@@ -53,7 +55,7 @@ export async function planEngagement(event: unknown, deps: Deps): Promise<Engage
   const since = previous?.events?.maxReceivedAt ?? null;
   const replayOf = manifest?.value.replay?.of;
 
-  const results = await readMapResults(store, eventsManifest);
+  const results = eventsManifest === undefined ? NO_RESULTS : await readMapResults(store, eventsManifest);
   // A replay sees what the original's event windows saw too (it only re-fetched the ones that failed).
   const original = replayOf ? await latestMapResults(store, runKey(replayOf, 'map-results/events')) : undefined;
   // Window after window (one summary in memory at a time), keeping only what the plan needs: the medias and

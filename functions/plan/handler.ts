@@ -1,6 +1,7 @@
-// Plan the run: load the watermarks, list medias by `updated` (newest first, stopping past the watermark
-// minus an overlap; a full scan on the first run), land those pages as bronze, and write the window manifest
-// the events map reads.
+// Plan the run: take the run lease (before any Wistia request: a second execution beside a running one stops
+// here), load the watermarks, list medias by `updated` (newest first, stopping past the watermark minus an
+// overlap; a full scan on the first run), land those pages as bronze, and write the window manifest the events
+// map reads (its count tells the state machine whether to start that map at all).
 import { putJson } from '../shared/store/store.ts';
 import { perItemBudget } from '../shared/pipeline/config.ts';
 import type { Deps } from '../shared/pipeline/deps.ts';
@@ -20,6 +21,7 @@ import {
 import { getJson } from '../shared/store/store.ts';
 import { InvalidInputError } from '../shared/pipeline/input.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
+import { acquireLease, type LeaseHolder, type LeaseRef } from '../shared/pipeline/lease.ts';
 import { logger } from '../shared/powertools.ts';
 
 export interface ChangedMedia {
@@ -56,6 +58,8 @@ export interface PlanOutput {
   readonly bronzeRuns: string;
   /** Set when this execution replays another one's failed items. */
   readonly replay?: ReplayInfo;
+  /** The run lease this execution holds (the commit releases it). */
+  readonly lease: LeaseRef;
 }
 
 /** The plan manifest each run writes (runs/<run>/manifest.json). */
@@ -66,15 +70,52 @@ export type PlanManifest = Omit<PlanOutput, 'windows'> & {
   readonly windows: PlanOutput['windows'] & { readonly items: Window[] };
 };
 
+/** $$.Execution.Id: arn:<partition>:states:<region>:<account>:execution:<state machine>:<name> */
+export const EXECUTION_ARN =
+  /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_.-]{1,80}:[A-Za-z0-9_.-]{1,80}$/;
+/**
+ * EventBridge Scheduler's <aws.scheduler.scheduled-time>, e.g. 2022-03-22T18:59:43Z
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html).
+ */
+const SCHEDULED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The run's day: `today` when given, else the schedule's time (UTC), else the execution's start (UTC). */
+function runDay(options: Record<string, unknown>, startedAt: string): string {
+  const today = date(options, 'today', { optional: true });
+  if (today) return today;
+  const scheduled = str(options, 'scheduledTime', { optional: true, pattern: SCHEDULED_TIME });
+  if (scheduled !== undefined) {
+    const t = Date.parse(scheduled);
+    if (Number.isNaN(t)) throw new InvalidInputError(`scheduledTime: "${scheduled}" is not a time`);
+    return new Date(t).toISOString().slice(0, 10);
+  }
+  const t = Date.parse(startedAt);
+  if (Number.isNaN(t)) throw new InvalidInputError(`startedAt: "${startedAt.slice(0, 60)}" is not a time`);
+  return new Date(t).toISOString().slice(0, 10);
+}
+
 export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
   const e = asObject(event);
   const runId = str(e, 'executionName', { pattern: RUN_ID });
+  const executionArn = str(e, 'executionArn', { pattern: EXECUTION_ARN });
+  if (executionArn.split(':').pop() !== runId)
+    throw new InvalidInputError(`executionArn: "${executionArn}" is not the ARN of execution "${runId}"`);
   const startedAt = str(e, 'startedAt', {});
   const options = e.options === undefined || e.options === null ? {} : asObject(e.options, 'options');
-  const today = date(options, 'today', { optional: true }) ?? new Date(startedAt).toISOString().slice(0, 10);
+  const today = runDay(options, startedAt);
   const fullRefresh = options.fullRefresh === true;
   const { store, config } = deps;
-  if (options.replay !== undefined) return planReplay(runId, startedAt, replayTarget(options.replay), deps);
+  const replayOf = options.replay === undefined ? undefined : replayTarget(options.replay);
+  // First, before any request: the lease (replays take it too: they spend the same budget).
+  const holder: LeaseHolder = { executionArn, executionName: runId, startedAt };
+  const lease = await acquireLease(deps, holder);
+  if (lease.takenOverFrom)
+    logger.info('took the run lease over', {
+      runId,
+      from: lease.takenOverFrom.executionArn,
+      status: lease.takenOverFrom.status,
+    });
+  if (replayOf !== undefined) return planReplay(runId, startedAt, replayOf, deps, lease);
 
   const wm = await readWatermarks(store);
   const previous = fullRefresh ? undefined : wm.value;
@@ -145,6 +186,7 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
     },
     requests: client.metrics.requests,
     bronzeRuns: runId,
+    lease,
   };
   await putJson(store, runKey(runId, 'manifest.json'), {
     ...out,
@@ -168,7 +210,13 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
  * succeed. An original that never committed must still be the latest word on the watermarks (else a later run
  * has covered its days and there is nothing left to replay).
  */
-async function planReplay(runId: string, startedAt: string, of: string, deps: Deps): Promise<PlanOutput> {
+async function planReplay(
+  runId: string,
+  startedAt: string,
+  of: string,
+  deps: Deps,
+  lease: LeaseRef,
+): Promise<PlanOutput> {
   const { store, config } = deps;
   const original = await requireJson<PlanManifest>(
     store,
@@ -212,6 +260,7 @@ async function planReplay(runId: string, startedAt: string, of: string, deps: De
     // day's events, which the original fetched (a re-read of what is loaded already changes no row).
     bronzeRuns: `${of},${runId}`,
     replay,
+    lease,
   };
   await putJson(store, runKey(runId, 'manifest.json'), {
     ...out,

@@ -40,7 +40,8 @@ function findExecution(dataDir: string, name: string): ExecutionRecord {
   const all = localExecutions(dataDir);
   const hit =
     name === 'latest-failed'
-      ? all.find((r) => r.status === 'FAILED' || unfinishedItems(r) > 0)
+      ? // an execution refused by the run lease never planned: there is nothing of its own to replay
+        all.find((r) => (r.status === 'FAILED' && r.error !== 'RunInProgressError') || unfinishedItems(r) > 0)
       : all.find((r) => r.name === name);
   if (hit) return hit;
   const recent = all.slice(0, 5).map((r) => `  ${r.name}  ${r.status}  ${unfinishedItems(r)} items failed`);

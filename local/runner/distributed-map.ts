@@ -1,11 +1,14 @@
 // Distributed Map semantics for local runs (aws-local-stepfunctions runs every Map inline and ignores these
 // fields): items read by the ItemReader from the object store, ItemSelector with $$.Map.Item, ItemBatcher,
 // MaxConcurrency, each item a child execution with its own history, tolerated failures (strict ">"), and
-// ResultWriter manifests and SUCCEEDED/FAILED/PENDING files in Step Functions' format.
+// ResultWriter manifests and SUCCEEDED/FAILED/PENDING files in Step Functions' format. What cannot be verified
+// here is refused: a map with no items (what AWS writes for a zero-item map run is unverified), and a child
+// input over the payload quota.
 import { randomUUID } from 'node:crypto';
 import { putJson, type ObjectStore } from '#shared/store/store.ts';
 import type { Json, State } from './asl.ts';
 import { applyTemplate, evalPath, StatesError } from './jsonpath.ts';
+import { checkPayload, PAYLOAD_LIMIT_BYTES, TerminalError } from './limits.ts';
 
 export interface ChildOutcome {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -53,7 +56,14 @@ export interface MapContext {
   readonly resultPartBytes?: number;
 }
 
-const MAX_BATCH_BYTES = 256 * 1024;
+/** ItemBatcher's MaxInputBytesPerBatch is at most 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html). */
+const MAX_BATCH_BYTES = PAYLOAD_LIMIT_BYTES;
+
+/**
+ * The local runner's refusal of what it cannot emulate faithfully. Uncatchable (a Catch in the definition must not
+ * turn it into an ordinary failure): the definition has to change.
+ */
+export const UNVERIFIED = 'LocalRunner.UnverifiedBehaviour';
 
 function integerAt(
   state: State,
@@ -199,6 +209,16 @@ class ResultParts {
 export async function runDistributedMap(state: State, input: unknown, ctx: MapContext): Promise<unknown> {
   const startDate = new Date().toISOString();
   const items = await readItems(state, input, ctx);
+  if (items.length === 0) {
+    const reader = state.ItemReader as { Parameters?: unknown } | undefined;
+    const where = reader ? ` (${JSON.stringify(applyTemplate(reader.Parameters ?? {}, input, ctx.context))})` : '';
+    throw new TerminalError(
+      UNVERIFIED,
+      `"${ctx.stateName}": this Distributed Map has no items${where}. What Step Functions does with a map run of ` +
+        'zero items (the map run, its ResultWriter manifest and result files, the state output) is unverified, so ' +
+        'the local runner refuses to start one: skip the map with a Choice state when its item count is 0.',
+    );
+  }
   // Each item's input is made when its child starts (and again for its result record): never all at once.
   const selected = (index: number): unknown =>
     state.ItemSelector === undefined
@@ -288,6 +308,7 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
   let next = 0;
   let failed = 0;
   let breached = false;
+  let childInputError: unknown;
   const exceeds = () =>
     (tolCount !== null && failed > tolCount) || (children > 0 && (failed / children) * 100 > tolPct);
 
@@ -296,6 +317,17 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
       while (!breached && running.size < maxConc && next < children) {
         const i = next++;
         const childInput = inputOf(i);
+        // A child execution's input is an execution input: at most 256 KiB (service-quotas.html). Over it, the
+        // whole map fails, uncaught (States.DataLimitExceeded; what AWS does then is [unconfirmed]: the stricter).
+        try {
+          checkPayload(childInput, `the input of child execution ${nameOf(i)} of "${ctx.stateName}"`);
+        } catch (e) {
+          childInputError = e;
+          next--; // it never started: pending
+          breached = true;
+          for (const h of running.values()) h.abort();
+          break;
+        }
         const handle = ctx.startChild(childInput, nameOf(i));
         running.set(i, handle);
         void handle.result.then((o) => {
@@ -382,6 +414,7 @@ export async function runDistributedMap(state: State, input: unknown, ctx: MapCo
     startDate,
     stopDate,
   });
+  if (childInputError !== undefined) throw childInputError;
   if (breached)
     throw new StatesError(
       'States.ExceedToleratedFailureThreshold',

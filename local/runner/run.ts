@@ -1,19 +1,22 @@
 // Local execution of the very same state machine definition: aws-local-stepfunctions interprets the ASL,
 // each Lambda task is bound in-process to the same handler module, the Glue task to the local transform,
 // and each Distributed Map to the project's emulation. Every execution keeps its history under the data dir.
+// Step Functions' payload quota (256 KiB) is held on every task input and output, every state's input and output
+// and every map child's input (limits.ts). Each execution records the process running it (runs/<name>/runner.json),
+// so that the run lease can tell a running execution from one whose runner was killed.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { FileObjectStore } from '#shared/store/file-store.ts';
-import { putJson, type ObjectStore } from '#shared/store/store.ts';
+import { getJson, putJson, type ObjectStore } from '#shared/store/store.ts';
 import { WistiaClient, type WistiaClientOptions } from '#shared/wistia/client.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
-import type { Deps, LambdaContextLike } from '#shared/pipeline/deps.ts';
+import type { Deps, ExecutionStatus, LambdaContextLike } from '#shared/pipeline/deps.ts';
 import type { Handler } from '#shared/pipeline/lambda.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
@@ -33,6 +36,7 @@ import {
   type State,
 } from './asl.ts';
 import { runDistributedMap, type ChildHandle, type ChildOutcome, type MapRunRecord } from './distributed-map.ts';
+import { checkPayload, PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
@@ -119,6 +123,11 @@ export interface LocalRunOptions {
   readonly glue?: GlueRunner;
   readonly onEvent?: (e: HistoryEvent) => void;
   readonly store?: ObjectStore;
+  /**
+   * Handlers bound instead of the real ones, by substitution name (tests: a handler that breaks a limit, to see
+   * the runner hold it). Each gets the same Deps the real ones do.
+   */
+  readonly handlers?: Partial<Record<keyof typeof FUNCTIONS, (deps: Deps) => Handler<unknown>>>;
 }
 
 export function localStore(dataDir: string): FileObjectStore {
@@ -132,7 +141,11 @@ export function localSubstitutions(bucket: string): Record<string, string> {
 }
 
 function newExecutionName(input: Record<string, unknown>): string {
-  const day = typeof input.today === 'string' ? input.today : new Date().toISOString().slice(0, 10);
+  const scheduled = typeof input.scheduledTime === 'string' ? Date.parse(input.scheduledTime) : NaN;
+  const day =
+    typeof input.today === 'string'
+      ? input.today
+      : new Date(Number.isNaN(scheduled) ? Date.now() : scheduled).toISOString().slice(0, 10);
   return `daily-${day}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
     .toString(36)
     .padStart(2, '0')}`;
@@ -163,13 +176,137 @@ function errorOf(e: unknown): { error: string; cause: string } {
   return { error: (e as Error).name ?? 'Error', cause: (e as Error).message ?? String(e) };
 }
 
+interface EventLoggerLike {
+  dispatchStateEnteredEvent(name: string, type: string, input: unknown): void;
+  dispatchStateExitedEvent(name: string, type: string, input: unknown, output: unknown): void;
+  dispatchStateFailedEvent(name: string, type: string, input: unknown, error: Error): void;
+}
+
+/**
+ * Holds every state's input (as it is entered) and output (as it ends) to the payload quota: over it, the
+ * execution fails with States.DataLimitExceeded before the next state starts, past any Catch. aws-local-stepfunctions
+ * 3.0 has no hook for this: its run loop (StateMachine#execute, private) reports each state's input and output
+ * through the event logger it is given, synchronously and inside the loop's try, so a check there fails the
+ * execution as an uncaught state error does. Pinned to that version (package.json): if it changes shape, this
+ * refuses to run rather than run unguarded.
+ */
+export function guardStatePayloads(sm: StateMachine): void {
+  type Execute = (input: unknown, options: { eventLogger?: Partial<EventLoggerLike> }, cleanup: () => void) => unknown;
+  const target = sm as unknown as { execute?: Execute };
+  const original = target.execute;
+  const unguarded =
+    'aws-local-stepfunctions changed (StateMachine#execute and its event logger): the runner cannot hold states to the payload quota';
+  if (typeof original !== 'function') throw new Error(unguarded);
+  target.execute = function (this: unknown, input, options, cleanup) {
+    const logger = options.eventLogger;
+    if (
+      typeof logger?.dispatchStateEnteredEvent !== 'function' ||
+      typeof logger.dispatchStateExitedEvent !== 'function' ||
+      typeof logger.dispatchStateFailedEvent !== 'function'
+    )
+      throw new Error(unguarded);
+    const l = logger as EventLoggerLike;
+    const entered = l.dispatchStateEnteredEvent.bind(l);
+    const exited = l.dispatchStateExitedEvent.bind(l);
+    const check = (name: string, type: string, stateInput: unknown, value: unknown, what: string) => {
+      try {
+        checkPayload(value, what);
+      } catch (e) {
+        l.dispatchStateFailedEvent(name, type, stateInput, e as Error);
+        throw e;
+      }
+    };
+    l.dispatchStateEnteredEvent = (name, type, stateInput) => {
+      entered(name, type, stateInput);
+      check(name, type, stateInput, stateInput, `the input of state "${name}"`);
+    };
+    l.dispatchStateExitedEvent = (name, type, stateInput, output) => {
+      check(name, type, stateInput, output, `the output of state "${name}"`);
+      exited(name, type, stateInput, output);
+    };
+    return original.call(this, input, options, cleanup);
+  };
+}
+
+/** The execution ARN of a local execution name. */
+export const localExecutionArn = (name: string) =>
+  `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** The executions this process is running (their ARNs): RUNNING to the run lease whatever their files say. */
+const running = new Set<string>();
+
+/** runs/<name>/runner.json: the process running an execution, written as it starts. */
+export interface RunnerRecord {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly startedAt: string;
+  /** Linux: the process's start time in clock ticks since boot (/proc/<pid>/stat), so a reused pid is not it. */
+  readonly processStart?: string;
+}
+
+/** /proc/<pid>/stat: the state (field 3) and the start time (field 22), on Linux; undefined elsewhere or gone. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) "
+    return { state: rest[0] ?? '', start: rest[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process a runner record names is still that runner. Another host's cannot be checked: it counts as
+ * running (the stricter answer; the lease then names it, and an operator who knows better deletes the lease).
+ */
+function runnerAlive(r: RunnerRecord): boolean {
+  if (r.hostname !== hostname()) return true;
+  if (r.pid === process.pid) return false; // this process, and not among the executions it runs: it ended
+  try {
+    process.kill(r.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  const stat = procStat(r.pid);
+  if (stat && stat.state === 'Z') return false; // exited, not yet reaped
+  if (stat && r.processStart !== undefined && stat.start !== r.processStart) return false; // the pid was reused
+  return true;
+}
+
+/**
+ * An execution's status as the local runner knows it (what DescribeExecution answers in AWS): RUNNING if this
+ * process runs it or the runner that recorded it is alive, else its recorded outcome, else ABORTED (its runner
+ * died without one: killed); undefined when the store holds no such execution.
+ */
+export async function localExecutionStatus(
+  store: ObjectStore,
+  executionArn: string,
+): Promise<ExecutionStatus | undefined> {
+  if (running.has(executionArn)) return 'RUNNING';
+  const prefix = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:`;
+  const name = executionArn.startsWith(prefix) ? executionArn.slice(prefix.length) : '';
+  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(name)) return undefined;
+  const record = await getJson<ExecutionRecord>(store, runKey(name, 'execution.json'));
+  if (record) return record.value.status;
+  const runner = await getJson<RunnerRecord>(store, runKey(name, 'runner.json'));
+  if (!runner) return undefined;
+  return runnerAlive(runner.value) ? 'RUNNING' : 'ABORTED';
+}
+
 /** Runs one execution of the ingestion state machine locally and records it under runs/<name>/. */
 export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> {
   const store = o.store ?? localStore(o.dataDir);
   const config: PipelineConfig = { ...DEFAULT_CONFIG, ...o.config };
   const input = o.input ?? {};
   const name = o.executionName ?? newExecutionName(input);
-  const arn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+  const arn = localExecutionArn(name);
+  // StartExecution's input is capped like any payload (its `input`: maximum length 262144 UTF-8 bytes,
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): refused, not started.
+  if (payloadBytes(input) > PAYLOAD_LIMIT_BYTES)
+    throw new Error(
+      `the execution input is ${payloadBytes(input)} bytes: StartExecution accepts at most ${PAYLOAD_LIMIT_BYTES}`,
+    );
+  if (running.has(arn)) throw new Error(`execution "${name}" is already running in this process`);
   const startMs = Date.now();
   const mapRuns: MapRunRecord[] = [];
   // The history's events go to a spool file as they happen (a map has one per item), and history.json is put
@@ -179,7 +316,15 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   const spool = createWriteStream(spoolFile);
   let spoolError: Error | undefined;
   spool.on('error', (e) => (spoolError ??= e));
+  running.add(arn);
   try {
+    const stat = procStat(process.pid);
+    await putJson(store, runKey(name, 'runner.json'), {
+      pid: process.pid,
+      hostname: hostname(),
+      startedAt: new Date(startMs).toISOString(),
+      ...(stat ? { processStart: stat.start } : {}),
+    } satisfies RunnerRecord);
     let events = 0;
     const emit = (e: HistoryEvent) => {
       // (an aborted child that stops after the run has ended is not in the history, as before)
@@ -201,6 +346,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
     await putJson(store, runKey(name, 'execution.json'), record);
     return record;
   } finally {
+    running.delete(arn);
     spool.destroy();
     await rm(spoolDir, { recursive: true, force: true });
   }
@@ -245,9 +391,14 @@ async function execute(
       return v;
     },
     now: () => new Date(),
+    executionStatus: (executionArn) => localExecutionStatus(store, executionArn),
   };
   const handlers = new Map<string, Handler<unknown>>();
-  for (const f of Object.values(FUNCTIONS)) handlers.set(lambdaArn(f.name), f.make(deps) as Handler<unknown>);
+  for (const [sub, f] of Object.entries(FUNCTIONS) as [
+    keyof typeof FUNCTIONS,
+    (typeof FUNCTIONS)[keyof typeof FUNCTIONS],
+  ][])
+    handlers.set(lambdaArn(f.name), (o.handlers?.[sub] ?? f.make)(deps) as Handler<unknown>);
   const glue = o.glue ?? noopGlue;
   const lambdaTimeoutMs = o.lambdaTimeoutMs ?? 900_000;
   const scale = o.retryDelayScale ?? 1;
@@ -291,6 +442,16 @@ async function execute(
     }
   };
 
+  /** A Task's local handler, held to the payload quota on its input (after Parameters) and its output. */
+  const guarded =
+    (sname: string, state: State, fn: (input: Json) => Promise<Json>) =>
+    async (input: Json): Promise<Json> => {
+      checkPayload(input, `the input of state "${sname}" (after Parameters)`, state);
+      const output = await fn(input);
+      checkPayload(output, `the result the state/task "${sname}" returned`, state);
+      return output;
+    };
+
   /** Rewrites a definition for the interpreter and returns it with the local handler of each Task. */
   const localize = (def: Definition, parentContext: () => Record<string, unknown>) => {
     const states: Record<string, State> = {};
@@ -317,7 +478,7 @@ async function execute(
           if (k in s) task[k] = s[k] as Json;
         states[sname] = task;
         const childDef: Definition = { StartAt: proc.StartAt, States: proc.States };
-        local[sname] = async (effective) => {
+        local[sname] = guarded(sname, s, async (effective) => {
           const parent = parentContext();
           return (await runDistributedMap(s, effective, {
             store,
@@ -351,7 +512,7 @@ async function execute(
                 detail: { index: e.index, total: e.total },
               }),
           })) as Json;
-        };
+        });
         continue;
       }
       const copy: State = { ...s };
@@ -362,16 +523,16 @@ async function execute(
         );
         if (s.Resource === 'arn:aws:states:::lambda:invoke') {
           copy.Resource = lambdaArn('local-lambda-invoke');
-          local[sname] = (params) => invokeLambda(params, sname);
+          local[sname] = guarded(sname, s, (params) => invokeLambda(params, sname));
         } else if (s.Resource === 'arn:aws:states:::glue:startJobRun.sync') {
           copy.Resource = lambdaArn('local-glue');
-          local[sname] = async (params) => {
+          local[sname] = guarded(sname, s, async (params) => {
             const p = params as { Arguments?: Record<string, string> };
             const run = await glue(p.Arguments ?? {}, { store, dataDir: o.dataDir });
             if (run.JobRunState !== 'SUCCEEDED')
               throw Object.assign(new Error(JSON.stringify(run)), { name: 'States.TaskFailed' });
             return JSON.parse(JSON.stringify(run)) as Json;
-          };
+          });
         }
       }
       states[sname] = copy;
@@ -397,6 +558,7 @@ async function execute(
     let sm = machines.get(def);
     if (!sm) {
       sm = new StateMachine(localDef as never, { validationOptions: { checkArn: false } });
+      guardStatePayloads(sm);
       machines.set(def, sm);
     }
     const exec = sm.run(machineInput as never, {

@@ -1,13 +1,14 @@
-// Deps in AWS, built once per container at cold start: S3 and SSM clients (traced), the token from an SSM
-// SecureString (cached), configuration checked now so that a misconfigured function fails at once.
+// Deps in AWS, built once per container at cold start: S3, SSM and Step Functions clients (traced), the token
+// from an SSM SecureString (cached), configuration checked now so that a misconfigured function fails at once.
 import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { clientLogger, tracer } from '../powertools.ts';
 import { S3ObjectStore } from '../store/s3-store.ts';
 import { WistiaClient } from '../wistia/client.ts';
 import { ssmToken } from '../wistia/token.ts';
 import { configFromEnv, requireEnv } from './config.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, ExecutionStatus } from './deps.ts';
 
 export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   const bucket = requireEnv(env, 'BUCKET_NAME');
@@ -15,6 +16,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   const config = configFromEnv(env);
   const s3 = tracer.captureAWSv3Client(new S3Client({}));
   const ssm = tracer.captureAWSv3Client(new SSMClient({}));
+  const sfn = tracer.captureAWSv3Client(new SFNClient({}));
   const base = new WistiaClient({
     baseUrl: env.WISTIA_API_BASE_URL || undefined,
     token: ssmToken(ssm, parameter),
@@ -27,5 +29,17 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     config,
     wistia: (rpm) => base.withBudget(rpm),
     now: () => new Date(),
+    // The run lease's question "does its holder still run?": states:DescribeExecution on this state machine's
+    // executions (the plan's role; https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+    // ExecutionDoesNotExist: there is no such execution (undefined); any other error fails the plan, named.
+    executionStatus: async (executionArn) => {
+      try {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return d.status as ExecutionStatus | undefined;
+      } catch (e) {
+        if ((e as Error).name === 'ExecutionDoesNotExist') return undefined;
+        throw e;
+      }
+    },
   };
 }

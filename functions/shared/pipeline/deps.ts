@@ -5,12 +5,24 @@ import type { WistiaClient } from '../wistia/client.ts';
 import type { ObjectStore } from '../store/store.ts';
 import type { PipelineConfig } from './config.ts';
 
+/**
+ * An execution's status as Step Functions' DescribeExecution reports it
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+ */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
 export interface Deps {
   readonly store: ObjectStore;
   readonly config: PipelineConfig;
   /** A client spending at most `requestsPerMinute`. */
   wistia(requestsPerMinute: number): WistiaClient;
   now(): Date;
+  /**
+   * The status of an execution of this state machine (undefined: no such execution). In AWS
+   * states:DescribeExecution; locally the runner (the executions it runs, else the record or the process a
+   * runner left behind). The run lease asks it whether the lease's holder still runs.
+   */
+  executionStatus(executionArn: string): Promise<ExecutionStatus | undefined>;
 }
 
 /** The part of the Lambda context the handlers use. */

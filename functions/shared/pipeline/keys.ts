@@ -2,7 +2,7 @@
 // deterministic per (run, entity, scope, page): a retried item overwrites its own objects.
 //   bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution name>/<scope>/page-00001.json
 //   runs/<execution name>/manifest.json | items/… | seen/… | map-results/… | history.json
-//   state/watermarks.json
+//   state/watermarks.json | state/run-lease.json
 
 export type Entity = 'medias' | 'events' | 'media_stats' | 'media_engagement' | 'visitors';
 
@@ -17,6 +17,8 @@ export function bronzePrefix(entity: Entity, ingestDate?: string): string {
 
 export const runKey = (runId: string, name: string) => `runs/${runId}/${name}`;
 export const WATERMARKS_KEY = 'state/watermarks.json';
+/** Held by the execution that spends the account's request budget (plan takes it, commit releases it). */
+export const LEASE_KEY = 'state/run-lease.json';
 
 /** A short stable id for a set of strings (a batch of visitor keys). */
 export function setId(values: readonly string[]): string {

@@ -28,6 +28,23 @@ export interface MapResults {
   readonly pending: { input: unknown }[];
 }
 
+/**
+ * Whether a map's output is the marker the state machine puts in its place when it skips the map
+ * (`{"skipped": true}`: a Choice found no items, and a Distributed Map with no items is never started, since what
+ * AWS writes for one is unverified), rather than a map run's.
+ */
+export function mapSkipped(mapOutput: unknown): boolean {
+  return (
+    mapOutput !== null &&
+    typeof mapOutput === 'object' &&
+    (mapOutput as { skipped?: unknown }).skipped === true &&
+    !('ResultWriterDetails' in mapOutput)
+  );
+}
+
+/** Nothing ran: no item succeeded, failed or was left pending. */
+export const NO_RESULTS: MapResults = { succeeded: [], failed: [], pending: [] };
+
 /** The `{MapRunArn, ResultWriterDetails: {Bucket, Key}}` a Distributed Map with a ResultWriter outputs. */
 export function resultWriterKey(mapOutput: unknown, what: string): string {
   const o = asObject(mapOutput, what);

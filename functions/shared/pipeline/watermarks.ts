@@ -35,6 +35,10 @@ export async function readWatermarks(
 }
 
 /** Writes the watermarks if nobody wrote them since `etag` was read (null: if they still do not exist). */
-export async function commitWatermarks(store: ObjectStore, value: Watermarks, etag: string | null): Promise<void> {
-  await putJson(store, WATERMARKS_KEY, value, etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
+export async function commitWatermarks(
+  store: ObjectStore,
+  value: Watermarks,
+  etag: string | null,
+): Promise<{ etag: string }> {
+  return putJson(store, WATERMARKS_KEY, value, etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile, link, unlink } f
 import { dirname, join, relative, sep } from 'node:path';
 import {
   assertKey,
+  type DeleteOptions,
   type ListedObject,
   type ObjectStore,
   type PutOptions,
@@ -108,7 +109,26 @@ export class FileObjectStore implements ObjectStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    const file = this.path(key);
+    if (options.ifMatch === undefined) {
+      await rm(file, { force: true });
+      return;
+    }
+    // Conditional: serialised with the conditional writes of this key (within this process, as they are).
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(async () => {
+      const current = await this.get(key);
+      if (!current) return;
+      if (current.etag !== options.ifMatch) throw new PreconditionFailedError(key);
+      await rm(file, { force: true });
+    });
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    try {
+      await run;
+    } finally {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    }
   }
 }

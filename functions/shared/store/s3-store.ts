@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   assertKey,
+  type DeleteOptions,
   type ListedObject,
   type ObjectStore,
   type PutOptions,
@@ -70,8 +71,24 @@ export class S3ObjectStore implements ObjectStore {
     } while (token);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     assertKey(key);
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    try {
+      await this.s3.send(
+        new DeleteObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html: 412 on an ETag
+          // mismatch, 409 on a concurrent write, 404 when the key is gone (then there is nothing to delete).
+          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+        }),
+      );
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (options.ifMatch !== undefined && (status === 404 || (e as Error).name === 'NoSuchKey')) return;
+      if (status === 412 || status === 409 || (e as Error).name === 'PreconditionFailed')
+        throw new PreconditionFailedError(key);
+      throw e;
+    }
   }
 }

@@ -19,6 +19,15 @@ export interface PutOptions {
   readonly ifNoneMatch?: '*';
 }
 
+export interface DeleteOptions {
+  /**
+   * Delete only if the current object's ETag is this (S3's conditional delete, general purpose buckets included:
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html). A mismatch throws
+   * PreconditionFailedError; a key that does not exist is a no-op, as an unconditional delete is.
+   */
+  readonly ifMatch?: string;
+}
+
 export interface ObjectStore {
   /** Where this store writes, as a Step Functions ItemReader/ResultWriter would name it. */
   readonly bucket: string;
@@ -26,7 +35,7 @@ export interface ObjectStore {
   get(key: string): Promise<StoredObject | undefined>;
   /** Every object under the prefix, in key order, however many pages the listing takes. */
   list(prefix: string): AsyncIterable<ListedObject>;
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: DeleteOptions): Promise<void>;
 }
 
 /** A conditional write lost: someone else wrote the key first. */
