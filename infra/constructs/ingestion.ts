@@ -1,18 +1,23 @@
-// The Lambda functions: one per handler module in functions/, bundled locally by esbuild (no Docker).
+// The Lambda functions: one per handler module in functions/, bundled locally by esbuild (no Docker), the
+// pinned AWS SDK included (see lambda.ts).
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { acknowledge, logicalIdOf } from './nag.ts';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
+import { pipelineFunction } from './lambda.ts';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 
 export interface IngestionProps {
   readonly bucket: s3.IBucket;
   /** Name of the SSM SecureString holding the Wistia API token (created by the operator). */
   readonly tokenParameterName: string;
+  /**
+   * ARN of the customer managed KMS key the token parameter is encrypted with. Default: none, the parameter
+   * uses the AWS managed key aws/ssm, whose key policy already lets every principal of the account decrypt
+   * through Parameter Store, so no kms:Decrypt is granted.
+   */
+  readonly tokenKmsKeyArn?: string;
   /** Requests per minute the account may spend (Wistia allows 600). Default 570. */
   readonly accountRequestsPerMinute?: number;
   /** Largest number of concurrent map items. Default 10. */
@@ -25,9 +30,31 @@ export interface IngestionProps {
   readonly apiBaseUrl?: string;
 }
 
+/** The run lease (package D): the plan function takes it, the commit function releases it. */
+export const RUN_LEASE_KEY = 'state/run-lease.json';
+
+interface Handler {
+  readonly dir: string;
+  readonly timeout: number;
+  /** Prefixes it reads (GetObject) and lists. */
+  readonly reads: readonly string[];
+  /** Prefixes it writes (PutObject) and lists. */
+  readonly writes: readonly string[];
+  /** Single objects it writes. */
+  readonly putKeys?: readonly string[];
+  /** Single objects it deletes. */
+  readonly deleteKeys?: readonly string[];
+}
+
 /** Handler folder -> function purpose. The ASL substitution names live in the orchestration construct. */
 export const HANDLERS = {
-  plan: { dir: 'plan', timeout: 900, reads: ['state/', 'runs/'], writes: ['bronze/medias/', 'runs/'] },
+  plan: {
+    dir: 'plan',
+    timeout: 900,
+    reads: ['state/', 'runs/'],
+    writes: ['bronze/medias/', 'runs/'],
+    putKeys: [RUN_LEASE_KEY],
+  },
   eventPages: { dir: 'event-pages', timeout: 900, reads: ['runs/'], writes: ['bronze/events/', 'runs/'] },
   planEngagement: { dir: 'plan-engagement', timeout: 300, reads: ['runs/'], writes: ['runs/'] },
   mediaEngagement: {
@@ -38,20 +65,22 @@ export const HANDLERS = {
   },
   visitorLookup: { dir: 'visitor-lookup', timeout: 900, reads: [], writes: ['bronze/visitors/'] },
   visitorScan: { dir: 'visitor-scan', timeout: 900, reads: [], writes: ['bronze/visitors/'] },
-  commit: { dir: 'commit', timeout: 120, reads: ['runs/', 'state/'], writes: ['state/', 'runs/'] },
-} as const;
+  commit: {
+    dir: 'commit',
+    timeout: 120,
+    reads: ['runs/', 'state/'],
+    writes: ['state/', 'runs/'],
+    deleteKeys: [RUN_LEASE_KEY],
+  },
+} as const satisfies Record<string, Handler>;
 export type HandlerName = keyof typeof HANDLERS;
-
-const ROOT = join(import.meta.dirname, '..', '..');
 
 export class Ingestion extends Construct {
   readonly functions: Record<HandlerName, NodejsFunction>;
-  private readonly bucketLogicalId: string;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.bucketLogicalId = logicalIdOf(props.bucket);
     const parameterArn = stack.formatArn({
       service: 'ssm',
       resource: 'parameter',
@@ -69,32 +98,22 @@ export class Ingestion extends Construct {
       ...(props.apiBaseUrl ? { WISTIA_API_BASE_URL: props.apiBaseUrl } : {}),
     };
     const fns = {} as Record<HandlerName, NodejsFunction>;
-    for (const [name, h] of Object.entries(HANDLERS) as [HandlerName, (typeof HANDLERS)[HandlerName]][]) {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
-      const fn = new NodejsFunction(this, name, {
-        entry: join(ROOT, 'functions', h.dir, 'index.ts'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 512,
+    for (const [name, h] of Object.entries(HANDLERS) as [HandlerName, Handler][]) {
+      const fn = pipelineFunction(this, name, {
+        entry: `functions/${h.dir}/index.ts`,
         timeout: Duration.seconds(h.timeout),
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
         environment: { ...env, RESERVE_MS: String(Math.min(120_000, Math.floor(h.timeout * 1000 * 0.2))) },
-        depsLockFilePath: join(ROOT, 'package-lock.json'),
-        projectRoot: ROOT,
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-          forceDockerBundling: false,
-        },
       });
       for (const p of h.reads) props.bucket.grantRead(fn, `${p}*`);
       for (const p of h.writes) props.bucket.grantPut(fn, `${p}*`);
+      for (const k of h.putKeys ?? []) props.bucket.grantPut(fn, k);
+      if (h.deleteKeys?.length)
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['s3:DeleteObject'],
+            resources: h.deleteKeys.map((k) => props.bucket.arnForObjects(k)),
+          }),
+        );
       if (h.writes.length || h.reads.length) {
         // listing (seen summaries, map result files) needs ListBucket on the bucket, scoped by prefix
         fn.addToRolePolicy(
@@ -106,41 +125,31 @@ export class Ingestion extends Construct {
         );
       }
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [parameterArn] }));
-      // SecureString decryption with the account's aws/ssm key, only through SSM
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [
-            stack.formatArn({ service: 'kms', resource: 'alias', resourceName: 'aws/ssm' }),
-            stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }),
-          ],
-          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
-        }),
-      );
-      acknowledge(
-        fn,
-        "AWSLambdaBasicExecutionRole only grants writing this function's own CloudWatch logs.",
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      );
-      acknowledge(
-        fn,
-        'nodejs22.x is the runtime of record (the local twin and CI run Node 22); upgrades are deliberate.',
-        'AwsSolutions-L1',
-      );
-      this.acknowledgeWildcards(fn, h);
+      // Decrypting the SecureString. With the AWS managed key aws/ssm nothing is granted: "The AWS managed key
+      // for Parameter Store (aws/ssm) grants Decrypt permission to all IAM principals in the AWS account"
+      // (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html); its key
+      // policy allows them through SSM (kms:ViaService ssm.<region>.amazonaws.com, kms:CallerAccount).
+      // With a customer managed key (context tokenKmsKeyArn), Decrypt on that key only, and only through SSM
+      // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
+      if (props.tokenKmsKeyArn)
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.tokenKmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}` } },
+          }),
+        );
+      this.acknowledgeWildcards(fn, h, props.bucket);
       fns[name] = fn;
     }
     this.functions = fns;
   }
 
-  private acknowledgeWildcards(fn: NodejsFunction, h: { reads: readonly string[]; writes: readonly string[] }): void {
-    const objects = [...new Set([...h.reads, ...h.writes])].map(
-      (p) => `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId}.Arn>/${p}*]`,
-    );
-    acknowledge(
+  private acknowledgeWildcards(fn: NodejsFunction, h: Handler, bucket: s3.IBucket): void {
+    acknowledgeWildcardResources(
       fn,
       'Object access is limited to the storage-layout prefixes this handler owns (bronze/<entity>/, runs/, state/).',
-      ...objects,
+      [...new Set([...h.reads, ...h.writes])].map((p) => bucket.arnForObjects(`${p}*`)),
     );
     acknowledge(
       fn,
@@ -156,13 +165,8 @@ export class Ingestion extends Construct {
     );
     acknowledge(
       fn,
-      'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope.',
+      'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scope (infra/constructs/unscoped.ts).',
       'AwsSolutions-IAM5[Resource::*]',
-    );
-    acknowledge(
-      fn,
-      'The aws/ssm key id is not known at synth time; kms:Decrypt is limited by kms:ViaService to SSM in this region.',
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
     );
   }
 }

@@ -1,15 +1,18 @@
 // The whole pipeline in one stack: it only composes constructs.
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Storage } from '../constructs/storage.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
 import { Warehouse } from '../constructs/warehouse.ts';
-import { Orchestration } from '../constructs/orchestration.ts';
+import { Orchestration, glueJobTimeoutMinutes } from '../constructs/orchestration.ts';
 import { DailySchedule } from '../constructs/schedule.ts';
+import type { UsageLimitBreachAction, UsageLimitPeriod } from '../constructs/usage-limit.ts';
 
 export interface PipelineStackProps extends StackProps {
   /** SSM SecureString holding the Wistia API token. Default "/wistia/api-token". */
   readonly tokenParameterName?: string;
+  /** Customer managed KMS key of the token parameter. Default: none (the AWS managed key aws/ssm). */
+  readonly tokenKmsKeyArn?: string;
   /** Delete data stores with the stack (dev only). Default false. */
   readonly destroyOnRemoval?: boolean;
   /** Default "cron(0 6 * * ? *)". */
@@ -22,6 +25,19 @@ export interface PipelineStackProps extends StackProps {
   readonly companyHosts?: string;
   /** Store visitor email and viewer ip as SHA-256 in the warehouse (docs/adr/0009). Default true. */
   readonly hashPii?: boolean;
+  /**
+   * The VPC's three availability zones, in this stack's region. Required: the stack never looks them up (an
+   * offline synth must not need AWS). infra/app.ts defaults them to <region>a, <region>b, <region>c.
+   */
+  readonly availabilityZones: string[];
+  /** Most RPUs the workgroup scales to. Default 32. */
+  readonly redshiftMaxCapacity?: number;
+  /** RPU-hours per period. Default 64. */
+  readonly rpuUsageLimit?: number;
+  /** Default "daily". */
+  readonly rpuUsageLimitPeriod?: UsageLimitPeriod;
+  /** Default "deactivate". */
+  readonly rpuUsageLimitBreachAction?: UsageLimitBreachAction;
 }
 
 export class PipelineStack extends Stack {
@@ -30,30 +46,59 @@ export class PipelineStack extends Stack {
   readonly warehouse: Warehouse;
   readonly orchestration: Orchestration;
   readonly schedule: DailySchedule;
+  private readonly azs: string[];
 
-  constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
+    this.azs = [...props.availabilityZones];
     this.storage = new Storage(this, 'Storage', { destroyOnRemoval: props.destroyOnRemoval ?? false });
     this.ingestion = new Ingestion(this, 'Ingestion', {
       bucket: this.storage.bucket,
       tokenParameterName: props.tokenParameterName ?? '/wistia/api-token',
+      ...(props.tokenKmsKeyArn ? { tokenKmsKeyArn: props.tokenKmsKeyArn } : {}),
       ...(props.accountRequestsPerMinute ? { accountRequestsPerMinute: props.accountRequestsPerMinute } : {}),
       ...(props.backfillStartDate ? { backfillStartDate: props.backfillStartDate } : {}),
     });
     this.warehouse = new Warehouse(this, 'Warehouse', {
       bucket: this.storage.bucket,
+      availabilityZones: this.azs,
+      glueTimeoutMinutes: glueJobTimeoutMinutes(),
       ...(props.companyHosts ? { companyHosts: props.companyHosts } : {}),
       hashPii: props.hashPii ?? true,
+      ...(props.redshiftMaxCapacity !== undefined ? { maxCapacity: props.redshiftMaxCapacity } : {}),
+      ...(props.rpuUsageLimit !== undefined ? { usageLimitRpuHours: props.rpuUsageLimit } : {}),
+      ...(props.rpuUsageLimitPeriod ? { usageLimitPeriod: props.rpuUsageLimitPeriod } : {}),
+      ...(props.rpuUsageLimitBreachAction ? { usageLimitBreachAction: props.rpuUsageLimitBreachAction } : {}),
     });
     this.orchestration = new Orchestration(this, 'Orchestration', {
       bucket: this.storage.bucket,
       functions: this.ingestion.functions,
       glueJobName: this.warehouse.jobName,
     });
-    this.orchestration.node.addDependency(this.warehouse.job);
     this.schedule = new DailySchedule(this, 'Schedule', {
       stateMachine: this.orchestration.stateMachine,
       ...(props.scheduleExpression ? { expression: props.scheduleExpression } : {}),
     });
+    // the first scheduled run finds the tables the bootstrap creates
+    this.schedule.node.addDependency(this.warehouse.bootstrap);
+
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out(
+      'StateMachineArn',
+      this.orchestration.stateMachine.stateMachineArn,
+      'Start a run by hand: aws stepfunctions start-execution',
+    );
+    out('BucketName', this.storage.bucket.bucketName, 'Bronze, run manifests, watermarks');
+    out('WorkgroupName', this.warehouse.workgroup.workgroupName, 'Redshift Serverless workgroup');
+    out('NamespaceName', this.warehouse.namespace.namespaceName, 'Redshift Serverless namespace');
+    out('DatabaseName', this.warehouse.databaseName, 'Redshift database');
+    out('GlueJobName', this.warehouse.jobName, 'The transform and load job');
+    out('ReaderRoleArn', this.warehouse.readerRole.roleArn, 'Analysts assume it (query editor v2, dashboard --aws)');
+    out('DeadLetterQueueUrl', this.schedule.deadLetterQueue.queueUrl, 'Scheduled runs Scheduler could not start');
+  }
+
+  /** The configured zones: never a lookup (which would need credentials at synth). */
+  override get availabilityZones(): string[] {
+    return this.azs;
   }
 }

@@ -1,0 +1,2 @@
+-- PLACEHOLDER (package A, infra): only so the stack synthesizes (DdlHash) before package B's file is merged.
+-- Package B owns sql/ddl/redshift-grants.sql; the lead takes B's file over this one.
