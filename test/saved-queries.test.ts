@@ -7,7 +7,12 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
-import { DescribeStatementCommand, ExecuteStatementCommand, BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  BatchExecuteStatementCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
 import { startRedshiftDataApi, type RedshiftDataApi } from '#local/redshift/server.ts';
 import { RedshiftDataWarehouseClient } from '#local/dashboard/warehouse.ts';
 import { plan, splitSql } from '../functions/warehouse-bootstrap/handler.ts';
@@ -427,7 +432,12 @@ const checks: Record<string, (rows: Row[], t: Truth) => void> = {
 const ACCOUNT = '111111111111';
 const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:redshift!wistia-analytics-admin-Ab12Cd`;
 const dataApiClient = (endpoint: string, key: string) =>
-  new RedshiftDataClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: key, secretAccessKey: 'x' }, maxAttempts: 1 });
+  new RedshiftDataClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: key, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
 
 describe('saved queries on the seeded account (local warehouse)', () => {
   let dataDir = '';
@@ -453,17 +463,32 @@ describe('saved queries on the seeded account (local warehouse)', () => {
       iamRoles: [],
       identities: {
         AKIAADMIN: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/wistia-warehouse-bootstrap/fn` },
-        AKIAREADER: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/wistia-analyst/s`, tags: { RedshiftDbRoles: 'wistia_reader' } },
+        AKIAREADER: {
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/wistia-analyst/s`,
+          tags: { RedshiftDbRoles: 'wistia_reader' },
+        },
         AKIAPLAIN: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/untagged/s` },
       },
-      s3: { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } },
+      s3: {
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+      },
       resultPageRows: 7,
     });
     const admin = dataApiClient(api.endpoint, 'AKIAADMIN');
-    const grants = splitSql({ name: 'redshift-grants.sql', text: readFileSync(join(ROOT, 'sql', 'ddl', 'redshift-grants.sql'), 'utf8') });
+    const grants = splitSql({
+      name: 'redshift-grants.sql',
+      text: readFileSync(join(ROOT, 'sql', 'ddl', 'redshift-grants.sql'), 'utf8'),
+    });
     for (const b of plan(grants)) {
       const { Id } = await admin.send(
-        new BatchExecuteStatementCommand({ WorkgroupName: 'wistia-analytics', Database: 'analytics', SecretArn: SECRET, Sqls: b.map((x) => x.sql) }),
+        new BatchExecuteStatementCommand({
+          WorkgroupName: 'wistia-analytics',
+          Database: 'analytics',
+          SecretArn: SECRET,
+          Sqls: b.map((x) => x.sql),
+        }),
       );
       for (;;) {
         const d = await admin.send(new DescribeStatementCommand({ Id }));
@@ -519,7 +544,11 @@ describe('saved queries on the seeded account (local warehouse)', () => {
   it('the saved queries need the reader role: an identity without it is refused', async () => {
     const plain = dataApiClient(api.endpoint, 'AKIAPLAIN');
     const { Id } = await plain.send(
-      new ExecuteStatementCommand({ WorkgroupName: 'wistia-analytics', Database: 'analytics', Sql: source('top_media.sql') }),
+      new ExecuteStatementCommand({
+        WorkgroupName: 'wistia-analytics',
+        Database: 'analytics',
+        Sql: source('top_media.sql'),
+      }),
     );
     let d = await plain.send(new DescribeStatementCommand({ Id }));
     while (!['FINISHED', 'FAILED', 'ABORTED'].includes(d.Status ?? '')) {

@@ -20,7 +20,12 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchExecuteStatementCommand, DescribeStatementCommand, ExecuteStatementCommand, type DescribeStatementResponse } from '@aws-sdk/client-redshift-data';
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  type DescribeStatementResponse,
+} from '@aws-sdk/client-redshift-data';
 import { GetNamespaceCommand, type GetNamespaceResponse } from '@aws-sdk/client-redshift-serverless';
 import type { LambdaContextLike } from '../shared/pipeline/deps.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
@@ -95,7 +100,8 @@ function parseEvent(raw: unknown): Event {
     return v;
   };
   const type = str(e, 'RequestType', '');
-  if (!['Create', 'Update', 'Delete'].includes(type)) throw new InvalidEventError(`RequestType ${type} is not Create, Update or Delete`);
+  if (!['Create', 'Update', 'Delete'].includes(type))
+    throw new InvalidEventError(`RequestType ${type} is not Create, Update or Delete`);
   const props = (e.ResourceProperties ?? {}) as Record<string, unknown>;
   const base = {
     RequestType: type as Event['RequestType'],
@@ -188,7 +194,9 @@ async function runDdl(e: Event, context: LambdaContextLike, deps: BootstrapDeps)
   const { NamespaceName, WorkgroupName, Database, DdlHash } = e.props;
   const reserve = deps.reserveMs ?? 20_000;
   const deadline = () => context.getRemainingTimeInMillis() - reserve;
-  const ns = (await deps.serverless.send(new GetNamespaceCommand({ namespaceName: NamespaceName }))) as GetNamespaceResponse;
+  const ns = (await deps.serverless.send(
+    new GetNamespaceCommand({ namespaceName: NamespaceName }),
+  )) as GetNamespaceResponse;
   const secretArn = ns.namespace?.adminPasswordSecretArn;
   if (!secretArn)
     throw new WarehouseBootstrapError(
@@ -208,9 +216,16 @@ async function runDdl(e: Event, context: LambdaContextLike, deps: BootstrapDeps)
   for (const batch of batches) {
     const single = batch.length === 1 && isCreateRole(batch[0]!.sql);
     const started = single
-      ? await deps.data.send(new ExecuteStatementCommand({ WorkgroupName, Database, SecretArn: secretArn, Sql: batch[0]!.sql }))
+      ? await deps.data.send(
+          new ExecuteStatementCommand({ WorkgroupName, Database, SecretArn: secretArn, Sql: batch[0]!.sql }),
+        )
       : await deps.data.send(
-          new BatchExecuteStatementCommand({ WorkgroupName, Database, SecretArn: secretArn, Sqls: batch.map((s) => s.sql) }),
+          new BatchExecuteStatementCommand({
+            WorkgroupName,
+            Database,
+            SecretArn: secretArn,
+            Sqls: batch.map((s) => s.sql),
+          }),
         );
     const id = (started as { Id?: string }).Id;
     if (!id) throw new WarehouseBootstrapError(`the Data API returned no statement id for ${where(batch[0]!)}`);
@@ -218,15 +233,21 @@ async function runDdl(e: Event, context: LambdaContextLike, deps: BootstrapDeps)
     if (d.Status === 'FINISHED') continue;
     const failedAt = single ? 0 : Math.max(0, d.SubStatements?.findIndex((s) => s.Status === 'FAILED') ?? 0);
     const failed = batch[failedAt] ?? batch[0]!;
-    const error = (single ? d.Error : d.SubStatements?.[failedAt]?.Error ?? d.Error) ?? 'no error given';
+    const error = (single ? d.Error : (d.SubStatements?.[failedAt]?.Error ?? d.Error)) ?? 'no error given';
     if (single && /already exists/i.test(error)) {
       logger.info('role already exists', { statement: where(failed) });
       tolerated++;
       continue;
     }
-    throw new WarehouseBootstrapError(`${where(failed)} ${d.Status === 'ABORTED' ? 'was aborted' : 'failed'}: ${error}`);
+    throw new WarehouseBootstrapError(
+      `${where(failed)} ${d.Status === 'ABORTED' ? 'was aborted' : 'failed'}: ${error}`,
+    );
   }
-  logger.info('warehouse bootstrapped', { statements: statements.length, batches: batches.length, alreadyExisting: tolerated });
+  logger.info('warehouse bootstrapped', {
+    statements: statements.length,
+    batches: batches.length,
+    alreadyExisting: tolerated,
+  });
   return { Statements: String(statements.length), Batches: String(batches.length), DdlHash };
 }
 
@@ -253,20 +274,26 @@ const REASON_MAX = 1500; // the whole response must stay under CloudFormation's 
 
 async function put(url: string, body: string): Promise<void> {
   // cfn-response's way: PUT with an empty content-type (the presigned S3 URL signs none)
-  const r = await fetch(url, { method: 'PUT', headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) }, body });
+  const r = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
   if (!r.ok) throw new WarehouseBootstrapError(`CloudFormation's ResponseURL answered ${r.status} ${r.statusText}`);
 }
 
 export async function onEvent(raw: unknown, context: LambdaContextLike, deps: BootstrapDeps): Promise<CfnResponse> {
   const url = (raw as { ResponseURL?: unknown } | undefined)?.ResponseURL;
-  if (typeof url !== 'string' || !url) throw new InvalidEventError('ResponseURL is missing: there is nowhere to answer');
+  if (typeof url !== 'string' || !url)
+    throw new InvalidEventError('ResponseURL is missing: there is nowhere to answer');
   let response: CfnResponse;
   let e: Event | undefined;
   try {
     e = parseEvent(raw);
     const physical = e.PhysicalResourceId ?? `${e.props.NamespaceName}/${e.props.Database}/warehouse-bootstrap`;
     const data = e.RequestType === 'Delete' ? {} : await runDdl(e, context, deps);
-    if (e.RequestType === 'Delete') logger.info('delete: no SQL runs, the warehouse is retained', { physicalResourceId: physical });
+    if (e.RequestType === 'Delete')
+      logger.info('delete: no SQL runs, the warehouse is retained', { physicalResourceId: physical });
     response = { Status: 'SUCCESS', PhysicalResourceId: physical, ...ids(raw), NoEcho: false, Data: data };
   } catch (err) {
     const error = err as Error;
@@ -277,7 +304,10 @@ export async function onEvent(raw: unknown, context: LambdaContextLike, deps: Bo
       Status: 'FAILED',
       Reason: reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 3)}...` : reason,
       // A failed Create has no resource yet: a fixed id keeps CloudFormation from deleting a real one later.
-      PhysicalResourceId: typeof r.PhysicalResourceId === 'string' ? r.PhysicalResourceId : `${String(r.LogicalResourceId ?? 'WarehouseBootstrap')}-failed-create`,
+      PhysicalResourceId:
+        typeof r.PhysicalResourceId === 'string'
+          ? r.PhysicalResourceId
+          : `${String(r.LogicalResourceId ?? 'WarehouseBootstrap')}-failed-create`,
       ...ids(raw),
       NoEcho: false,
       Data: {},
@@ -289,7 +319,11 @@ export async function onEvent(raw: unknown, context: LambdaContextLike, deps: Bo
 
 function ids(raw: unknown): Pick<CfnResponse, 'StackId' | 'RequestId' | 'LogicalResourceId'> {
   const r = raw as Record<string, unknown>;
-  return { StackId: String(r.StackId ?? ''), RequestId: String(r.RequestId ?? ''), LogicalResourceId: String(r.LogicalResourceId ?? '') };
+  return {
+    StackId: String(r.StackId ?? ''),
+    RequestId: String(r.RequestId ?? ''),
+    LogicalResourceId: String(r.LogicalResourceId ?? ''),
+  };
 }
 
 /**

@@ -103,7 +103,9 @@ export function targetOf(c: ColumnInfo): Target {
     case 'timetz':
       return { kind: 'time', tz: c.typname === 'timetz' };
     default:
-      throw new CopyError(`COPY into a column of type ${c.typname} (column "${c.name}") [not emulated by the Redshift stand-in]`);
+      throw new CopyError(
+        `COPY into a column of type ${c.typname} (column "${c.name}") [not emulated by the Redshift stand-in]`,
+      );
   }
 }
 
@@ -138,7 +140,11 @@ export function* csvRecords(buf: Buffer, delim: number, quote: number): Generato
         const parts: Buffer[] = [];
         let seg = j;
         for (;;) {
-          if (j >= n) throw Object.assign(new LoadError(1214, 'Invalid quote formatting for CSV (a quoted field is not closed)'), { line: start });
+          if (j >= n)
+            throw Object.assign(
+              new LoadError(1214, 'Invalid quote formatting for CSV (a quoted field is not closed)'),
+              { line: start },
+            );
           if (buf[j] === quote) {
             if (buf[j + 1] === quote) {
               parts.push(buf.subarray(seg, j + 1));
@@ -155,14 +161,20 @@ export function* csvRecords(buf: Buffer, delim: number, quote: number): Generato
         }
         while (j < n && isBlank(buf[j], delim)) j++;
         if (j < n && buf[j] !== delim && buf[j] !== LF)
-          throw Object.assign(new LoadError(1214, 'Invalid quote formatting for CSV (characters after a closing quote)'), { line });
+          throw Object.assign(
+            new LoadError(1214, 'Invalid quote formatting for CSV (characters after a closing quote)'),
+            { line },
+          );
         fields.push({ bytes: Buffer.concat(parts), quoted: true });
       } else {
         let k = i;
         while (k < n && buf[k] !== delim && buf[k] !== LF) {
           // [unconfirmed] a quote inside an unquoted field: refused (the stricter reading)
           if (buf[k] === quote)
-            throw Object.assign(new LoadError(1214, 'Invalid quote formatting for CSV (a quote inside an unquoted field)'), { line });
+            throw Object.assign(
+              new LoadError(1214, 'Invalid quote formatting for CSV (a quote inside an unquoted field)'),
+              { line },
+            );
           k++;
         }
         fields.push({ bytes: buf.subarray(i, k), quoted: false });
@@ -193,7 +205,7 @@ export function* csvRecords(buf: Buffer, delim: number, quote: number): Generato
 /** The index of each byte that is not part of a valid UTF-8 character (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
 function invalidUtf8(b: Buffer): number[] {
   const bad: number[] = [];
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i] as number;
     if (c < 0x80) {
       i++;
@@ -235,8 +247,15 @@ function decode(bytes: Buffer, acceptInvChars: string | undefined, column: strin
     const first = bad[0] as number;
     const lead = bytes[first] as number;
     const code = lead >= 0xc2 && lead <= 0xf4 ? 2 : 3;
-    const hex = bytes.subarray(first, Math.min(first + 4, bytes.length)).toString('hex').match(/../g)?.join(' ');
-    throw new LoadError(1220, `String contains invalid or unsupported UTF-8 codepoints. Bad UTF-8 hex sequence: ${hex} (error ${code})`);
+    const hex = bytes
+      .subarray(first, Math.min(first + 4, bytes.length))
+      .toString('hex')
+      .match(/../g)
+      ?.join(' ');
+    throw new LoadError(
+      1220,
+      `String contains invalid or unsupported UTF-8 codepoints. Bad UTF-8 hex sequence: ${hex} (error ${code})`,
+    );
   }
   // "COPY replaces each invalid UTF-8 character with a string of equal length consisting of the character
   // specified by replacement_char" (DG copy-parameters-data-conversion.html#copy-acceptinvchars)
@@ -285,7 +304,16 @@ const ZONE = String.raw`\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?`;
 const AUTO: { re: RegExp; parts: (m: RegExpExecArray) => Parts }[] = [
   {
     re: new RegExp(String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]${TIME})?${ZONE}$`, 'i'),
-    parts: (m) => ({ y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), frac: m[7] ?? '', offset: offsetOf(m[8]) }),
+    parts: (m) => ({
+      y: +m[1]!,
+      mo: +m[2]!,
+      d: +m[3]!,
+      h: +(m[4] ?? 0),
+      mi: +(m[5] ?? 0),
+      s: +(m[6] ?? 0),
+      frac: m[7] ?? '',
+      offset: offsetOf(m[8]),
+    }),
   },
   {
     re: /^(\d{4})(\d{2})(\d{2})(?: (\d{2})(\d{2})(\d{2}))?$/,
@@ -293,15 +321,41 @@ const AUTO: { re: RegExp; parts: (m: RegExpExecArray) => Parts }[] = [
   },
   {
     re: /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})$/,
-    parts: (m) => ({ y: 2000 + +m[1]! - (+m[1]! >= 70 ? 100 : 0), mo: +m[2]!, d: +m[3]!, h: +m[4]!, mi: +m[5]!, s: +m[6]!, frac: '' }),
+    parts: (m) => ({
+      y: 2000 + +m[1]! - (+m[1]! >= 70 ? 100 : 0),
+      mo: +m[2]!,
+      d: +m[3]!,
+      h: +m[4]!,
+      mi: +m[5]!,
+      s: +m[6]!,
+      frac: '',
+    }),
   },
   {
     re: new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})(?: ${TIME})?${ZONE}$`, 'i'),
-    parts: (m) => ({ y: +m[3]!, mo: +m[1]!, d: +m[2]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), frac: m[7] ?? '', offset: offsetOf(m[8]) }),
+    parts: (m) => ({
+      y: +m[3]!,
+      mo: +m[1]!,
+      d: +m[2]!,
+      h: +(m[4] ?? 0),
+      mi: +(m[5] ?? 0),
+      s: +(m[6] ?? 0),
+      frac: m[7] ?? '',
+      offset: offsetOf(m[8]),
+    }),
   },
   {
     re: new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})(?: ${TIME})?${ZONE}$`, 'i'),
-    parts: (m) => ({ y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: +(m[4] ?? 0), mi: +(m[5] ?? 0), s: +(m[6] ?? 0), frac: m[7] ?? '', offset: offsetOf(m[8]) }),
+    parts: (m) => ({
+      y: +m[1]!,
+      mo: +m[2]!,
+      d: +m[3]!,
+      h: +(m[4] ?? 0),
+      mi: +(m[5] ?? 0),
+      s: +(m[6] ?? 0),
+      frac: m[7] ?? '',
+      offset: offsetOf(m[8]),
+    }),
   },
 ];
 
@@ -379,7 +433,8 @@ export function converters(o: CopyOptions): Converters {
   const dateFmt = o.DATEFORMAT ?? 'YYYY-MM-DD';
   const timeFmt = o.TIMEFORMAT;
   const dateParse = dateFmt === 'auto' ? undefined : formatParser(dateFmt, false);
-  const timeParse = timeFmt && !['auto', 'epochsecs', 'epochmillisecs'].includes(timeFmt) ? formatParser(timeFmt, true) : undefined;
+  const timeParse =
+    timeFmt && !['auto', 'epochsecs', 'epochmillisecs'].includes(timeFmt) ? formatParser(timeFmt, true) : undefined;
   const auto = (v: string): Parts | undefined => {
     for (const f of AUTO) {
       const m = f.re.exec(v);
@@ -388,21 +443,42 @@ export function converters(o: CopyOptions): Converters {
     return undefined;
   };
   const checkFrac = (p: Parts, code: number) => {
-    if (p.frac.length > 6) throw new LoadError(code, `Invalid timestamp format or value: fractional seconds beyond microseconds in this value`);
+    if (p.frac.length > 6)
+      throw new LoadError(
+        code,
+        `Invalid timestamp format or value: fractional seconds beyond microseconds in this value`,
+      );
   };
   return {
     date(v) {
       const p = dateParse ? dateParse(v) : auto(v);
-      if (!p || !validDate(p)) throw new LoadError(1205, `Invalid Date Format - length must be 10 or more / invalid date value '${v.slice(0, 40)}' for DATEFORMAT '${dateFmt}'`);
+      if (!p || !validDate(p))
+        throw new LoadError(
+          1205,
+          `Invalid Date Format - length must be 10 or more / invalid date value '${v.slice(0, 40)}' for DATEFORMAT '${dateFmt}'`,
+        );
       return `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}`;
     },
     timestamp(v, tz) {
       if (timeFmt === 'epochsecs' || timeFmt === 'epochmillisecs') {
-        if (!/^-?\d+(\.\d+)?$/.test(v)) throw new LoadError(1206, `Invalid timestamp value '${v.slice(0, 40)}' for TIMEFORMAT '${timeFmt}'`);
+        if (!/^-?\d+(\.\d+)?$/.test(v))
+          throw new LoadError(1206, `Invalid timestamp value '${v.slice(0, 40)}' for TIMEFORMAT '${timeFmt}'`);
         const ms = timeFmt === 'epochsecs' ? Number(v) * 1000 : Number(v);
         const d = new Date(ms);
         const frac = String(Math.round((ms - Math.floor(ms / 1000) * 1000) * 1000)).padStart(6, '0');
-        return isoOf({ y: d.getUTCFullYear(), mo: d.getUTCMonth() + 1, d: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), frac }, tz, true);
+        return isoOf(
+          {
+            y: d.getUTCFullYear(),
+            mo: d.getUTCMonth() + 1,
+            d: d.getUTCDate(),
+            h: d.getUTCHours(),
+            mi: d.getUTCMinutes(),
+            s: d.getUTCSeconds(),
+            frac,
+          },
+          tz,
+          true,
+        );
       }
       let p: Parts | undefined;
       if (timeFmt === 'auto') p = auto(v);
@@ -410,11 +486,26 @@ export function converters(o: CopyOptions): Converters {
       else {
         // The default: 'YYYY-MM-DD HH:MI:SS' (TIMESTAMP), 'YYYY-MM-DD HH:MI:SSOF' (TIMESTAMPTZ); the seconds may
         // carry a fraction. [unconfirmed] a TIMESTAMPTZ value without the offset is read as UTC.
-        const m = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?${tz ? String.raw`([+-]\d{1,2}(?::\d{2})?)?` : ''}$`).exec(v);
-        if (m) p = { y: +m[1]!, mo: +m[2]!, d: +m[3]!, h: +m[4]!, mi: +m[5]!, s: +m[6]!, frac: m[7] ?? '', offset: offsetOf(m[8]) };
+        const m = new RegExp(
+          String.raw`^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?${tz ? String.raw`([+-]\d{1,2}(?::\d{2})?)?` : ''}$`,
+        ).exec(v);
+        if (m)
+          p = {
+            y: +m[1]!,
+            mo: +m[2]!,
+            d: +m[3]!,
+            h: +m[4]!,
+            mi: +m[5]!,
+            s: +m[6]!,
+            frac: m[7] ?? '',
+            offset: offsetOf(m[8]),
+          };
       }
       if (!p || !validDate(p))
-        throw new LoadError(1206, `Invalid timestamp format or value [${timeFmt ? `TIMEFORMAT '${timeFmt}'` : 'the default TIMEFORMAT'}]: '${v.slice(0, 40)}'`);
+        throw new LoadError(
+          1206,
+          `Invalid timestamp format or value [${timeFmt ? `TIMEFORMAT '${timeFmt}'` : 'the default TIMEFORMAT'}]: '${v.slice(0, 40)}'`,
+        );
       checkFrac(p, 1206);
       // [unconfirmed] a zone in a value for a TIMESTAMP (without time zone) column converts it to UTC
       return isoOf(p, tz, true);
@@ -437,7 +528,8 @@ function truncateBytes(s: string, n: number): string {
 
 function numeric(v: string, p: number, s: number, round: boolean): string {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(v);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new LoadError(1209, `Invalid digit / DECIMAL data type format error: '${v.slice(0, 40)}'`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === ''))
+    throw new LoadError(1209, `Invalid digit / DECIMAL data type format error: '${v.slice(0, 40)}'`);
   const sign = m[1] === '-' ? -1n : 1n;
   const intPart = (m[2] ?? '').replace(/^0+(?=\d)/, '') || '0';
   const frac = m[3] ?? '';
@@ -480,9 +572,13 @@ export function convert(
   switch (target.kind) {
     case 'varchar':
     case 'char': {
-      if (target.kind === 'char' && /[^\x00-\x7f]/.test(v)) {
-        const ch = /[^\x00-\x7f]/.exec(v)?.[0] ?? '';
-        throw new LoadError(1220, `Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ${Buffer.from(ch).toString('hex')}`);
+      const wide = target.kind === 'char' ? [...v].find((ch) => ch.charCodeAt(0) > 0x7f) : undefined;
+      if (wide !== undefined) {
+        const ch = wide;
+        throw new LoadError(
+          1220,
+          `Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ${Buffer.from(ch).toString('hex')}`,
+        );
       }
       const bytes = Buffer.byteLength(v, 'utf8');
       if (bytes <= target.n) return v;
@@ -498,23 +594,29 @@ export function convert(
         throw new LoadError(1207, `Invalid digit, Value '${v[pos] ?? v}', Pos ${pos}, Type: ${target.label}`);
       }
       const n = BigInt(v);
-      if (n < target.min || n > target.max) throw new LoadError(1204, `Overflow, Value '${v.slice(0, 40)}' is out of range for type ${target.label}`);
+      if (n < target.min || n > target.max)
+        throw new LoadError(1204, `Overflow, Value '${v.slice(0, 40)}' is out of range for type ${target.label}`);
       return n.toString();
     }
     case 'numeric':
       return numeric(v, target.p, target.s, Boolean(o.ROUNDEC));
     case 'float': {
       // [unconfirmed] NaN and Infinity are refused (the stricter reading)
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw new LoadError(1208, `FLOAT data type format error: '${v.slice(0, 40)}'`);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v))
+        throw new LoadError(1208, `FLOAT data type format error: '${v.slice(0, 40)}'`);
       const n = Number(v);
-      if (!Number.isFinite(n) || Math.abs(n) > target.max) throw new LoadError(1204, `Overflow for a FLOAT column: '${v.slice(0, 40)}'`);
+      if (!Number.isFinite(n) || Math.abs(n) > target.max)
+        throw new LoadError(1204, `Overflow for a FLOAT column: '${v.slice(0, 40)}'`);
       return v;
     }
     case 'bool': {
       const l = v.toLowerCase();
       if (TRUE.has(l)) return 't';
       if (FALSE.has(l)) return 'f';
-      throw new LoadError(1210, `BOOLEAN data type format error: '${v.slice(0, 40)}' (valid: t true y yes 1 / f false n no 0)`);
+      throw new LoadError(
+        1210,
+        `BOOLEAN data type format error: '${v.slice(0, 40)}' (valid: t true y yes 1 / f false n no 0)`,
+      );
     }
     case 'date':
       return conv.date(v);
@@ -546,14 +648,23 @@ export interface CopyContext {
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-async function columnsOf(client: pg.ClientBase, table: string): Promise<{ oid: number; relname: string; columns: ColumnInfo[] }> {
+async function columnsOf(
+  client: pg.ClientBase,
+  table: string,
+): Promise<{ oid: number; relname: string; columns: ColumnInfo[] }> {
   const rel = await client.query<{ oid: string; relname: string }>(
     `SELECT c.oid, c.relname FROM pg_class c WHERE c.oid = $1::regclass`,
     [table],
   );
   const row = rel.rows[0];
   if (!row) throw new CopyError(`relation "${table}" does not exist`);
-  const cols = await client.query<{ attname: string; typname: string; atttypmod: string; attnotnull: string; attidentity: string }>(
+  const cols = await client.query<{
+    attname: string;
+    typname: string;
+    atttypmod: string;
+    attnotnull: string;
+    attidentity: string;
+  }>(
     `SELECT a.attname, t.typname, a.atttypmod, a.attnotnull, a.attidentity
        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
       WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
@@ -562,7 +673,13 @@ async function columnsOf(client: pg.ClientBase, table: string): Promise<{ oid: n
   return {
     oid: Number(row.oid),
     relname: row.relname,
-    columns: cols.rows.map((c) => ({ name: c.attname, typname: c.typname, typmod: Number(c.atttypmod), notNull: c.attnotnull === 't', identity: c.attidentity })),
+    columns: cols.rows.map((c) => ({
+      name: c.attname,
+      typname: c.typname,
+      typmod: Number(c.atttypmod),
+      notNull: c.attnotnull === 't',
+      identity: c.attidentity,
+    })),
   };
 }
 
@@ -592,15 +709,21 @@ export async function runCopy(stmt: CopyStatement, ctx: CopyContext): Promise<nu
 
   // Authorization: the role must be associated with the namespace (DG copy-parameters-authorization.html).
   if (!ctx.iamRoles.includes(stmt.iamRole))
-    throw new CopyError(`User ${ctx.dbUserArn} is not authorized to assume IAM Role ${stmt.iamRole} (the role is not associated with the namespace)`);
+    throw new CopyError(
+      `User ${ctx.dbUserArn} is not authorized to assume IAM Role ${stmt.iamRole} (the role is not associated with the namespace)`,
+    );
   const policies = ctx.rolePolicies(stmt.iamRole);
   const { bucket, prefix } = s3Url(stmt.source);
   const denied = (action: string, resource: string, context: Record<string, string>) =>
     policies !== undefined && evaluate(policies, { action, resource, context }) !== 'allow';
   if (o.REGION && o.REGION !== ctx.s3Region)
-    throw new CopyError(`S3ServiceException:The bucket you are attempting to access must be addressed using the specified endpoint (bucket ${bucket} is in ${ctx.s3Region}, REGION says ${o.REGION})`);
+    throw new CopyError(
+      `S3ServiceException:The bucket you are attempting to access must be addressed using the specified endpoint (bucket ${bucket} is in ${ctx.s3Region}, REGION says ${o.REGION})`,
+    );
   if (denied('s3:ListBucket', `arn:aws:s3:::${bucket}`, { 's3:prefix': prefix }))
-    throw new CopyError(`S3ServiceException:Access Denied,Status 403,Error AccessDenied (IAM role ${stmt.iamRole} may not s3:ListBucket arn:aws:s3:::${bucket} with prefix '${prefix}')`);
+    throw new CopyError(
+      `S3ServiceException:Access Denied,Status 403,Error AccessDenied (IAM role ${stmt.iamRole} may not s3:ListBucket arn:aws:s3:::${bucket} with prefix '${prefix}')`,
+    );
 
   const keys: string[] = [];
   let token: string | undefined;
@@ -624,7 +747,9 @@ export async function runCopy(stmt: CopyStatement, ctx: CopyContext): Promise<nu
   for (const key of keys) {
     if (ctx.cancelled()) throw new CopyError('Query cancelled.');
     if (denied('s3:GetObject', `arn:aws:s3:::${bucket}/${key}`, {}))
-      throw new CopyError(`S3ServiceException:Access Denied,Status 403,Error AccessDenied (IAM role ${stmt.iamRole} may not s3:GetObject s3://${bucket}/${key})`);
+      throw new CopyError(
+        `S3ServiceException:Access Denied,Status 403,Error AccessDenied (IAM role ${stmt.iamRole} may not s3:GetObject s3://${bucket}/${key})`,
+      );
     let body: Buffer = Buffer.from(
       await (await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray(),
     );
@@ -649,16 +774,21 @@ export async function runCopy(stmt: CopyStatement, ctx: CopyContext): Promise<nu
         if (rec.fields.length > columns.length)
           throw new LoadError(1202, `Extra column(s) found: ${rec.fields.length} fields for ${columns.length} columns`);
         if (rec.fields.length < columns.length && !o.FILLRECORD)
-          throw new LoadError(1203, `Input data had fewer columns than were defined in the DDL: ${rec.fields.length} fields for ${columns.length} columns`);
+          throw new LoadError(
+            1203,
+            `Input data had fewer columns than were defined in the DDL: ${rec.fields.length} fields for ${columns.length} columns`,
+          );
         columns.forEach((c, k) => {
           let v: string | null;
           try {
             v = convert(rec.fields[k], c, targets[k]!, o, conv);
           } catch (e) {
-            if (e instanceof LoadError) throw Object.assign(e, { column: c.name, raw: rec.fields[k]?.bytes.toString('utf8').slice(0, 60) });
+            if (e instanceof LoadError)
+              throw Object.assign(e, { column: c.name, raw: rec.fields[k]?.bytes.toString('utf8').slice(0, 60) });
             throw e;
           }
-          if (v === null && c.notNull) throw Object.assign(new LoadError(1213, 'Missing data for not-null field'), { column: c.name });
+          if (v === null && c.notNull)
+            throw Object.assign(new LoadError(1213, 'Missing data for not-null field'), { column: c.name });
           values[k]!.push(v);
         });
         rows++;

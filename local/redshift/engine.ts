@@ -20,7 +20,13 @@
 //   (https://docs.aws.amazon.com/redshift/latest/dg/r_timezone_config.html).
 import pg from 'pg';
 import { runCopy, CopyError } from './copy.ts';
-import { TranslationError, TranslatorCrashedError, type SqlStatement, type Statement, type Translator } from './translator.ts';
+import {
+  TranslationError,
+  TranslatorCrashedError,
+  type SqlStatement,
+  type Statement,
+  type Translator,
+} from './translator.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 export type Status = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -320,12 +326,14 @@ export class Engine {
   }
 
   private failAll(rec: StatementRecord, msg: string, set: (s: Status, e?: string) => void): void {
-    for (const s of rec.subs) if (s.status !== 'FINISHED') Object.assign(s, { status: 'FAILED', error: msg, updatedAt: Date.now() });
+    for (const s of rec.subs)
+      if (s.status !== 'FINISHED') Object.assign(s, { status: 'FAILED', error: msg, updatedAt: Date.now() });
     set('FAILED', msg);
   }
 
   private abortAll(rec: StatementRecord, msg: string, set: (s: Status, e?: string) => void): void {
-    for (const s of rec.subs) if (s.status !== 'FINISHED') Object.assign(s, { status: 'ABORTED', updatedAt: Date.now() });
+    for (const s of rec.subs)
+      if (s.status !== 'FINISHED') Object.assign(s, { status: 'ABORTED', updatedAt: Date.now() });
     set('ABORTED', msg);
   }
 
@@ -376,7 +384,13 @@ export class Engine {
     const tables = [...new Set(fields.map((f) => f.tableID).filter((t) => t > 0))];
     const attrs = new Map<string, { notnull: boolean; table: string; schema: string }>();
     if (tables.length) {
-      const r = await client.query<{ attrelid: string; attnum: string; attnotnull: string; relname: string; nspname: string }>(
+      const r = await client.query<{
+        attrelid: string;
+        attnum: string;
+        attnotnull: string;
+        relname: string;
+        nspname: string;
+      }>(
         `SELECT a.attrelid, a.attnum, a.attnotnull, c.relname, n.nspname FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0`,
@@ -396,7 +410,17 @@ export class Engine {
       else if (typeName === 'numeric') [precision, scale] = [38, 0];
       else
         [precision, scale] = (
-          { int2: [5, 0], int4: [10, 0], int8: [19, 0], float4: [8, 8], float8: [17, 17], bool: [1, 0], date: [13, 0], timestamp: [29, 6], timestamptz: [35, 6] } as Record<string, [number, number]>
+          {
+            int2: [5, 0],
+            int4: [10, 0],
+            int8: [19, 0],
+            float4: [8, 8],
+            float8: [17, 17],
+            bool: [1, 0],
+            date: [13, 0],
+            timestamp: [29, 6],
+            timestamptz: [35, 6],
+          } as Record<string, [number, number]>
         )[typeName] ?? [0, 0];
       return {
         isCaseSensitive: typeName === 'varchar' || typeName === 'bpchar',
@@ -448,7 +472,11 @@ export class Engine {
     if (e instanceof StatementFailure) return e;
     if (e instanceof TranslationError) return new StatementFailure(`ERROR: ${e.message}`);
     if (e instanceof TranslatorCrashedError) return new StatementFailure(`ERROR: ${e.message}`);
-    if (e instanceof CopyError) return new StatementFailure(e.message === 'Query cancelled.' ? e.message : `ERROR: ${e.message}`, e.message === 'Query cancelled.');
+    if (e instanceof CopyError)
+      return new StatementFailure(
+        e.message === 'Query cancelled.' ? e.message : `ERROR: ${e.message}`,
+        e.message === 'Query cancelled.',
+      );
     const err = e as Error & { code?: string; constraint?: string; column?: string };
     let msg = err.message ?? String(e);
     switch (err.code) {
@@ -472,14 +500,18 @@ export class Engine {
         msg = `Cannot insert a NULL value into column ${err.column ?? ''}`.trim();
         break;
       case '21000':
-        if (/MERGE command cannot affect row a second time/.test(msg)) msg = 'Found multiple matches to update the same tuple.'; // r_MERGE
+        if (/MERGE command cannot affect row a second time/.test(msg))
+          msg = 'Found multiple matches to update the same tuple.'; // r_MERGE
         break;
       case '22012':
         msg = 'Divide by zero'; // [unconfirmed] Redshift's wording
         break;
     }
     // the caller's database name, not the stand-in's PostgreSQL database
-    msg = msg.replace(new RegExp(`database "?${this.pgDatabase.replace(/\W/g, '\\$&')}"?(?=\\W|$)`, 'g'), `database ${this.opts.database}`);
+    msg = msg.replace(
+      new RegExp(`database "?${this.pgDatabase.replace(/\W/g, '\\$&')}"?(?=\\W|$)`, 'g'),
+      `database ${this.opts.database}`,
+    );
     return new StatementFailure(`ERROR: ${msg}`);
   }
 

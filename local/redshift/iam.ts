@@ -45,26 +45,26 @@ function lookup(context: Record<string, ContextValue>, key: string): ContextValu
 function substitute(text: string, context: Record<string, ContextValue>): string | undefined {
   let missing = false;
   const out = text.replace(/\$\{([^}]+)\}/g, (_m, key: string) => {
-    if (key === '*' || key === '?' || key === '$') return `\u0000${key}`;
+    if (key === '*' || key === '?' || key === '$') return `\uE000${key}`;
     const v = lookup(context, key);
     if (typeof v !== 'string') {
       missing = true;
       return '';
     }
-    return v.replace(/[*?]/g, (c) => `\u0000${c}`); // a variable's value matches literally
+    return v.replace(/[*?]/g, (c) => `\uE000${c}`); // a variable's value matches literally
   });
   return missing ? undefined : out;
 }
 
 const escape = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text with ${*} / ${?} / ${$} markers turned back into characters. */
-const plain = (s: string) => s.replace(/\u0000(.)/gs, '$1');
+const plain = (s: string) => s.replace(/\uE000(.)/gsu, '$1');
 /** IAM's wildcard match: * any run of characters, ? any one; escaped markers are literal. */
 function match(pattern: string, value: string, ignoreCase: boolean): boolean {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string;
-    if (c === '\u0000') re += escape(pattern[++i] ?? '');
+    if (c === '\uE000') re += escape(pattern[++i] ?? '');
     else re += c === '*' ? '.*' : c === '?' ? '.' : escape(c);
   }
   return new RegExp(`^${re}$`, ignoreCase ? 'is' : 's').test(value);

@@ -9,7 +9,8 @@ export const LOCAL_ACCOUNT = '111111111111';
 export const LOCAL_REGION = 'us-east-1';
 
 export interface LocalRedshiftOptions
-  extends Partial<Omit<RedshiftDataApiOptions, 'pg' | 'identities' | 's3'>>,
+  extends
+    Partial<Omit<RedshiftDataApiOptions, 'pg' | 'identities' | 's3'>>,
     Pick<RedshiftDataApiOptions, 'identities' | 's3'> {
   /** Where the embedded PostgreSQL keeps its data (<dataDir>/warehouse/pg); a running server there is reused. */
   readonly dataDir: string;
@@ -44,11 +45,13 @@ export async function startLocalRedshift(o: LocalRedshiftOptions): Promise<Local
     database,
     workgroupName: o.workgroupName ?? 'wistia-analytics',
     workgroupArn:
-      o.workgroupArn ?? `arn:aws:redshift-serverless:${LOCAL_REGION}:${LOCAL_ACCOUNT}:workgroup/5f1d2c3b-0000-4000-8000-00000000a11c`,
+      o.workgroupArn ??
+      `arn:aws:redshift-serverless:${LOCAL_REGION}:${LOCAL_ACCOUNT}:workgroup/5f1d2c3b-0000-4000-8000-00000000a11c`,
     namespaceName: o.namespaceName ?? 'wistia-analytics',
     adminUsername: o.adminUsername ?? 'admin',
     adminSecretArn:
-      o.adminSecretArn ?? `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:redshift!wistia-analytics-admin-Ab12Cd`,
+      o.adminSecretArn ??
+      `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:redshift!wistia-analytics-admin-Ab12Cd`,
     iamRoles: o.iamRoles ?? [`arn:aws:iam::${LOCAL_ACCOUNT}:role/wistia-redshift-copy`],
     identities: o.identities,
     s3: o.s3,

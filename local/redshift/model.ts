@@ -64,7 +64,9 @@ export class RequestError extends Error {
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 function show(v: unknown): string {
-  const s = Array.isArray(v) ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]` : String(v);
+  const s = Array.isArray(v)
+    ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]`
+    : String(v);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
@@ -96,7 +98,9 @@ function check(model: ServiceModel, name: string, value: unknown, path: string, 
       const obj = value as Record<string, unknown>;
       for (const r of shape.required ?? [])
         if (obj[r] === undefined || obj[r] === null)
-          errors.push(`Value null at '${path ? `${path}.` : ''}${lowerFirst(r)}' failed to satisfy constraint: Member must not be null`);
+          errors.push(
+            `Value null at '${path ? `${path}.` : ''}${lowerFirst(r)}' failed to satisfy constraint: Member must not be null`,
+          );
       for (const [m, ref] of Object.entries(shape.members ?? {}))
         check(model, ref.shape, obj[m], `${path ? `${path}.` : ''}${lowerFirst(m)}`, errors);
       return;
@@ -121,7 +125,8 @@ function check(model: ServiceModel, name: string, value: unknown, path: string, 
         fail(`Member must have length greater than or equal to ${shape.min}`);
       if (shape.max !== undefined && value.length > shape.max)
         fail(`Member must have length less than or equal to ${shape.max}`);
-      if (shape.enum && !shape.enum.includes(value)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      if (shape.enum && !shape.enum.includes(value))
+        fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       // Smithy patterns are ECMA-262 regular expressions, not implicitly anchored.
       if (shape.pattern && !new RegExp(shape.pattern, 'u').test(value))
         fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
@@ -131,8 +136,10 @@ function check(model: ServiceModel, name: string, value: unknown, path: string, 
     case 'long': {
       if (typeof value !== 'number' || !Number.isInteger(value))
         throw new RequestError('SerializationException', `Expected an integer at '${at}'`);
-      if (shape.min !== undefined && value < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && value > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
+      if (shape.min !== undefined && value < shape.min)
+        fail(`Member must have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max)
+        fail(`Member must have value less than or equal to ${shape.max}`);
       return;
     }
     case 'boolean':

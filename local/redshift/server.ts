@@ -123,7 +123,17 @@ function callerOf(accessKeyId: string, id: IdentityConfig): Caller {
   else throw new Error(`identity ${accessKeyId}: ${id.arn} is not an IAM user, role or assumed-role ARN`);
   const hash = createHash('sha256').update(principalArn).digest('hex').slice(0, 17).toUpperCase();
   const userId = kind === 'role' ? `AROA${hash}${session ? `:${session}` : ''}` : `AIDA${hash}`;
-  return { accessKeyId, arn: id.arn, principalArn, account, kind, name, userId, tags: id.tags ?? {}, policies: id.policies };
+  return {
+    accessKeyId,
+    arn: id.arn,
+    principalArn,
+    account,
+    kind,
+    name,
+    userId,
+    tags: id.tags ?? {},
+    policies: id.policies,
+  };
 }
 
 /** The database user of an IAM identity (Data API: IAM:<user>; federated roles page: IAMR:<role>). */
@@ -148,8 +158,15 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
   const pageRows = opts.resultPageRows ?? 500;
   const callers = new Map(Object.entries(opts.identities).map(([k, v]) => [k, callerOf(k, v)]));
 
-  const translator = new Translator(opts.python ?? process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python'));
-  const s3 = new S3Client({ endpoint: opts.s3.endpoint, region: opts.s3.region, forcePathStyle: true, credentials: opts.s3.credentials });
+  const translator = new Translator(
+    opts.python ?? process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python'),
+  );
+  const s3 = new S3Client({
+    endpoint: opts.s3.endpoint,
+    region: opts.s3.region,
+    forcePathStyle: true,
+    credentials: opts.s3.credentials,
+  });
   const engine = new Engine({
     dsn: opts.pg.dsn,
     database: opts.database,
@@ -212,16 +229,28 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
       );
     const wg = body.WorkgroupName as string | undefined;
     if (wg === undefined)
-      throw new RequestError('ValidationException', 'WorkgroupName is required (this endpoint serves a Redshift Serverless workgroup)');
+      throw new RequestError(
+        'ValidationException',
+        'WorkgroupName is required (this endpoint serves a Redshift Serverless workgroup)',
+      );
     if (wg !== opts.workgroupName && wg !== opts.workgroupArn)
       throw new RequestError('ResourceNotFoundException', `Workgroup ${wg} not found`); // [unconfirmed] wording
     if (body.Database === undefined) throw new RequestError('ValidationException', 'Database is required');
     if (body.SessionId !== undefined || body.SessionKeepAliveSeconds !== undefined)
-      throw new RequestError('ValidationException', 'sessions (SessionId, SessionKeepAliveSeconds) [not emulated by the Redshift stand-in]');
+      throw new RequestError(
+        'ValidationException',
+        'sessions (SessionId, SessionKeepAliveSeconds) [not emulated by the Redshift stand-in]',
+      );
     if (body.ResultFormat === 'CSV')
-      throw new RequestError('ValidationException', 'ResultFormat CSV (GetStatementResultV2) [not emulated by the Redshift stand-in]');
+      throw new RequestError(
+        'ValidationException',
+        'ResultFormat CSV (GetStatementResultV2) [not emulated by the Redshift stand-in]',
+      );
     if (body.WithEvent === true)
-      throw new RequestError('ValidationException', 'WithEvent (EventBridge events) [not emulated by the Redshift stand-in]');
+      throw new RequestError(
+        'ValidationException',
+        'WithEvent (EventBridge events) [not emulated by the Redshift stand-in]',
+      );
     const sqls = op === 'ExecuteStatement' ? [body.Sql as string] : (body.Sqls as string[]);
     for (const s of sqls)
       if (Buffer.byteLength(s, 'utf8') > MAX_STATEMENT_BYTES)
@@ -231,22 +260,35 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
     if (secretArn !== undefined) {
       authorize(caller, { action: 'secretsmanager:GetSecretValue', resource: secretArn, context: context(caller) });
       if (secretArn !== opts.adminSecretArn)
-        throw new RequestError('ValidationException', `Secrets Manager can't find the specified secret ${secretArn} for this workgroup`); // [unconfirmed]
+        throw new RequestError(
+          'ValidationException',
+          `Secrets Manager can't find the specified secret ${secretArn} for this workgroup`,
+        ); // [unconfirmed]
     } else
-      authorize(caller, { action: 'redshift-serverless:GetCredentials', resource: opts.workgroupArn, context: context(caller) });
+      authorize(caller, {
+        action: 'redshift-serverless:GetCredentials',
+        resource: opts.workgroupArn,
+        context: context(caller),
+      });
     const token = body.ClientToken as string | undefined;
     const tokenKey = token ? `${caller.principalArn}\u0000${token}` : undefined;
     const previous = tokenKey ? tokens.get(tokenKey) : undefined;
     if (previous && Date.now() - previous.at < CLIENT_TOKEN_MS) return previous.response;
     const active = [...statements.values()].filter((s) => ['SUBMITTED', 'PICKED', 'STARTED'].includes(s.status)).length;
     if (active >= MAX_ACTIVE_STATEMENTS)
-      throw new RequestError('ActiveStatementsExceededException', `Active statements exceeded the limit of ${MAX_ACTIVE_STATEMENTS}`);
+      throw new RequestError(
+        'ActiveStatementsExceededException',
+        `Active statements exceeded the limit of ${MAX_ACTIVE_STATEMENTS}`,
+      );
 
     const id = randomUUID();
     const now = Date.now();
     // The tag roles are mapped when the identity may read its tags: the federated-roles page requires
     // tag:GetResources and tag:GetTagKeys for IAM sign-in [unconfirmed whether the service enforces it].
-    const tagRoles = (caller.tags.RedshiftDbRoles ?? '').split(':').map((r) => r.trim()).filter(Boolean);
+    const tagRoles = (caller.tags.RedshiftDbRoles ?? '')
+      .split(':')
+      .map((r) => r.trim())
+      .filter(Boolean);
     let skipped: string | undefined;
     if (tagRoles.length && caller.policies) {
       const missing = ['tag:GetResources', 'tag:GetTagKeys'].filter(
@@ -286,7 +328,9 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
       cancelRequested: false,
     };
     statements.set(id, rec);
-    const run = new Promise<void>((r) => setTimeout(r, opts.queueDelayMs ?? 20)).then(() => engine.run(rec, () => undefined));
+    const run = new Promise<void>((r) => setTimeout(r, opts.queueDelayMs ?? 20)).then(() =>
+      engine.run(rec, () => undefined),
+    );
     running.add(run);
     void run.finally(() => running.delete(run));
     const response = {
@@ -358,9 +402,15 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
         );
       const sub = chosen ?? rec.subs[0]!;
       if (sub.status !== 'FINISHED')
-        throw new RequestError('ValidationException', `Query has not finished: its status is ${sub.status}. Check the query status with DescribeStatement.`);
+        throw new RequestError(
+          'ValidationException',
+          `Query has not finished: its status is ${sub.status}. Check the query status with DescribeStatement.`,
+        );
       if (!sub.hasResultSet || !sub.result)
-        throw new RequestError('ValidationException', 'Query does not have result. Please check query status with DescribeStatement.');
+        throw new RequestError(
+          'ValidationException',
+          'Query does not have result. Please check query status with DescribeStatement.',
+        );
       let from = 0;
       if (b.NextToken !== undefined) {
         const t = decodeToken(b.NextToken as string);
@@ -368,7 +418,8 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
         from = t.offset;
       }
       const records = sub.result.records.slice(from, from + pageRows);
-      const next = from + pageRows < sub.result.records.length ? encodeToken({ id: sub.id, offset: from + pageRows }) : undefined;
+      const next =
+        from + pageRows < sub.result.records.length ? encodeToken({ id: sub.id, offset: from + pageRows }) : undefined;
       return {
         Records: records,
         ColumnMetadata: sub.result.columns,
@@ -382,7 +433,10 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
       statementCall('CancelStatement', ctx, rec);
       // "Cancels a running query. To be canceled, a query must be running." (API reference)
       if (!['SUBMITTED', 'PICKED', 'STARTED'].includes(rec.status))
-        throw new RequestError('ValidationException', `Could not cancel a query that is already in ${rec.status} state.`); // [unconfirmed] wording
+        throw new RequestError(
+          'ValidationException',
+          `Could not cancel a query that is already in ${rec.status} state.`,
+        ); // [unconfirmed] wording
       await engine.cancel(rec);
       return { Status: true };
     },
@@ -401,7 +455,9 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
         .filter((s) => status === 'ALL' || s.status === status)
         .filter((s) => !name || (s.statementName ?? '').startsWith(name))
         .filter((s) => !b.Database || s.database === b.Database)
-        .filter((s) => !b.WorkgroupName || b.WorkgroupName === opts.workgroupName || b.WorkgroupName === opts.workgroupArn)
+        .filter(
+          () => !b.WorkgroupName || b.WorkgroupName === opts.workgroupName || b.WorkgroupName === opts.workgroupArn,
+        )
         .filter((s) => Date.now() - s.createdAt <= RETENTION_MS)
         .sort((x, y) => y.createdAt - x.createdAt);
       let from = 0;
@@ -429,7 +485,11 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
     },
 
     GetNamespace(b, ctx) {
-      authorize(ctx.caller, { action: 'redshift-serverless:GetNamespace', resource: namespaceArn, context: context(ctx.caller) });
+      authorize(ctx.caller, {
+        action: 'redshift-serverless:GetNamespace',
+        resource: namespaceArn,
+        context: context(ctx.caller),
+      });
       if (b.namespaceName !== opts.namespaceName)
         throw new RequestError('ResourceNotFoundException', `Namespace ${String(b.namespaceName)} not found`);
       return {
@@ -464,29 +524,41 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
       });
       res.end(text);
     };
-    const fail = (e: RequestError) =>
-      send(e.status, { __type: e.code, message: e.message, Message: e.message });
+    const fail = (e: RequestError) => send(e.status, { __type: e.code, message: e.message, Message: e.message });
     try {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      if (req.method !== 'POST') throw new RequestError('UnknownOperationException', `${req.method} is not an operation`);
+      if (req.method !== 'POST')
+        throw new RequestError('UnknownOperationException', `${req.method} is not an operation`);
       const target = String(req.headers['x-amz-target'] ?? '');
       const [prefix = '', op = ''] = target.split('.');
       const model = models[prefix];
       const handler = ops[op];
       if (!model || !handler || !model.operations[op] || (prefix === 'RedshiftServerless') !== serverlessOps.has(op))
-        throw new RequestError('UnknownOperationException', `Unknown operation ${target} [the stand-in serves RedshiftData.{ExecuteStatement, BatchExecuteStatement, DescribeStatement, GetStatementResult, CancelStatement, ListStatements} and RedshiftServerless.GetNamespace]`);
+        throw new RequestError(
+          'UnknownOperationException',
+          `Unknown operation ${target} [the stand-in serves RedshiftData.{ExecuteStatement, BatchExecuteStatement, DescribeStatement, GetStatementResult, CancelStatement, ListStatements} and RedshiftServerless.GetNamespace]`,
+        );
       const service = model.metadata.signingName as Ctx['service'];
       const auth = String(req.headers.authorization ?? '');
       const cred = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
       if (!cred) throw new RequestError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
       const [, keyId = '', credRegion, credService] = cred;
       if (credService !== service)
-        throw new RequestError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`, 403);
+        throw new RequestError(
+          'InvalidSignatureException',
+          `Credential should be scoped to correct service: '${service}'.`,
+          403,
+        );
       if (credRegion !== region)
-        throw new RequestError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${credRegion}'. (this endpoint serves ${region})`, 403);
+        throw new RequestError(
+          'InvalidSignatureException',
+          `Credential should be scoped to a valid region, not '${credRegion}'. (this endpoint serves ${region})`,
+          403,
+        );
       const caller = callers.get(keyId);
-      if (!caller) throw new RequestError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+      if (!caller)
+        throw new RequestError('UnrecognizedClientException', 'The security token included in the request is invalid.');
       let body: Record<string, unknown>;
       try {
         body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};

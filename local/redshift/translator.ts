@@ -141,7 +141,9 @@ export class Translator {
       if (p.retried) {
         this.pending.delete(id);
         p.reject(
-          new TranslatorCrashedError(`the SQL translator died twice on this statement: ${this.stderr.trim().slice(-300)}`),
+          new TranslatorCrashedError(
+            `the SQL translator died twice on this statement: ${this.stderr.trim().slice(-300)}`,
+          ),
         );
       }
     if (again.length === 0) return;
