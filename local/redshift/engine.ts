@@ -177,7 +177,10 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     const config = {
       connectionString: opts.dsn,
-      options: '-c TimeZone=UTC -c DateStyle=ISO,MDY -c extra_float_digits=1',
+      // UTC (Redshift's default session time zone); snapshot isolation (REPEATABLE READ in PostgreSQL), the
+      // default of a new Serverless workgroup (https://docs.aws.amazon.com/redshift/latest/dg/c_serial_isolation.html)
+      options:
+        '-c TimeZone=UTC -c DateStyle=ISO,MDY -c extra_float_digits=1 -c default_transaction_isolation=repeatable\\ read',
       types: { getTypeParser: raw },
     };
     this.pool = new pg.Pool({ ...config, max: opts.poolSize ?? 6 });
@@ -502,6 +505,10 @@ export class Engine {
       case '21000':
         if (/MERGE command cannot affect row a second time/.test(msg))
           msg = 'Found multiple matches to update the same tuple.'; // r_MERGE
+        break;
+      case '40001':
+        // [unconfirmed] Redshift's wording (its error 1023) for two transactions writing the same rows
+        msg = `1023 Serializable isolation violation: ${msg}`;
         break;
       case '22012':
         msg = 'Divide by zero'; // [unconfirmed] Redshift's wording
