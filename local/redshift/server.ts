@@ -145,6 +145,7 @@ interface Ctx {
 }
 
 export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promise<RedshiftDataApi> {
+  const python = opts.python ?? process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
   const data = botocoreData(join(ROOT, '.venv'));
   const models: Record<string, ServiceModel> = {
     RedshiftData: loadModel(data, 'redshift-data'),
@@ -158,9 +159,7 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
   const pageRows = opts.resultPageRows ?? 500;
   const callers = new Map(Object.entries(opts.identities).map(([k, v]) => [k, callerOf(k, v)]));
 
-  const translator = new Translator(
-    opts.python ?? process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python'),
-  );
+  const translator = new Translator(python);
   const s3 = new S3Client({
     endpoint: opts.s3.endpoint,
     region: opts.s3.region,
@@ -443,8 +442,9 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
 
     ListStatements(b, ctx) {
       statementCall('ListStatements', ctx);
-      // "By default, only finished statements are shown" [the API reference's wording as the stand-in reads it];
-      // RoleLevel (default true): every statement of the caller's role, else only this session's.
+      // "By default, only finished statements are shown"; RoleLevel (default true): every statement of the
+      // caller's IAM role, else only this session's; StatementName: a case-sensitive prefix
+      // (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ListStatements.html).
       const status = (b.Status as string | undefined) ?? 'FINISHED';
       const roleLevel = (b.RoleLevel as boolean | undefined) ?? true;
       const max = (b.MaxResults as number | undefined) || 100;
