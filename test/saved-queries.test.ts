@@ -1,10 +1,21 @@
 // The saved queries in sql/queries (for the Redshift query editor) run unchanged on the local warehouse over the
 // seeded account, and their rows equal what the raw data says: truths computed here from the bronze JSON and
-// the simulator's world, never by running the same SQL. A static check keeps them within the SQL Redshift runs.
+// the simulator's world, never by running the same SQL. A static check keeps them within the SQL Redshift runs,
+// and each query also runs through the Redshift Data API stand-in (Redshift-SQL translation, the deploy's
+// grants, an identity tagged RedshiftDbRoles = wistia_reader) and must return the very rows PostgreSQL returns.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  BatchExecuteStatementCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { startRedshiftDataApi, type RedshiftDataApi } from '#local/redshift/server.ts';
+import { RedshiftDataWarehouseClient } from '#local/dashboard/warehouse.ts';
+import { plan, splitSql } from '../functions/warehouse-bootstrap/handler.ts';
 import { World } from '#local/simulator/world.ts';
 import { seededCopy, SEEDED } from './helpers/seeded.ts';
 import { ROOT } from './helpers/sim.ts';
@@ -418,19 +429,78 @@ const checks: Record<string, (rows: Row[], t: Truth) => void> = {
   },
 };
 
+const ACCOUNT = '111111111111';
+const SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:redshift!wistia-analytics-admin-Ab12Cd`;
+const dataApiClient = (endpoint: string, key: string) =>
+  new RedshiftDataClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: key, secretAccessKey: 'x' },
+    maxAttempts: 1,
+  });
+
 describe('saved queries on the seeded account (local warehouse)', () => {
   let dataDir = '';
   let wh: LocalWarehouse;
   let truth: Truth;
+  let api: RedshiftDataApi;
 
   beforeAll(async () => {
     const s = await seededCopy('wp-saved-queries-');
     dataDir = s.dataDir;
     wh = await new LocalWarehouse(dataDir).start();
     truth = truthOf(dataDir);
+    // The Redshift Data API stand-in over the same database, with the deploy's roles and grants
+    // (sql/ddl/redshift-grants.sql, run as the admin the way the bootstrap runs it).
+    api = await startRedshiftDataApi({
+      pg: { dsn: wh.dsn },
+      database: 'analytics',
+      workgroupName: 'wistia-analytics',
+      workgroupArn: `arn:aws:redshift-serverless:us-east-1:${ACCOUNT}:workgroup/5f1d2c3b-0000-4000-8000-00000000a11c`,
+      namespaceName: 'wistia-analytics',
+      adminUsername: 'admin',
+      adminSecretArn: SECRET,
+      iamRoles: [],
+      identities: {
+        AKIAADMIN: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/wistia-warehouse-bootstrap/fn` },
+        AKIAREADER: {
+          arn: `arn:aws:sts::${ACCOUNT}:assumed-role/wistia-analyst/s`,
+          tags: { RedshiftDbRoles: 'wistia_reader' },
+        },
+        AKIAPLAIN: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/untagged/s` },
+      },
+      s3: {
+        endpoint: 'http://127.0.0.1:9',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+      },
+      resultPageRows: 7,
+    });
+    const admin = dataApiClient(api.endpoint, 'AKIAADMIN');
+    const grants = splitSql({
+      name: 'redshift-grants.sql',
+      text: readFileSync(join(ROOT, 'sql', 'ddl', 'redshift-grants.sql'), 'utf8'),
+    });
+    for (const b of plan(grants)) {
+      const { Id } = await admin.send(
+        new BatchExecuteStatementCommand({
+          WorkgroupName: 'wistia-analytics',
+          Database: 'analytics',
+          SecretArn: SECRET,
+          Sqls: b.map((x) => x.sql),
+        }),
+      );
+      for (;;) {
+        const d = await admin.send(new DescribeStatementCommand({ Id }));
+        if (d.Status === 'FINISHED') break;
+        if (d.Status === 'FAILED' || d.Status === 'ABORTED') throw new Error(`${b[0]?.sql}: ${d.Error}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
   }, 900_000);
 
   afterAll(async () => {
+    await api?.close();
     await wh?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -456,4 +526,35 @@ describe('saved queries on the seeded account (local warehouse)', () => {
       expect(rows.length, `${f} returned no row`).toBeGreaterThan(0);
       check?.(rows, truth);
     });
+
+  for (const f of files)
+    it(`${f} runs through the Redshift Data API stand-in as wistia_reader and returns the same rows`, async () => {
+      const redshift = new RedshiftDataWarehouseClient({
+        client: dataApiClient(api.endpoint, 'AKIAREADER'),
+        workgroup: 'wistia-analytics',
+        database: 'analytics',
+        pollMs: 5,
+      });
+      const direct = await wh.query(source(f));
+      const viaDataApi = await redshift.query(source(f));
+      // (pages of 7 rows: the longer results come back in several pages)
+      expect(viaDataApi).toEqual(direct);
+    });
+
+  it('the saved queries need the reader role: an identity without it is refused', async () => {
+    const plain = dataApiClient(api.endpoint, 'AKIAPLAIN');
+    const { Id } = await plain.send(
+      new ExecuteStatementCommand({
+        WorkgroupName: 'wistia-analytics',
+        Database: 'analytics',
+        Sql: source('top_media.sql'),
+      }),
+    );
+    let d = await plain.send(new DescribeStatementCommand({ Id }));
+    while (!['FINISHED', 'FAILED', 'ABORTED'].includes(d.Status ?? '')) {
+      await new Promise((r) => setTimeout(r, 20));
+      d = await plain.send(new DescribeStatementCommand({ Id }));
+    }
+    expect([d.Status, d.Error]).toEqual(['FAILED', 'ERROR: permission denied for schema analytics']);
+  });
 });

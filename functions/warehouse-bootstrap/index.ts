@@ -1,5 +1,10 @@
-// PLACEHOLDER (package A, infra): only so the stack synthesizes before package B's handler is merged.
-// Package B owns functions/warehouse-bootstrap/**; the lead takes B's files over this one.
-export const handler = async (): Promise<never> => {
-  throw new Error('warehouse-bootstrap placeholder: package B provides the handler');
-};
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
+import { tracer } from '../shared/powertools.ts';
+import { makeHandler, sqlFromDisk } from './handler.ts';
+
+export const handler = makeHandler({
+  data: tracer.captureAWSv3Client(new RedshiftDataClient({})),
+  serverless: tracer.captureAWSv3Client(new RedshiftServerlessClient({})),
+  sql: sqlFromDisk(),
+});
