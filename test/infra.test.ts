@@ -605,6 +605,11 @@ describe('warehouse and transform', () => {
     expect(JSON.stringify(tpl.Resources[reader]!.Properties!.AssumeRolePolicyDocument)).toContain(
       `:iam::${ACCOUNT}:root`,
     );
+    // signing in with IAM credentials, the tag is honoured only with these two tagging reads
+    // (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html)
+    for (const role of [glueRole, reader])
+      for (const action of ['tag:GetResources', 'tag:GetTagKeys'])
+        expect(grants(roleStatements(role), action), `${role} ${action}`).toEqual(['*']);
   });
 
   it('bootstraps the warehouse after the workgroup, least privilege, with a DDL hash (finding 3)', () => {

@@ -18,6 +18,9 @@ const SFN_LOGS =
 const GLUE_ENI =
   'Glue jobs in a VPC create and describe their ENIs with the job role; AWS\'s AWSGlueServiceRole grants these on "*" (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html) and EC2 Describe* actions have no resource-level permissions.';
 
+const DB_ROLE_TAGS =
+  'Redshift Serverless maps the RedshiftDbRoles tag of an identity signing in with IAM credentials to database roles only if that identity "must be assigned policy permissions for ... tag:GetResources, tag:GetTagKeys" (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html); the Resource Groups Tagging API has no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsresourcegroupstaggingapi.html).';
+
 export const UNSCOPED_ACTIONS: Readonly<Record<string, UnscopedAction>> = {
   'xray:PutTraceSegments': { reason: XRAY },
   'xray:PutTelemetryRecords': { reason: XRAY },
@@ -48,6 +51,8 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, UnscopedAction>> = {
       'Glue --enable-metrics writes to the "Glue" namespace with the job role (https://repost.aws/knowledge-center/glue-job-metrics-cloudwatch, https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html); PutMetricData has no resource type, only the cloudwatch:namespace condition.',
     condition: 'cloudwatch:namespace',
   },
+  'tag:GetResources': { reason: DB_ROLE_TAGS },
+  'tag:GetTagKeys': { reason: DB_ROLE_TAGS },
   'redshift-data:DescribeStatement': {
     reason:
       "Statement ids are not IAM resources; AWS's Data API policies limit these to the caller's own statements with redshift-data:statement-owner-iam-userid (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-control-identity-based.html, https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-iam.html).",
@@ -86,4 +91,9 @@ export function ownDataApiStatements(): iam.PolicyStatement {
     actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
     conditions: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
   });
+}
+
+/** What an identity needs for Redshift Serverless to honour its RedshiftDbRoles tag at sign-in. */
+export function dbRoleTagStatement(): iam.PolicyStatement {
+  return unscopedStatement({ actions: ['tag:GetResources', 'tag:GetTagKeys'], sid: 'RedshiftDbRolesTag' });
 }

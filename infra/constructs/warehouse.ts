@@ -16,7 +16,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { acknowledge, acknowledgeWildcardResources, logicalIdOf } from './nag.ts';
 import { acknowledgeManagedPolicy, ROOT } from './lambda.ts';
 import { derivedName } from './names.ts';
-import { ownDataApiStatements, unscopedStatement } from './unscoped.ts';
+import { dbRoleTagStatement, ownDataApiStatements, unscopedStatement } from './unscoped.ts';
 import { WarehouseBootstrap } from './bootstrap.ts';
 import { RpuUsageLimit, type UsageLimitBreachAction, type UsageLimitPeriod } from './usage-limit.ts';
 import { Construct } from 'constructs';
@@ -265,6 +265,7 @@ export class Warehouse extends Construct {
     // Its database user IAMR:<role name> is made a member of wistia_loader by Redshift at GetCredentials
     // (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-iam-access-federated-db-roles.html).
     Tags.of(role).add('RedshiftDbRoles', LOADER_DB_ROLE);
+    role.addToPolicy(dbRoleTagStatement());
     props.bucket.grantRead(role, 'bronze/*');
     props.bucket.grantReadWrite(role, 'tmp/*');
     props.bucket.grantReadWrite(role, 'quarantine/*');
@@ -393,6 +394,7 @@ export class Warehouse extends Construct {
       maxSessionDuration: Duration.hours(4),
     });
     Tags.of(this.readerRole).add('RedshiftDbRoles', READER_DB_ROLE);
+    this.readerRole.addToPolicy(dbRoleTagStatement());
     this.readerRole.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -417,7 +419,7 @@ export class Warehouse extends Construct {
     );
     acknowledge(
       this.readerRole,
-      "Data API statement status and results have no resource ARN; limited to the caller's own statements (statement-owner condition).",
+      "Data API statement status and results have no resource ARN; limited to the caller's own statements (statement-owner condition). tag:GetResources/GetTagKeys (no resource-level scope) let Redshift honour the RedshiftDbRoles tag.",
       'AwsSolutions-IAM5[Resource::*]',
     );
 
@@ -436,7 +438,7 @@ export class Warehouse extends Construct {
     );
     acknowledge(
       role,
-      'Actions on Resource "*" each have their reason in infra/constructs/unscoped.ts: the VPC ENI actions (no resource-level scope for Describe*), PutMetricData (cloudwatch:namespace Glue) and the Data API status calls (statement-owner condition).',
+      'Actions on Resource "*" each have their reason in infra/constructs/unscoped.ts: the VPC ENI actions (no resource-level scope for Describe*), PutMetricData (cloudwatch:namespace Glue), the Data API status calls (statement-owner condition) and the tagging reads Redshift needs to honour the RedshiftDbRoles tag.',
       'AwsSolutions-IAM5[Resource::*]',
     );
     acknowledgeWildcardResources(
