@@ -68,7 +68,7 @@ def parse_args(argv: list[str]) -> dict[str, str]:
         present = [k for k in OPTIONAL if f"--{k}" in argv]
         args = getResolvedOptions(argv, ["JOB_NAME", *REQUIRED, *present])
         return {**OPTIONAL, **args}
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)  # Glue passes its own --names too
     for name in REQUIRED:
         p.add_argument(f"--{name}", required=True)
     for name, default in OPTIONAL.items():
