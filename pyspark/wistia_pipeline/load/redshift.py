@@ -40,6 +40,18 @@ class RedshiftStatementError(Exception):
     """A Data API statement FAILED or was ABORTED."""
 
 
+#: read-only, and readable by any database user (PG_TABLES: https://docs.aws.amazon.com/redshift/latest/dg/c_join_PG_examples.html)
+TABLES_QUERY = f"SELECT tablename FROM pg_tables WHERE schemaname = '{sql.SCHEMA}'"
+
+
+def not_ready(present: set[str]) -> WarehouseNotReadyError | None:
+    """The error naming the bootstrap when tables the load needs are not among ``present``."""
+    missing = [t for t in REQUIRED_TABLES if t not in present]
+    if not missing:
+        return None
+    return WarehouseNotReadyError(f"the warehouse lacks {len(missing)} of the load's {len(REQUIRED_TABLES)} tables ({', '.join(f'{sql.SCHEMA}.{t}' for t in missing)}): {BOOTSTRAP}")
+
+
 def copy_statement(name: str, s3_prefix: str, iam_role: str) -> str:
     """COPY of one stage table from the run's CSV files under ``s3_prefix`` (every object under it), with the
     namespace's IAM role. No TRUNCATECOLUMNS: the transform makes every value fit (transforms/fit.py)."""
@@ -97,13 +109,11 @@ class RedshiftWarehouse:
                 return rows
 
     def check_tables(self) -> None:
-        """Read-only: every table the load needs exists (PG_TABLES, https://docs.aws.amazon.com/redshift/latest/dg/c_join_PG_examples.html)."""
-        present = {row[0].get("stringValue") for row in self._query(f"SELECT tablename FROM pg_tables WHERE schemaname = '{sql.SCHEMA}'")}
-        missing = [t for t in REQUIRED_TABLES if t not in present]
-        if missing:
-            raise WarehouseNotReadyError(
-                f"the warehouse lacks {len(missing)} of the load's tables ({', '.join(f'{sql.SCHEMA}.{t}' for t in missing)}): {BOOTSTRAP}"
-            )
+        """Read-only: every table the load needs exists, before any work is done."""
+        present = {row[0].get("stringValue") for row in self._query(TABLES_QUERY)}
+        error = not_ready(present)
+        if error:
+            raise error
 
     def known_keys(self, table: str, key: str) -> list[str]:
         return [row[0].get("stringValue") for row in self._query(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
