@@ -15,6 +15,7 @@ import {
   startJobRun,
   type GlueJobDefinition,
 } from '#local/glue/launcher.ts';
+import { glueJobFromTemplate } from '#local/glue/template.ts';
 import { zip, zipTree } from '#local/glue/zip.ts';
 import { freePort } from '#local/net.ts';
 import { startMoto, type Moto } from './helpers/moto.ts';
@@ -152,6 +153,54 @@ describe('the Glue runtime twin', () => {
         { '--a': '2', '--b': '2' },
       ),
     ).toEqual({ '--a': '2', '--b': '3' });
+  });
+
+  it('takes the job definition from a synthesized template, its intrinsic functions resolved', () => {
+    // the shapes CDK synthesizes for the Glue job (asset URLs with Fn::Sub, bucket paths with Fn::Join)
+    const template = {
+      Resources: {
+        StorageBucket19DB2FF8: { Type: 'AWS::S3::Bucket' },
+        WarehouseJob1A2B3C4D: {
+          Type: 'AWS::Glue::Job',
+          Properties: {
+            Name: 'wistia-transform',
+            GlueVersion: '5.0',
+            Command: {
+              Name: 'glueetl',
+              PythonVersion: '3',
+              ScriptLocation: { 'Fn::Sub': 's3://cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}/abc.py' },
+            },
+            DefaultArguments: {
+              '--TempDir': { 'Fn::Join': ['', ['s3://', { Ref: 'StorageBucket19DB2FF8' }, '/tmp/glue/']] },
+              '--redshift_iam_role': { 'Fn::GetAtt': ['WarehouseRedshiftCopyRole', 'Arn'] },
+              '--warehouse': 'redshift',
+            },
+          },
+        },
+      },
+    };
+    const job = glueJobFromTemplate(template, {
+      pseudo: { 'AWS::AccountId': '111111111111', 'AWS::Region': 'us-east-1' },
+      refs: { StorageBucket19DB2FF8: 'wistia-data' },
+      attributes: { 'WarehouseRedshiftCopyRole.Arn': 'arn:aws:iam::111111111111:role/copy' },
+    });
+    expect(job).toEqual({
+      Name: 'wistia-transform',
+      GlueVersion: '5.0',
+      Command: {
+        Name: 'glueetl',
+        PythonVersion: '3',
+        ScriptLocation: 's3://cdk-hnb659fds-assets-111111111111-us-east-1/abc.py',
+      },
+      DefaultArguments: {
+        '--TempDir': 's3://wistia-data/tmp/glue/',
+        '--redshift_iam_role': 'arn:aws:iam::111111111111:role/copy',
+        '--warehouse': 'redshift',
+      },
+    });
+    expect(() => glueJobFromTemplate(template, { pseudo: {} })).toThrow(
+      'the template refers to AWS::AccountId, which was not given',
+    );
   });
 
   it("reports a failed run's Python error by its last line", () => {
