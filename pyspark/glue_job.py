@@ -6,6 +6,13 @@ The same file runs locally under plain pyspark (`--warehouse postgres`), writing
 Steps: read the run's bronze with explicit schemas -> validate (quarantine with reasons, drift) -> build and
 deduplicate the star frames -> the quality gate (nothing is published when a rule fails) -> write stage files
 -> publish in one transaction (guarded MERGE: a re-run changes no row).
+
+On Glue (and in its local twin, local/glue/launcher.ts) the job learns everything about where it runs from its
+arguments and its environment: S3 through the Spark session's Hadoop configuration (`s3://` URIs), the Redshift
+Data API through boto3's default chain (region, credentials, endpoint). The Redshift path imports only what Glue
+5.0 ships (boto3; not psycopg): the PostgreSQL loader is imported on the local path alone.
+`--dry_run true` reads, transforms, gates and writes the stage files, then stops before the warehouse: no Data API
+call; the report says what the load would send.
 """
 
 from __future__ import annotations
@@ -46,8 +53,8 @@ OPTIONAL = {
     "redshift_database": "analytics",
     "redshift_iam_role": "",
     "redshift_tmp_dir": "",
-    "ddl": "",
     "bronze_runs": "",
+    "dry_run": "false",
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -61,7 +68,7 @@ def parse_args(argv: list[str]) -> dict[str, str]:
         present = [k for k in OPTIONAL if f"--{k}" in argv]
         args = getResolvedOptions(argv, ["JOB_NAME", *REQUIRED, *present])
         return {**OPTIONAL, **args}
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__, allow_abbrev=False)  # Glue passes its own --names too
     for name in REQUIRED:
         p.add_argument(f"--{name}", required=True)
     for name, default in OPTIONAL.items():
@@ -82,6 +89,12 @@ def validate_args(args: dict[str, str]) -> None:
         raise JobError(f"--warehouse: {args['warehouse']!r} is not postgres or redshift")
     if args["warehouse"] == "postgres" and not args["dsn"]:
         raise JobError("--dsn is required with --warehouse postgres")
+    if args["dry_run"] not in ("true", "false"):
+        raise JobError(f"--dry_run: {args['dry_run']!r} is not true or false")
+    if args["warehouse"] == "redshift":
+        for name in ("redshift_workgroup", "redshift_iam_role", "redshift_tmp_dir"):
+            if not args[name]:
+                raise JobError(f"--{name} is required with --warehouse redshift")
 
 
 def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
@@ -119,23 +132,46 @@ def bronze_runs(args: dict[str, str]) -> list[str]:
     return runs or [args["run_id"]]
 
 
-def read_bronze(spark: SparkSession, args: dict[str, str]) -> DataFrame:
-    """The run's bronze objects with the envelope schema and their object keys."""
-    from wistia_pipeline.schemas import ENVELOPE
-
-    patterns = [f"bronze/*/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
+def bronze_root(args: dict[str, str]) -> str:
+    """The URI bronze keys are relative to: s3://<bucket> on AWS, file://<dir> with --bronze_root."""
     if args["bronze_root"]:
         root = args["bronze_root"].rstrip("/")
-        paths = sorted(p for pattern in patterns for p in glob.glob(os.path.join(root, pattern)))
-        prefix = root + "/"
-    else:  # pragma: no cover - S3
-        paths = [f"s3://{args['bucket']}/{pattern}" for pattern in patterns]
-        prefix = f"s3://{args['bucket']}/"
+        return root if "://" in root else "file://" + os.path.abspath(root)
+    return f"s3://{args['bucket']}"
+
+
+def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
+    """The glob patterns that match at least one object, by Hadoop's FileSystem.globStatus: the same code for
+    file:// and s3:// (S3A, or EMRFS on Glue). Spark's reader fails a whole read with PATH_NOT_FOUND for a glob that
+    matches nothing (https://spark.apache.org/docs/3.5.4/sql-error-conditions.html#path_not_found); globStatus
+    returns an empty array for such a glob, null for a missing plain path
+    (https://hadoop.apache.org/docs/r3.3.4/api/org/apache/hadoop/fs/FileSystem.html#globStatus-org.apache.hadoop.fs.Path-)."""
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
+    out = []
+    for pattern in patterns:
+        path = jvm.org.apache.hadoop.fs.Path(pattern)
+        found = path.getFileSystem(conf).globStatus(path)
+        if found is not None and len(found) > 0:
+            out.append(pattern)
+    return out
+
+
+def read_bronze(spark: SparkSession, args: dict[str, str]) -> DataFrame:
+    """The run's bronze objects with the envelope schema and their object keys (a run that fetched nothing, e.g. a
+    replay of items that all failed again, reads as an empty frame, on S3 as locally)."""
+    from wistia_pipeline.schemas import ENVELOPE
+
+    root = bronze_root(args)
+    patterns = [f"{root}/bronze/*/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
+    paths = matching(spark, patterns)
     if not paths:
-        return spark.createDataFrame([], ENVELOPE.add("source_object", T.StringType()))
+        # a new schema: StructType.add would change ENVELOPE itself
+        return spark.createDataFrame([], T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())]))
     df = spark.read.schema(ENVELOPE).json(paths)
-    # the bronze key, as in S3 (local files are named "file:///…" by Spark)
-    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix), ""))
+    # the bronze key, as in S3 (Spark names local files "file:///…")
+    prefix = root[len("file://") :] if root.startswith("file://") else root
+    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""))
 
 
 def write_csv(df: DataFrame, path: str) -> str:
@@ -162,23 +198,29 @@ def write_csv(df: DataFrame, path: str) -> str:
 
 
 def warehouse_for(args: dict[str, str]):
-    """The load target: the embedded PostgreSQL locally, Redshift Serverless (Data API, IAM) on Glue."""
-    from wistia_pipeline.load.postgres import PostgresWarehouse
-    from wistia_pipeline.load.redshift import RedshiftWarehouse
-
+    """The load target: the embedded PostgreSQL locally, Redshift Serverless (Data API, IAM) on Glue. Each path
+    imports only its own client: psycopg is not on Glue 5.0 (aws-glue-libs, branch glue-5.0, base-requirements.txt)
+    and the job's VPC has no route to PyPI."""
     if args["warehouse"] == "postgres":
+        from wistia_pipeline.load.postgres import PostgresWarehouse  # noqa: PLC0415 - local only (psycopg)
+
         wh = PostgresWarehouse(args["dsn"])
         wh.ensure_schema()
         return wh
-    import boto3  # noqa: PLC0415 - present on Glue
+    import boto3  # noqa: PLC0415 - ships with Glue 5.0
 
-    for name in ("redshift_workgroup", "redshift_iam_role", "redshift_tmp_dir"):
-        if not args[name]:
-            raise JobError(f"--{name} is required with --warehouse redshift")
+    from wistia_pipeline.load.redshift import RedshiftWarehouse  # noqa: PLC0415
+
     wh = RedshiftWarehouse(boto3.client("redshift-data"), args["redshift_workgroup"], args["redshift_database"], args["redshift_iam_role"])
-    with open(args.get("ddl") or "redshift.sql", encoding="utf-8") as f:  # shipped with --extra-files
-        wh.ensure_schema(f.read())
+    wh.check_tables()  # read-only: the deploy's bootstrap created them, or this names it
     return wh
+
+
+class NoWarehouse:
+    """--dry_run: nothing is known, nothing is published."""
+
+    def known_keys(self, table: str, key: str) -> list[str]:
+        return []
 
 
 def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
@@ -188,7 +230,8 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
 
     timings: dict[str, float] = {}
     t0 = time.time()
-    wh = wh or warehouse_for(args)
+    dry_run = args.get("dry_run") == "true"
+    wh = wh or (NoWarehouse() if dry_run else warehouse_for(args))
     key_schema = lambda k: T.StructType([T.StructField(k, T.StringType())])  # noqa: E731
     known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
     known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
@@ -215,6 +258,22 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     drift_dir = write_csv(built.drift, f"{base}/schema_drift") + "/"
     timings["transform"] = time.time() - t2
 
+    if dry_run:
+        from wistia_pipeline.load import sql
+
+        prefixes = {**staged, "quarantine": quarantine_dir, "schema_drift": drift_dir}
+        return {
+            "status": "SUCCEEDED",
+            "run_id": args["run_id"],
+            "dry_run": True,
+            "bronze": {e: {"records": r, "accepted": a, "quarantined": q} for e, (r, a, q) in built.counts.items()},
+            "rows": {name: df.count() for name, df in frames.items()},
+            "quarantined": sum(q for (_, _, q) in built.counts.values()),
+            "staged": prefixes,
+            "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE")), "max_batch": sql.MAX_BATCH},
+            "timings": {k: round(v, 3) for k, v in timings.items()},
+        }
+
     t3 = time.time()
     loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir)
     timings["load"] = time.time() - t3
@@ -231,11 +290,13 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     }
 
 
-def execute(argv: list[str], spark: SparkSession | None = None) -> tuple[int, dict]:
-    """Runs one job; returns (exit code, report). ``spark``: a session to reuse (the local worker)."""
+def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bool = False) -> tuple[int, dict]:
+    """Runs one job; returns (exit code, report). ``spark``: a session to reuse (the local worker).
+    ``raise_errors``: after the report is written, re-raise a failure (as Glue shows it: the error's last line)."""
     args = parse_args(argv)
     started = time.time()
     job = None
+    error: BaseException | None = None
     try:
         validate_args(args)
         if spark is None:
@@ -251,12 +312,15 @@ def execute(argv: list[str], spark: SparkSession | None = None) -> tuple[int, di
         failures = [f.__dict__ for f in e.failures] if isinstance(e, QualityGateError) else []
         report = {"status": "FAILED", "run_id": args.get("run_id"), "error": type(e).__name__, "message": str(e)[:2000], "failures": failures}
         code = 1
+        error = e
     report["elapsed_seconds"] = round(time.time() - started, 3)
     if args.get("report"):
         with open(args["report"], "w", encoding="utf-8") as f:
             json.dump(report, f, default=str)
     if job is not None and code == 0:  # pragma: no cover
         job.commit()
+    if error is not None and raise_errors:
+        raise error
     return code, report
 
 
@@ -277,7 +341,8 @@ def serve() -> int:
 def main(argv: list[str]) -> int:
     if argv[1:2] == ["--serve"]:
         return serve()
-    code, report = execute(argv)
+    # a failure propagates: Glue (and its twin) report the exception's last line as the run's ErrorMessage
+    code, report = execute(argv, raise_errors=True)
     print(json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report}))
     return code
 

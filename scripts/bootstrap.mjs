@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // First-use installer and task runner behind `npm test`, `npm run demo` and `npm run bench`.
 // Runs on any Node >= 18 with no dependencies: it installs what is missing (node modules, which bring a
-// Node 22 binary when the host's is older; the Python virtualenv with pyspark), then runs the task with
+// Node 22 binary when the host's is older; the Python virtualenv with pyspark; the Glue runtime twin: a
+// virtualenv with Glue 5.0's modules only and the S3A jars from Maven Central), then runs the task with
 // Node 22 and the virtualenv's Python. Re-running is cheap: each install is skipped while its stamp matches.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,6 +87,91 @@ function ensurePython() {
   }
   say('installing Python packages (pyspark is large: first use takes a minute or two)…');
   must(venvPython(), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', req], 'pip install');
+  writeFileSync(stampFile, want);
+}
+
+/**
+ * The Glue runtime twin's Python (.venv-glue): Glue 5.0's modules only, pinned in pyspark/glue-5.0-requirements.txt
+ * (from aws-glue-libs, branch glue-5.0, base-requirements.txt) plus pyspark 3.5.4, installed with --no-deps so
+ * nothing Glue lacks (psycopg above all) slips in. local/glue/launcher.ts runs Glue jobs with it.
+ */
+function ensureGlueVenv() {
+  const dir = join(root, '.venv-glue');
+  const req = join(root, 'pyspark', 'glue-5.0-requirements.txt');
+  const stampFile = join(dir, '.wistia-install-stamp');
+  const want = sha(req);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want) return;
+  const python = join(dir, 'bin', 'python');
+  if (!existsSync(python)) {
+    say("creating the Glue 5.0 runtime twin in .venv-glue (Glue's Python modules only)…");
+    must(findPython(), ['-m', 'venv', dir], 'python -m venv .venv-glue');
+  }
+  // a virtualenv is never committed: say so inside it, whatever the repository's .gitignore lists
+  writeFileSync(join(dir, '.gitignore'), '*\n');
+  say("installing Glue 5.0's Python modules into .venv-glue (first use: a minute or two)…");
+  must(
+    python,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--no-deps', '-r', req],
+    'pip install (.venv-glue)',
+  );
+  writeFileSync(stampFile, want);
+}
+
+/**
+ * The S3A connector for the Glue twin's Spark (pyspark 3.5.4 is built on Hadoop 3.3.4): hadoop-aws 3.3.4 and the
+ * AWS SDK bundle it was built against (1.12.262), from Maven Central into .tools/jars. Each jar is checked against
+ * the SHA-1 pinned here and against Maven's own .sha1 before it is kept.
+ */
+const JARS = [
+  { path: 'org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar', sha1: 'a65839fbf1869f81a1632e09f415e586922e4f80' },
+  {
+    path: 'com/amazonaws/aws-java-sdk-bundle/1.12.262/aws-java-sdk-bundle-1.12.262.jar',
+    sha1: '02deec3a0ad83d13d032b1812421b23d7a961eea',
+  },
+];
+const MAVEN = 'https://repo1.maven.org/maven2/';
+
+async function ensureJars() {
+  const dir = join(root, '.tools', 'jars');
+  const stampFile = join(dir, '.wistia-install-stamp');
+  const want = JARS.map((j) => `${j.path} ${j.sha1}`).join('\n');
+  const names = JARS.map((j) => j.path.split('/').pop());
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === want && names.every((n) => existsSync(join(dir, n))))
+    return;
+  mkdirSync(dir, { recursive: true });
+  for (const jar of JARS) {
+    const name = jar.path.split('/').pop();
+    const file = join(dir, name);
+    if (existsSync(file) && createHash('sha1').update(readFileSync(file)).digest('hex') === jar.sha1) continue;
+    say(`downloading ${name} from Maven Central into .tools/jars…`);
+    const published = await globalThis.fetch(`${MAVEN}${jar.path}.sha1`);
+    if (!published.ok) {
+      say(`could not fetch ${MAVEN}${jar.path}.sha1 (HTTP ${published.status}).`);
+      process.exit(1);
+    }
+    const mavenSha1 = (await published.text()).trim().split(/\s+/)[0];
+    if (mavenSha1 !== jar.sha1) {
+      say(`Maven Central publishes SHA-1 ${mavenSha1} for ${name}, not the pinned ${jar.sha1}: refusing it.`);
+      process.exit(1);
+    }
+    const res = await globalThis.fetch(`${MAVEN}${jar.path}`);
+    if (!res.ok || !res.body) {
+      say(`could not download ${MAVEN}${jar.path} (HTTP ${res.status}).`);
+      process.exit(1);
+    }
+    const part = `${file}.part`;
+    const hash = createHash('sha1');
+    const body = Readable.fromWeb(res.body);
+    body.on('data', (chunk) => hash.update(chunk));
+    await pipeline(body, createWriteStream(part));
+    const got = hash.digest('hex');
+    if (got !== jar.sha1) {
+      rmSync(part, { force: true });
+      say(`${name} downloaded with SHA-1 ${got}, expected ${jar.sha1}: deleted; run again.`);
+      process.exit(1);
+    }
+    renameSync(part, file);
+  }
   writeFileSync(stampFile, want);
 }
 
@@ -211,6 +299,8 @@ switch (task) {
   case 'setup':
     ensureNodeModules();
     ensurePython();
+    ensureGlueVenv();
+    await ensureJars();
     ensureChromium();
     ensureActionlint();
     say('ready.');
@@ -218,6 +308,8 @@ switch (task) {
   case 'test': {
     ensureNodeModules();
     ensurePython();
+    ensureGlueVenv();
+    await ensureJars();
     ensureChromium();
     ensureActionlint();
     mkdirSync(resultsDir, { recursive: true });
@@ -262,6 +354,7 @@ switch (task) {
   }
   case 'pytest':
     ensurePython();
+    await ensureJars(); // the s3a:// read test runs Spark with the S3A jars
     process.exit(run(venvPython(), ['-m', 'pytest', 'pyspark/tests', ...rest]));
     break;
   case 'demo':

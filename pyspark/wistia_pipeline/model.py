@@ -100,3 +100,62 @@ TABLES = {t.name: t for t in STAR}
 #: audit tables written by every load (columns in file order)
 QUARANTINE_COLUMNS = ("source_object", "record_index", "entity", "natural_key", "reason", "record", "_run_id")
 DRIFT_COLUMNS = ("_run_id", "entity", "field", "kind", "records")
+
+#: Stage tables (analytics.stg_<name>, created by the deploy's bootstrap from sql/ddl/redshift.sql): one per star
+#: table, and one each for the two audit tables the publish replaces.
+STAGED = tuple(t.name for t in STAR) + ("quarantine", "schema_drift")
+
+#: Redshift VARCHAR(n) limits, in BYTES of UTF-8, of every character column the load writes (sql/ddl/redshift.sql;
+#: a test holds the two equal). Redshift counts bytes, PostgreSQL characters, and the COPY has no TRUNCATECOLUMNS,
+#: so the transform guarantees every staged value fits (see wistia_pipeline/transforms/fit.py).
+#: https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html
+MAX_VARCHAR = 65535
+VARCHAR_BYTES: dict[str, dict[str, int]] = {
+    "dim_date": {"month_name": 9, "day_name": 9},
+    "dim_media": {
+        "media_id": 40,
+        "name": MAX_VARCHAR,
+        "media_type": 32,
+        "status": 16,
+        "project_name": MAX_VARCHAR,
+        "project_hashed_id": 40,
+        "section": MAX_VARCHAR,
+        "tags": MAX_VARCHAR,
+        "thumbnail_url": MAX_VARCHAR,
+        "channel_hint": 16,
+        "_run_id": 80,
+    },
+    "dim_visitor": {
+        "visitor_key": 80,
+        "name": MAX_VARCHAR,
+        "email": MAX_VARCHAR,
+        "org_name": MAX_VARCHAR,
+        "org_title": MAX_VARCHAR,
+        "browser": 64,
+        "browser_version": 32,
+        "platform": 64,
+        "last_event_key": 80,
+        "identifying_event_key": 80,
+        "_run_id": 80,
+    },
+    "fct_viewing_event": {
+        "event_key": 80,
+        "media_id": 40,
+        "visitor_key": 80,
+        "ip": 64,
+        "org": MAX_VARCHAR,
+        "country": 8,
+        "region": MAX_VARCHAR,
+        "city": MAX_VARCHAR,
+        "embed_url": MAX_VARCHAR,
+        "channel": 16,
+        "conversion_type": 64,
+        "media_name": MAX_VARCHAR,
+        "_run_id": 80,
+    },
+    "fct_media_engagement": {"media_id": 40, "_run_id": 80},
+    "media_engagement_curve": {"media_id": 40, "engagement_data": MAX_VARCHAR, "rewatch_data": MAX_VARCHAR, "_run_id": 80},
+    "quarantine": {"source_object": MAX_VARCHAR, "entity": 32, "natural_key": MAX_VARCHAR, "reason": MAX_VARCHAR, "record": MAX_VARCHAR, "_run_id": 80},
+    "schema_drift": {"_run_id": 80, "entity": 32, "field": 128, "kind": 16},
+    "load_audit": {"_run_id": 80, "table_name": 64},
+}

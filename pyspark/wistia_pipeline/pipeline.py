@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 
 from . import schemas
 from .model import DIM_MEDIA, DIM_VISITOR
-from .transforms import star, validate
+from .transforms import fit, star, validate
 from .transforms.records import explode_records
 
 
@@ -24,7 +24,21 @@ class Built:
     counts: dict[str, tuple[int, int, int]]
 
 
+def staged_columns(company_hosts: list[str], hash_pii: bool) -> dict[str, tuple[str, dict]]:
+    """Per bronze entity: the star table its records feed and that table's columns as expressions over one record
+    (the star builders' own), so that fit.overflow checks exactly the values the load stages."""
+    return {
+        "medias": ("dim_media", star.media_columns()),
+        "visitors": ("dim_visitor", star.visitor_columns(hash_pii)),
+        "events": ("fct_viewing_event", star.event_columns(company_hosts, hash_pii)),
+        "media_stats": ("fct_media_engagement", star.stats_columns()),
+        "media_engagement": ("media_engagement_curve", star.curve_columns()),
+    }
+
+
 def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
+    company_hosts = list(company_hosts)
+    fits = staged_columns(company_hosts, hash_pii)
     records = explode_records(envelopes).cache()
     usable: dict[str, DataFrame] = {}
     quarantine: list[DataFrame] = []
@@ -32,10 +46,13 @@ def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_
     counts: dict[str, tuple[int, int, int]] = {}
     status: list[DataFrame] = []
     for entity, spec in schemas.ENTITIES.items():
-        parsed = validate.parse(records.where(F.col("entity") == entity), spec).cache()
+        table, columns = fits[entity]
+        parsed = validate.parse(records.where(F.col("entity") == entity), spec)
+        # a usable record with a value over its Redshift column's bytes is quarantined (fit.py, rule 1)
+        parsed = parsed.withColumn("reason", F.coalesce(F.col("reason"), fit.overflow(table, columns))).cache()
         usable[entity] = validate.usable(parsed)
-        quarantine.append(validate.quarantined(parsed, spec))
-        drift.append(validate.drift(parsed, spec, entity))
+        quarantine.append(validate.quarantined(parsed, spec, run_id))
+        drift.append(validate.drift(parsed, spec, entity, run_id))
         status.append(parsed.select(F.lit(entity).alias("entity"), F.col("reason").isNull().alias("ok")))
     # one action for every entity's accepted / quarantined counts, one for what the API said it returned
     tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "ok").count().collect()

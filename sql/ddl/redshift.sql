@@ -146,3 +146,16 @@ CREATE TABLE IF NOT EXISTS analytics.load_audit (
   loaded_at    TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (_run_id, table_name)
 ) DISTSTYLE ALL;
+
+-- Stage tables: each load COPYs the run's files into these (cleared first), publishes them in one transaction
+-- (guard, audit row and MERGE per table; the run's quarantine and drift rows replaced), then clears them
+-- (pyspark/wistia_pipeline/load/sql.py). Same columns as their targets, no keys. Created here with the rest,
+-- by the deploy's warehouse bootstrap on Redshift: the Glue job runs no DDL there.
+CREATE TABLE IF NOT EXISTS analytics.stg_dim_date (LIKE analytics.dim_date);
+CREATE TABLE IF NOT EXISTS analytics.stg_dim_media (LIKE analytics.dim_media);
+CREATE TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.dim_visitor);
+CREATE TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);
+CREATE TABLE IF NOT EXISTS analytics.stg_fct_media_engagement (LIKE analytics.fct_media_engagement);
+CREATE TABLE IF NOT EXISTS analytics.stg_media_engagement_curve (LIKE analytics.media_engagement_curve);
+CREATE TABLE IF NOT EXISTS analytics.stg_quarantine (LIKE analytics.quarantine);
+CREATE TABLE IF NOT EXISTS analytics.stg_schema_drift (LIKE analytics.schema_drift);

@@ -1,15 +1,15 @@
 """The local warehouse: PostgreSQL (embedded, started by the project). Stage files are CSV written by Spark,
-loaded with COPY; the whole load — staging, the guard, MERGE, audit rows — is one transaction."""
+loaded with COPY; the whole load (staging, the publish statements of load/sql.py, the stage cleared again) is
+ONE transaction. The schema, tables and stage tables come from sql/ddl/postgres.sql."""
 
 from __future__ import annotations
 
 import glob
 import os
-from datetime import datetime, timezone
 
 import psycopg
 
-from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, STAR
+from ..model import STAGED
 from . import sql
 
 DDL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "sql", "ddl", "postgres.sql")
@@ -24,8 +24,6 @@ class PostgresWarehouse:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             with open(self.ddl_path, encoding="utf-8") as f:
                 conn.execute(f.read())
-            for t in STAR:
-                conn.execute(sql.create_stage(t))
 
     def known_keys(self, table: str, key: str) -> list[str]:
         with psycopg.connect(self.dsn) as conn:
@@ -41,34 +39,14 @@ class PostgresWarehouse:
 
     def publish(self, run_id: str, staged: dict[str, str], quarantine_dir: str, drift_dir: str) -> dict[str, dict[str, int]]:
         """Loads the staged CSV directories (table -> dir) and publishes them in one transaction."""
-        result: dict[str, dict[str, int]] = {}
-        now = datetime.now(timezone.utc)
+        dirs = {**staged, "quarantine": quarantine_dir, "schema_drift": drift_dir}
         with psycopg.connect(self.dsn) as conn, conn.transaction(), conn.cursor() as cur:
-            for t in STAR:
-                cur.execute(sql.clear_stage(t))
-                self._copy(cur, sql.stage_name(t), t.all_columns, staged[t.name])
-                cur.execute(sql.count_stage(t))
-                total = cur.fetchone()[0]
-                cur.execute(sql.guard(t))
-                cur.execute(sql.count_stage(t))
-                applied = cur.fetchone()[0]
-                cur.execute(sql.count_inserts(t))
-                inserted = cur.fetchone()[0]
-                cur.execute(sql.merge(t))
-                cur.execute(sql.clear_stage(t))
-                result[t.name] = {"staged": total, "inserted": inserted, "updated": applied - inserted, "unchanged": total - applied}
-                cur.execute(
-                    f"DELETE FROM {sql.SCHEMA}.load_audit WHERE _run_id = %s AND table_name = %s",
-                    (run_id, t.name),
-                )
-                cur.execute(
-                    f"INSERT INTO {sql.SCHEMA}.load_audit (_run_id, table_name, staged, inserted, updated, unchanged, loaded_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (run_id, t.name, total, inserted, applied - inserted, total - applied, now),
-                )
-            for table, cols, d in (
-                ("quarantine", QUARANTINE_COLUMNS, quarantine_dir),
-                ("schema_drift", DRIFT_COLUMNS, drift_dir),
-            ):
-                cur.execute(f"DELETE FROM {sql.SCHEMA}.{table} WHERE _run_id = %s", (run_id,))
-                self._copy(cur, f"{sql.SCHEMA}.{table}", cols, d)
-        return result
+            for name in STAGED:
+                cur.execute(sql.clear_stage(name))
+                self._copy(cur, sql.stage_name(name), sql.columns_of(name), dirs[name])
+            for statement in sql.publish_statements(run_id, "CURRENT_TIMESTAMP"):
+                cur.execute(statement)
+            for statement in sql.clear_statements():
+                cur.execute(statement)
+            cur.execute(sql.read_audit(run_id))
+            return {r[0]: {"staged": r[1], "inserted": r[2], "updated": r[3], "unchanged": r[4]} for r in cur.fetchall()}

@@ -1,17 +1,76 @@
-"""The AWS warehouse: Redshift Serverless through the Data API with IAM credentials (no password in the job).
-Spark writes the stage files to S3; one BatchExecuteStatement (a single transaction) COPYs them into the stage
-tables, records the load's counts, applies the guard, MERGEs, and replaces the run's quarantine and drift rows."""
+"""The AWS warehouse: Redshift Serverless through the Data API with the job's IAM identity (no password in the job).
+
+The job runs NO DDL here: the deploy's warehouse bootstrap (a CloudFormation custom resource running
+sql/ddl/redshift.sql, then sql/ddl/redshift-grants.sql, as the namespace's admin) creates the schema, the tables
+and the stage tables and grants them to the role wistia_loader, which the job's database user (IAMR:<its IAM
+role>) holds through the role's RedshiftDbRoles tag. The job first checks, read-only, that the tables are there.
+
+A load (load/sql.py): the staged CSV files are COPYed into the stage tables outside the publish transaction, in
+BatchExecuteStatement calls of at most 40 statements; then ONE BatchExecuteStatement (one transaction) publishes
+(audit rows, guard, MERGE per table; the run's quarantine and drift rows); then the stage tables are cleared.
+"""
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
-from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, STAR
+from ..model import STAGED, STAR
 from . import sql
 
-RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+#: tables the load needs, all created by the bootstrap
+REQUIRED_TABLES = tuple(t.name for t in STAR) + ("quarantine", "schema_drift", "load_audit") + tuple(f"stg_{n}" for n in STAGED)
+
+BOOTSTRAP = (
+    "the deploy's warehouse bootstrap creates them (the custom resource running sql/ddl/redshift.sql and "
+    "sql/ddl/redshift-grants.sql as the namespace's admin; `cdk deploy` runs it again when the DDL changed); "
+    "the Glue job runs no DDL"
+)
+GRANTS = (
+    "the job's database user (IAMR:<its IAM role>) gets its privileges from the database role wistia_loader, through "
+    "the IAM role's RedshiftDbRoles tag; the deploy's warehouse bootstrap grants them (sql/ddl/redshift-grants.sql)"
+)
+
+
+class WarehouseNotReadyError(Exception):
+    """The warehouse lacks what the deploy's bootstrap creates or grants."""
+
+
+class RedshiftStatementError(Exception):
+    """A Data API statement FAILED or was ABORTED."""
+
+
+#: read-only, and readable by any database user (PG_TABLES: https://docs.aws.amazon.com/redshift/latest/dg/c_join_PG_examples.html)
+TABLES_QUERY = f"SELECT tablename FROM pg_tables WHERE schemaname = '{sql.SCHEMA}'"
+
+
+def not_ready(present: set[str]) -> WarehouseNotReadyError | None:
+    """The error naming the bootstrap when tables the load needs are not among ``present``."""
+    missing = [t for t in REQUIRED_TABLES if t not in present]
+    if not missing:
+        return None
+    return WarehouseNotReadyError(f"the warehouse lacks {len(missing)} of the load's {len(REQUIRED_TABLES)} tables ({', '.join(f'{sql.SCHEMA}.{t}' for t in missing)}): {BOOTSTRAP}")
+
+
+def copy_statement(name: str, s3_prefix: str, iam_role: str) -> str:
+    """COPY of one stage table from the run's CSV files under ``s3_prefix`` (every object under it), with the
+    namespace's IAM role. No TRUNCATECOLUMNS: the transform makes every value fit (transforms/fit.py)."""
+    if "'" in s3_prefix or "'" in iam_role:
+        raise ValueError(f"a quote in a COPY's prefix or role: {s3_prefix!r}, {iam_role!r}")
+    cols = ", ".join(sql.columns_of(name))
+    return f"COPY {sql.stage_name(name)} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' FORMAT AS CSV TIMEFORMAT 'auto' EMPTYASNULL"
+
+
+def staging_statements(prefixes: dict[str, str], iam_role: str) -> list[str]:
+    """Each stage table cleared, then loaded from its prefix (``prefixes``: stage name -> s3 prefix, for every name
+    of model.STAGED)."""
+    missing = [n for n in STAGED if n not in prefixes]
+    if missing:
+        raise ValueError(f"no staged files for {', '.join(missing)}")
+    out: list[str] = []
+    for name in STAGED:
+        out += [sql.clear_stage(name), copy_statement(name, prefixes[name], iam_role)]
+    return out
 
 
 class RedshiftWarehouse:
@@ -28,68 +87,43 @@ class RedshiftWarehouse:
             if d["Status"] == "FINISHED":
                 return d
             if d["Status"] in ("FAILED", "ABORTED"):
-                raise RuntimeError(f"Redshift statement {d['Status']}: {d.get('Error', '')}")
+                error = d.get("Error", "")
+                hint = f" ({GRANTS})" if "permission denied" in error.lower() else ""
+                raise RedshiftStatementError(f"Redshift statement {d['Status']}: {error}{hint}")
             time.sleep(self.poll_seconds)
 
-    def _run(self, statements: list[str]) -> str:
+    def _batch(self, statements: list[str]) -> None:
         r = self.client.batch_execute_statement(WorkgroupName=self.workgroup, Database=self.database, Sqls=statements)
         self._wait(r["Id"])
-        return r["Id"]
 
-    def ensure_schema(self, ddl: str) -> None:
-        body = "\n".join(line for line in ddl.splitlines() if not line.strip().startswith("--"))
-        statements = [s.strip() for s in body.split(";") if s.strip()]
-        self._run(statements + [sql.create_stage(t) for t in STAR])
-
-    def known_keys(self, table: str, key: str) -> list[str]:
-        r = self.client.execute_statement(WorkgroupName=self.workgroup, Database=self.database, Sql=f"SELECT {key} FROM {sql.SCHEMA}.{table}")
+    def _query(self, text: str) -> list[list[dict]]:
+        r = self.client.execute_statement(WorkgroupName=self.workgroup, Database=self.database, Sql=text)
         self._wait(r["Id"])
-        out: list[str] = []
+        rows: list[list[dict]] = []
         token = None
         while True:
             page = self.client.get_statement_result(Id=r["Id"], **({"NextToken": token} if token else {}))
-            out += [row[0].get("stringValue") for row in page.get("Records", [])]
+            rows += page.get("Records", [])
             token = page.get("NextToken")
             if not token:
-                return out
+                return rows
 
-    def copy(self, table: str, columns: tuple[str, ...], s3_prefix: str) -> str:
-        return f"COPY {table} ({', '.join(columns)}) FROM '{s3_prefix}' IAM_ROLE '{self.iam_role}' FORMAT AS CSV TIMEFORMAT 'auto' EMPTYASNULL"
+    def check_tables(self) -> None:
+        """Read-only: every table the load needs exists, before any work is done."""
+        present = {row[0].get("stringValue") for row in self._query(TABLES_QUERY)}
+        error = not_ready(present)
+        if error:
+            raise error
 
-    def publish_statements(self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str) -> list[str]:
-        """The transaction, in order."""
-        if not RUN_ID.match(run_id):
-            raise ValueError(f"not an execution name: {run_id!r}")
-        out: list[str] = [f"DELETE FROM {sql.SCHEMA}.load_audit WHERE _run_id = '{run_id}'"]
-        for t in STAR:
-            stg, tgt = sql.stage_name(t), sql.target_name(t)
-            match = " AND ".join(f"{tgt}.{k} = {stg}.{k}" for k in t.keys)
-            out += [
-                sql.clear_stage(t),
-                self.copy(stg, t.all_columns, staged[t.name]),
-                f"INSERT INTO {sql.SCHEMA}.load_audit (_run_id, table_name, staged, inserted, updated, unchanged, loaded_at) SELECT '{run_id}', '{t.name}', COUNT(*), 0, 0, 0, GETDATE() FROM {stg}",
-                sql.guard(t),
-                f"UPDATE {sql.SCHEMA}.load_audit SET inserted = (SELECT COUNT(*) FROM {stg} WHERE NOT EXISTS (SELECT 1 FROM {tgt} WHERE {match})), "
-                f"updated = (SELECT COUNT(*) FROM {stg} WHERE EXISTS (SELECT 1 FROM {tgt} WHERE {match})), "
-                f"unchanged = staged - (SELECT COUNT(*) FROM {stg}) WHERE _run_id = '{run_id}' AND table_name = '{t.name}'",
-                sql.merge(t),
-                sql.clear_stage(t),
-            ]
-        out += [
-            f"DELETE FROM {sql.SCHEMA}.quarantine WHERE _run_id = '{run_id}'",
-            self.copy(f"{sql.SCHEMA}.quarantine", QUARANTINE_COLUMNS, quarantine_prefix),
-            f"DELETE FROM {sql.SCHEMA}.schema_drift WHERE _run_id = '{run_id}'",
-            self.copy(f"{sql.SCHEMA}.schema_drift", DRIFT_COLUMNS, drift_prefix),
-        ]
-        return out
+    def known_keys(self, table: str, key: str) -> list[str]:
+        return [row[0].get("stringValue") for row in self._query(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
 
     def publish(self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str) -> dict[str, dict[str, int]]:
-        self._run(self.publish_statements(run_id, staged, quarantine_prefix, drift_prefix))
-        r = self.client.execute_statement(
-            WorkgroupName=self.workgroup,
-            Database=self.database,
-            Sql=f"SELECT table_name, staged, inserted, updated, unchanged FROM {sql.SCHEMA}.load_audit WHERE _run_id = '{run_id}'",
-        )
-        self._wait(r["Id"])
-        rows = self.client.get_statement_result(Id=r["Id"]).get("Records", [])
+        prefixes = {**staged, "quarantine": quarantine_prefix, "schema_drift": drift_prefix}
+        publish = sql.one_batch(sql.publish_statements(run_id, "SYSDATE"), "the publish transaction")  # raises before anything is sent
+        for batch in sql.batches(staging_statements(prefixes, self.iam_role)):
+            self._batch(batch)
+        self._batch(publish)
+        self._batch(sql.clear_statements())
+        rows = self._query(sql.read_audit(run_id))
         return {row[0]["stringValue"]: {k: int(row[i + 1]["longValue"]) for i, k in enumerate(("staged", "inserted", "updated", "unchanged"))} for row in rows}

@@ -30,10 +30,6 @@ def _select(df: DataFrame, table: Table) -> DataFrame:
     return df.select(*table.all_columns)
 
 
-def _lineage(df: DataFrame) -> DataFrame:
-    return df.withColumn("_fetched_at", F.col("fetched_at")).withColumn("_run_id", F.col("run_id"))
-
-
 def _pii(col: Column, hash_pii: bool) -> Column:
     return F.sha2(col, 256) if hash_pii else col
 
@@ -42,97 +38,123 @@ def _blank_to_null(col: Column) -> Column:
     return F.when(F.trim(col) == "", F.lit(None)).otherwise(col)
 
 
-def dim_media(medias: DataFrame) -> DataFrame:
-    p = lambda n: F.col(f"p.{n}")  # noqa: E731
+def _p(name: str) -> Column:
+    return F.col(f"p.{name}")
+
+
+def _lineage_columns() -> dict[str, Column]:
+    return {"_fetched_at": F.col("fetched_at"), "_run_id": F.col("run_id")}
+
+
+def _project(df: DataFrame, columns: dict[str, Column]) -> DataFrame:
+    return df.select(*[c.alias(n) for n, c in columns.items()])
+
+
+def media_columns() -> dict[str, Column]:
+    """dim_media's columns as expressions over one parsed medias record (also what fit.overflow checks)."""
+    p = _p
     name = p("name")
-    df = _lineage(medias).select(
-        p("hashed_id").alias("media_id"),
-        p("id").alias("media_numeric_id"),
-        name.alias("name"),
-        p("type").alias("media_type"),
-        p("status").alias("status"),
-        p("archived").alias("archived"),
-        p("duration").alias("duration_seconds"),
-        p("project.id").alias("project_id"),
-        p("project.name").alias("project_name"),
-        F.coalesce(p("project.hashed_id"), p("project.hashedId")).alias("project_hashed_id"),
-        p("section").alias("section"),
-        F.when(F.size(p("tags")) > 0, F.array_join(F.transform(p("tags"), lambda t: t["name"]), ",")).alias("tags"),
-        p("thumbnail.url").alias("thumbnail_url"),
-        F.when(name.rlike(r"(?i)(\bFB\b|facebook|\bmeta\b)"), "facebook").when(name.rlike(r"(?i)(\bYT\b|youtube)"), "youtube").when(name.rlike(r"(?i)\bsite\b|website"), "website").alias("channel_hint"),
-        p("created").cast("timestamp").alias("created_at"),
-        p("updated").cast("timestamp").alias("updated_at"),
-        F.lit(False).alias("is_inferred"),
-        "_fetched_at",
-        "_run_id",
-    )
+    return {
+        "media_id": p("hashed_id"),
+        "media_numeric_id": p("id"),
+        "name": name,
+        "media_type": p("type"),
+        "status": p("status"),
+        "archived": p("archived"),
+        "duration_seconds": p("duration"),
+        "project_id": p("project.id"),
+        "project_name": p("project.name"),
+        "project_hashed_id": F.coalesce(p("project.hashed_id"), p("project.hashedId")),
+        "section": p("section"),
+        "tags": F.when(F.size(p("tags")) > 0, F.array_join(F.transform(p("tags"), lambda t: t["name"]), ",")),
+        "thumbnail_url": p("thumbnail.url"),
+        "channel_hint": F.when(name.rlike(r"(?i)(\bFB\b|facebook|\bmeta\b)"), "facebook").when(name.rlike(r"(?i)(\bYT\b|youtube)"), "youtube").when(name.rlike(r"(?i)\bsite\b|website"), "website"),
+        "created_at": p("created").cast("timestamp"),
+        "updated_at": p("updated").cast("timestamp"),
+        "is_inferred": F.lit(False),
+        **_lineage_columns(),
+    }
+
+
+def dim_media(medias: DataFrame) -> DataFrame:
+    df = _project(medias, media_columns())
     return _select(latest(df, ["media_id"], F.col("updated_at").desc_nulls_last(), F.col("_fetched_at").desc()), DIM_MEDIA)
 
 
+def visitor_columns(hash_pii: bool = False) -> dict[str, Column]:
+    p = _p
+    return {
+        "visitor_key": p("visitor_key"),
+        "name": _blank_to_null(p("visitor_identity.name")),
+        "email": _pii(_blank_to_null(p("visitor_identity.email")), hash_pii),
+        "org_name": p("visitor_identity.org.name"),
+        "org_title": p("visitor_identity.org.title"),
+        "browser": p("user_agent_details.browser"),
+        "browser_version": p("user_agent_details.browser_version"),
+        "platform": p("user_agent_details.platform"),
+        "is_mobile": p("user_agent_details.mobile"),
+        "created_at": p("created_at").cast("timestamp"),
+        "last_active_at": p("last_active_at").cast("timestamp"),
+        "load_count": p("load_count"),
+        "play_count": p("play_count"),
+        "last_event_key": p("last_event_key"),
+        "identifying_event_key": p("identifying_event_key"),
+        "is_inferred": F.lit(False),
+        **_lineage_columns(),
+    }
+
+
 def dim_visitor(visitors: DataFrame, hash_pii: bool = False) -> DataFrame:
-    p = lambda n: F.col(f"p.{n}")  # noqa: E731
-    df = _lineage(visitors).select(
-        p("visitor_key").alias("visitor_key"),
-        _blank_to_null(p("visitor_identity.name")).alias("name"),
-        _pii(_blank_to_null(p("visitor_identity.email")), hash_pii).alias("email"),
-        p("visitor_identity.org.name").alias("org_name"),
-        p("visitor_identity.org.title").alias("org_title"),
-        p("user_agent_details.browser").alias("browser"),
-        p("user_agent_details.browser_version").alias("browser_version"),
-        p("user_agent_details.platform").alias("platform"),
-        p("user_agent_details.mobile").alias("is_mobile"),
-        p("created_at").cast("timestamp").alias("created_at"),
-        p("last_active_at").cast("timestamp").alias("last_active_at"),
-        p("load_count").alias("load_count"),
-        p("play_count").alias("play_count"),
-        p("last_event_key").alias("last_event_key"),
-        p("identifying_event_key").alias("identifying_event_key"),
-        F.lit(False).alias("is_inferred"),
-        "_fetched_at",
-        "_run_id",
-    )
+    df = _project(visitors, visitor_columns(hash_pii))
     return _select(latest(df, ["visitor_key"], F.col("_fetched_at").desc(), F.col("last_active_at").desc_nulls_last()), DIM_VISITOR)
 
 
-def fct_viewing_event(events: DataFrame, company_hosts: Iterable[str], hash_pii: bool = False) -> DataFrame:
-    p = lambda n: F.col(f"p.{n}")  # noqa: E731
+def event_columns(company_hosts: Iterable[str], hash_pii: bool = False) -> dict[str, Column]:
+    p = _p
     received = p("received_at").cast("timestamp")
-    df = _lineage(events).select(
-        p("event_key").alias("event_key"),
-        p("media_id").alias("media_id"),
-        p("visitor_key").alias("visitor_key"),
-        F.to_date(received).alias("event_date"),
-        received.alias("received_at"),
-        p("percent_viewed").alias("percent_viewed"),
-        _pii(p("ip"), hash_pii).alias("ip"),
-        p("org").alias("org"),
-        p("country").alias("country"),
-        p("region").alias("region"),
-        p("city").alias("city"),
-        p("lat").alias("lat"),
-        p("lon").alias("lon"),
-        p("embed_url").alias("embed_url"),
-        channel_of(p("embed_url"), list(company_hosts)).alias("channel"),
-        _blank_to_null(p("conversion_type")).alias("conversion_type"),
-        p("media_name").alias("media_name"),
-        "_fetched_at",
-        "_run_id",
-    )
+    return {
+        "event_key": p("event_key"),
+        "media_id": p("media_id"),
+        "visitor_key": p("visitor_key"),
+        "event_date": F.to_date(received),
+        "received_at": received,
+        "percent_viewed": p("percent_viewed"),
+        "ip": _pii(p("ip"), hash_pii),
+        "org": p("org"),
+        "country": p("country"),
+        "region": p("region"),
+        "city": p("city"),
+        "lat": p("lat"),
+        "lon": p("lon"),
+        "embed_url": p("embed_url"),
+        "channel": channel_of(p("embed_url"), list(company_hosts)),
+        "conversion_type": _blank_to_null(p("conversion_type")),
+        "media_name": p("media_name"),
+        **_lineage_columns(),
+    }
+
+
+def fct_viewing_event(events: DataFrame, company_hosts: Iterable[str], hash_pii: bool = False) -> DataFrame:
+    df = _project(events, event_columns(company_hosts, hash_pii))
     return _select(latest(df, ["event_key"], F.col("_fetched_at").desc()), FCT_VIEWING_EVENT)
+
+
+def stats_columns() -> dict[str, Column]:
+    """One stats-by-date record's columns of fct_media_engagement (the rest comes from that day's events)."""
+    p = _p
+    return {
+        "media_id": F.col("scope_media"),
+        "snapshot_date": p("date").cast("date"),
+        "load_count": p("load_count"),
+        "play_count": p("play_count"),
+        "hours_watched": p("hours_watched"),
+        **_lineage_columns(),
+    }
 
 
 def fct_media_engagement(stats_by_date: DataFrame, viewing_events: DataFrame) -> DataFrame:
     """Days with activity from the stats by date, with engagement and visitors from that day's events."""
-    p = lambda n: F.col(f"p.{n}")  # noqa: E731
-    days = _lineage(stats_by_date).select(
-        F.col("scope_media").alias("media_id"),
-        p("date").cast("date").alias("snapshot_date"),
-        p("load_count").alias("load_count"),
-        p("play_count").alias("play_count"),
-        p("hours_watched").alias("hours_watched"),
-        "_fetched_at",
-        "_run_id",
-    )
+    days = _project(stats_by_date, stats_columns())
     days = latest(days, ["media_id", "snapshot_date"], F.col("_fetched_at").desc())
     days = days.where((F.col("load_count") > 0) | (F.col("play_count") > 0) | (F.col("hours_watched") > 0))
     per_day = viewing_events.groupBy(F.col("media_id"), F.col("event_date").alias("snapshot_date")).agg(
@@ -146,15 +168,18 @@ def fct_media_engagement(stats_by_date: DataFrame, viewing_events: DataFrame) ->
     return _select(out, FCT_MEDIA_ENGAGEMENT)
 
 
+def curve_columns() -> dict[str, Column]:
+    return {
+        "media_id": F.col("scope_media"),
+        "engagement": F.col("p.engagement"),
+        "engagement_data": F.to_json(F.col("p.engagement_data")),
+        "rewatch_data": F.to_json(F.coalesce(F.col("p.rewatch_data"), F.array().cast("array<bigint>"))),
+        **_lineage_columns(),
+    }
+
+
 def media_engagement_curve(engagement: DataFrame) -> DataFrame:
-    df = _lineage(engagement).select(
-        F.col("scope_media").alias("media_id"),
-        F.col("p.engagement").alias("engagement"),
-        F.to_json(F.col("p.engagement_data")).alias("engagement_data"),
-        F.to_json(F.coalesce(F.col("p.rewatch_data"), F.array().cast("array<bigint>"))).alias("rewatch_data"),
-        "_fetched_at",
-        "_run_id",
-    )
+    df = _project(engagement, curve_columns())
     return _select(latest(df, ["media_id"], F.col("_fetched_at").desc()), MEDIA_ENGAGEMENT_CURVE)
 
 

@@ -1,0 +1,106 @@
+"""The job entry (glue_job.py): what it imports on the Redshift path (finding 1) and how it finds bronze (finding 6)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import boto3
+import pytest
+
+from conftest import ROOT, s3a_env
+
+PYSPARK = os.path.join(ROOT, "pyspark")
+REDSHIFT_ARGS = ["--run_id", "r1", "--ingest_date", "2026-11-20", "--bucket", "b", "--warehouse", "redshift", "--redshift_workgroup", "wistia-analytics", "--redshift_iam_role", "arn:aws:iam::111111111111:role/copy", "--redshift_tmp_dir", "s3://b/tmp/redshift/"]
+
+
+def test_the_redshift_path_never_imports_psycopg(tmp_path):
+    # Glue 5.0 ships no psycopg (aws-glue-libs, branch glue-5.0, base-requirements.txt) and the job's VPC has no
+    # route to PyPI: with psycopg made unimportable, the Redshift path must get as far as the Data API.
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        sys.modules["psycopg"] = None  # "import psycopg" now raises ImportError
+        sys.path.insert(0, {PYSPARK!r})
+        import glue_job
+        args = glue_job.parse_args(["glue_job.py", *{REDSHIFT_ARGS!r}])
+        glue_job.validate_args(args)
+        try:
+            glue_job.warehouse_for(args)
+        except Exception as e:
+            print(json.dumps([type(e).__name__, str(e), sorted(m for m in sys.modules if m.startswith("psycopg") and sys.modules[m])]))
+        """
+    )
+    env = {**os.environ, "AWS_ENDPOINT_URL_REDSHIFT_DATA": "http://127.0.0.1:9", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_MAX_ATTEMPTS": "1", "AWS_EC2_METADATA_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    name, message, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (name, loaded) == ("EndpointConnectionError", [])  # not ImportError: the first Data API call was made
+    assert 'Could not connect to the endpoint URL: "http://127.0.0.1:9/"' in message
+
+
+def _put(s3, bucket, key, records, entity="medias"):
+    body = {"entity": entity, "runId": key.split("run=")[1].split("/")[0], "ingestDate": "2026-11-20", "scope": {}, "page": 1, "fetchedAt": "2026-11-20T06:00:00.000Z", "count": len(records), "records": records}
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(body).encode())
+
+
+READ = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    from pyspark.sql import SparkSession
+    import glue_job
+    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    out = {}
+    for label, runs in (("one", "r1,r2"), ("none", "r3")):
+        args = glue_job.parse_args(["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", sys.argv[2], "--bronze_runs", runs])
+        df = glue_job.read_bronze(spark, args)
+        out[label] = sorted(r.source_object for r in df.select("source_object").collect())
+    try:  # what the job did before: hand Spark the glob that matches nothing
+        spark.read.json("s3://" + sys.argv[2] + "/bronze/*/ingest_date=2026-11-20/run=r3/*/*.json").count()
+        out["plain"] = "read"
+    except Exception as e:
+        out["plain"] = str(e).splitlines()[0]
+    print("RESULT " + json.dumps(out))
+    """
+)
+
+
+def test_on_s3_a_run_that_fetched_nothing_reads_as_empty_and_only_matching_globs_are_read(moto_s3):
+    # finding 6: Spark fails a read with PATH_NOT_FOUND for a glob that matches nothing on S3; read_bronze checks
+    # each pattern with Hadoop's globStatus first (the same code for file://), over s3:// through S3A here
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    s3.create_bucket(Bucket="wistia-bronze")
+    _put(s3, "wistia-bronze", "bronze/medias/ingest_date=2026-11-20/run=r1/all/page-00001.json", ["{}"])
+    _put(s3, "wistia-bronze", "bronze/events/ingest_date=2026-11-20/run=r1/window=a_b/page-00001.json", ["{}"], "events")
+    out = subprocess.run([sys.executable, "-c", READ, PYSPARK, "wistia-bronze"], env=s3a_env(moto_s3), capture_output=True, text=True, timeout=600)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, out.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result["one"] == ["bronze/events/ingest_date=2026-11-20/run=r1/window=a_b/page-00001.json", "bronze/medias/ingest_date=2026-11-20/run=r1/all/page-00001.json"]
+    assert result["none"] == []
+    assert "[PATH_NOT_FOUND] Path does not exist: s3://wistia-bronze/bronze/*/ingest_date=2026-11-20/run=r3/*/*.json" in result["plain"]
+
+
+def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tmp_path):
+    sys.path.insert(0, PYSPARK)
+    import glue_job
+
+    key = "bronze/medias/ingest_date=2026-11-20/run=r1/all/page-00001.json"
+    (tmp_path / key).parent.mkdir(parents=True)
+    (tmp_path / key).write_text(json.dumps({"entity": "medias", "runId": "r1", "count": 1, "records": [{"hashed_id": "m1"}]}))
+    read = lambda runs: glue_job.read_bronze(spark, glue_job.parse_args(["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", "local", "--bronze_root", str(tmp_path), "--bronze_runs", runs]))  # noqa: E731
+    assert [r.source_object for r in read("r1,r2").collect()] == [key]
+    assert read("r2").count() == 0
+    assert glue_job.matching(spark, [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json", f"file://{tmp_path}/nothing/here.json"]) == [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json"]
+
+
+@pytest.mark.parametrize("bad", [["--dry_run", "yes"], ["--redshift_workgroup", ""]])
+def test_a_bad_redshift_argument_is_refused_before_any_work(bad):
+    sys.path.insert(0, PYSPARK)
+    import glue_job
+
+    args = glue_job.parse_args(["glue_job.py", *REDSHIFT_ARGS, *bad])
+    with pytest.raises(glue_job.JobError, match=r"--dry_run: 'yes' is not true or false|--redshift_workgroup is required with --warehouse redshift"):
+        glue_job.validate_args(args)
