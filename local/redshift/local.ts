@@ -48,6 +48,7 @@ export async function startLocalRedshift(o: LocalRedshiftOptions): Promise<Local
       o.workgroupArn ??
       `arn:aws:redshift-serverless:${LOCAL_REGION}:${LOCAL_ACCOUNT}:workgroup/5f1d2c3b-0000-4000-8000-00000000a11c`,
     namespaceName: o.namespaceName ?? 'wistia-analytics',
+    ...(o.namespaceArn ? { namespaceArn: o.namespaceArn } : {}),
     adminUsername: o.adminUsername ?? 'admin',
     adminSecretArn:
       o.adminSecretArn ??

@@ -66,6 +66,8 @@ export interface RedshiftDataApiOptions {
   readonly workgroupName: string;
   readonly workgroupArn: string;
   readonly namespaceName: string;
+  /** The namespace's ARN (what GetNamespace is authorized on). Default: one derived from the workgroup's. */
+  readonly namespaceArn?: string;
   /** SecretArn calls run as this (super)user. */
   readonly adminUsername: string;
   readonly adminSecretArn: string;
@@ -153,8 +155,10 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
   };
   const { region, account } = arnParts(opts.workgroupArn);
   const workgroupId = opts.workgroupArn.split('/').pop() ?? '';
-  const namespaceId = uuidFrom(`namespace:${opts.namespaceName}:${opts.workgroupArn}`);
-  const namespaceArn = `arn:aws:redshift-serverless:${region}:${account}:namespace/${namespaceId}`;
+  const namespaceArn =
+    opts.namespaceArn ??
+    `arn:aws:redshift-serverless:${region}:${account}:namespace/${uuidFrom(`namespace:${opts.namespaceName}:${opts.workgroupArn}`)}`;
+  const namespaceId = namespaceArn.split('/').pop() ?? '';
   const created = new Date();
   const pageRows = opts.resultPageRows ?? 500;
   const callers = new Map(Object.entries(opts.identities).map(([k, v]) => [k, callerOf(k, v)]));

@@ -137,3 +137,21 @@ def test_a_facts_reference_has_its_dimensions_key_limit_so_inferred_members_fit(
     assert limits["fct_viewing_event"]["visitor_key"] == limits["dim_visitor"]["visitor_key"]
     # and every star table's run id column takes any execution name (1-80 ASCII characters)
     assert {limits[t.name]["_run_id"] for t in STAR if t.versioned} == {80}
+
+
+def test_empty_text_is_staged_as_null_in_every_table_so_both_warehouses_read_it_alike(spark, envelopes):
+    # a media named "" and an event whose media_name is "": NULL in the frames the load stages (fit.py, rule 4)
+    built = _build(
+        spark,
+        envelopes,
+        {"entity": "medias", "records": [j({**MEDIA, "name": "", "section": "Launch"})]},
+        {"entity": "events", "records": [j({**EVENT, "media_name": "", "org": "  "})]},
+    )
+    media = built.frames["dim_media"].where(F.col("media_id") == "m1").collect()
+    assert [(r.name, r.section) for r in media] == [(None, "Launch")]
+    event = built.frames["fct_viewing_event"].collect()
+    assert [(r.media_name, r.org) for r in event] == [(None, "  ")]  # blanks are text: only "" is empty
+    for name, df in built.frames.items():
+        strings = [f.name for f in df.schema.fields if isinstance(f.dataType, T.StringType)]
+        if strings:
+            assert df.where(F.greatest(*[F.col(c) == "" for c in strings]) if len(strings) > 1 else F.col(strings[0]) == "").count() == 0, name

@@ -81,4 +81,6 @@ def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_
     }
     union = lambda frames: reduce(lambda a, b: a.unionByName(b), frames)  # noqa: E731
     q, d = union(quarantine), union(drift)
-    return Built(frames=frames, quarantine=q, drift=d, counts=counts)
+    # text is never empty in either warehouse (fit.py, rule 4)
+    frames = {name: fit.blank_to_null(df) for name, df in frames.items()}
+    return Built(frames=frames, quarantine=fit.blank_to_null(q), drift=fit.blank_to_null(d), counts=counts)

@@ -287,7 +287,7 @@ export function scanFiles(dir: string, needles: string[]): { files: number; byte
 
 /** Every row of every table of every schema but PostgreSQL's own, as text, holding a needle. */
 export async function scanWarehouse(
-  wh: LocalWarehouse,
+  wh: Pick<LocalWarehouse, 'query'>,
   needles: string[],
 ): Promise<{ tables: number; hits: string[] }> {
   const tables = await wh.query<{ s: string; t: string }>(

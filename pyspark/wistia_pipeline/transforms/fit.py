@@ -16,7 +16,11 @@ has TEXT, so it never shows this. The rule, applied in the transform so both war
    stays in its bronze object (``source_object``, ``record_index``).
 3. A drift field name over schema_drift.field's 128 bytes is shortened to a prefix and a hash of the whole name
    (distinct names stay distinct).
-4. Everything else fits by construction: keys of dimensions and facts share their limits (inferred members come
+4. Text is never empty: an empty string is staged as NULL. COPY's EMPTYASNULL loads an empty CSV field as NULL,
+   and whether it reads a quoted empty field ("") as NULL or as '' is not documented
+   (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html#copy-emptyasnull), while
+   PostgreSQL's CSV COPY reads "" as ''; staging NULL for both keeps the two warehouses equal either way.
+5. Everything else fits by construction: keys of dimensions and facts share their limits (inferred members come
    from facts already checked), run ids are execution names (1-80 of [A-Za-z0-9_.-], records whose envelope names
    none are quarantined), entities, channels and kinds are fixed words, bronze keys are S3 keys (at most 1,024
    bytes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
@@ -24,8 +28,9 @@ has TEXT, so it never shows this. The rule, applied in the transform so both war
 
 from __future__ import annotations
 
-from pyspark.sql import Column
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from ..model import VARCHAR_BYTES
 
@@ -60,3 +65,9 @@ def shorten_name(col: Column, limit: int) -> Column:
     """A name that fits ``limit`` bytes: itself, or a prefix, an ellipsis and 9 hex digits of its SHA-256."""
     tail = F.concat(F.lit("\u2026"), F.substring(F.sha2(col, 256), 1, 9))  # 3 + 9 bytes
     return F.when(F.octet_length(col) <= limit, col).otherwise(F.concat(cut_to_bytes(col, limit - 12), tail))
+
+
+def blank_to_null(df: DataFrame) -> DataFrame:
+    """``df`` with every empty string column value as NULL (rule 4)."""
+    strings = {f.name for f in df.schema.fields if isinstance(f.dataType, T.StringType)}
+    return df.select(*[F.when(F.col(c) != "", F.col(c)).alias(c) if c in strings else F.col(c) for c in df.columns])
