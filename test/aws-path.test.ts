@@ -30,12 +30,12 @@ import { depsFromEnv } from '#shared/pipeline/aws-deps.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { runPipeline, type ExecutionRecord, type GlueRunner } from '#local/runner/run.ts';
-import { startJobRun, type GlueJobDefinition } from '#local/glue/launcher.ts';
+import { startJobRun } from '#local/glue/launcher.ts';
 import { startLocalRedshift, type LocalRedshift } from '#local/redshift/local.ts';
 import { localGlue, TransformWorker, type TransformReport } from '#local/transform.ts';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { makeHandler as bootstrapHandler, sqlFromDisk } from '../functions/warehouse-bootstrap/handler.ts';
-import { Deployment, publishAssets, type CfnTemplate } from './helpers/deployment.ts';
+import { Deployment, publishAssets, type CfnTemplate } from '#local/deploy/deployment.ts';
 import { startMoto, type Moto } from './helpers/moto.ts';
 import { sim as startSim, TOKEN } from './helpers/sim.ts';
 import { tempDir } from './helpers/pipeline.ts';
@@ -268,10 +268,7 @@ beforeAll(async () => {
   });
   const awsDeps = depsFromEnv({ ...lambdaEnv, WISTIA_API_BASE_URL: sim.baseUrl });
   expect(awsDeps.store.bucket).toBe(bucket);
-  const glueJob: GlueJobDefinition = {
-    Name: d.physicalName(jobId),
-    ...(d.resolve(job.Properties as never) as Omit<GlueJobDefinition, 'Name'>),
-  };
+  const glueJob = d.glueJob(jobId);
   awsStore = awsDeps.store;
   const glue: GlueRunner = async (args) => {
     glueArgs.push(args);

@@ -15,7 +15,7 @@ import {
   startJobRun,
   type GlueJobDefinition,
 } from '#local/glue/launcher.ts';
-import { glueJobFromTemplate } from '#local/glue/template.ts';
+import { Deployment } from '#local/deploy/deployment.ts';
 import { zip, zipTree } from '#local/glue/zip.ts';
 import { freePort } from '#local/net.ts';
 import { startMoto, type Moto } from './helpers/moto.ts';
@@ -179,11 +179,18 @@ describe('the Glue runtime twin', () => {
         },
       },
     };
-    const job = glueJobFromTemplate(template, {
-      pseudo: { 'AWS::AccountId': '111111111111', 'AWS::Region': 'us-east-1' },
-      refs: { StorageBucket19DB2FF8: 'wistia-data' },
-      attributes: { 'WarehouseRedshiftCopyRole.Arn': 'arn:aws:iam::111111111111:role/copy' },
-    });
+    const d = new Deployment(
+      {
+        Resources: {
+          ...template.Resources,
+          WarehouseRedshiftCopyRole: { Type: 'AWS::IAM::Role' },
+        },
+      },
+      'WistiaPipeline',
+      '111111111111',
+      'us-east-1',
+    );
+    const job = d.glueJob();
     expect(job).toEqual({
       Name: 'wistia-transform',
       GlueVersion: '5.0',
@@ -193,13 +200,15 @@ describe('the Glue runtime twin', () => {
         ScriptLocation: 's3://cdk-hnb659fds-assets-111111111111-us-east-1/abc.py',
       },
       DefaultArguments: {
-        '--TempDir': 's3://wistia-data/tmp/glue/',
-        '--redshift_iam_role': 'arn:aws:iam::111111111111:role/copy',
+        '--TempDir': `s3://${d.physicalName('StorageBucket19DB2FF8')}/tmp/glue/`,
+        '--redshift_iam_role': `arn:aws:iam::111111111111:role/${d.physicalName('WarehouseRedshiftCopyRole')}`,
         '--warehouse': 'redshift',
       },
     });
-    expect(() => glueJobFromTemplate(template, { pseudo: {} })).toThrow(
-      'the template refers to AWS::AccountId, which was not given',
+    // a CloudFormation-generated bucket name: lower case, stack and logical id, a suffix
+    expect(d.physicalName('StorageBucket19DB2FF8')).toMatch(/^wistiapipeline-storagebucket19db2ff8-[a-z0-9]{12}$/);
+    expect(() => d.resolve({ 'Fn::GetAtt': ['WarehouseJob1A2B3C4D', 'Nonsense'] })).toThrow(
+      'does not know Fn::GetAtt WarehouseJob1A2B3C4D.Nonsense',
     );
   });
 

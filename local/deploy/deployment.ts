@@ -1,14 +1,16 @@
 // A stand-in for `cdk deploy` of the synthesized template: CloudFormation's part (physical names for what
-// the template leaves unnamed, the intrinsic functions resolved as the deploy would resolve them) and the CDK
-// CLI's asset publishing (file assets and zipped directories into the bootstrap bucket of the moto server).
-// The production-path test reads everything it configures from here: the Glue job's definition, the roles'
-// tags and policies the Data API stand-in enforces, the bucket and workgroup names. Nothing is restated.
+// the template leaves unnamed, the intrinsic functions resolved as the deploy would resolve them,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html) and the
+// CDK CLI's asset publishing (file assets and zipped directories into the bootstrap bucket of an S3 server).
+// The production-path test (test/aws-path.test.ts) reads everything it configures from here: the Glue job's
+// definition, the roles' tags and policies the Data API stand-in enforces, the bucket and workgroup names.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { GlueJobDefinition } from '../glue/launcher.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export interface CfnResource {
@@ -313,6 +315,16 @@ export class Deployment {
     }
     const managed = ((this.resolve(p.ManagedPolicyArns ?? []) as unknown[]) ?? []).map(String);
     return { documents, managed };
+  }
+
+  /** The Glue job as GetJob would return it after the deploy: its name and resolved properties (local/glue). */
+  glueJob(logicalId = this.only('AWS::Glue::Job')[0]): GlueJobDefinition {
+    const r = this.resource(logicalId);
+    if (r.Type !== 'AWS::Glue::Job') throw new Error(`${logicalId} is a ${r.Type}, not an AWS::Glue::Job`);
+    return {
+      ...(this.resolve(r.Properties ?? {}) as Omit<GlueJobDefinition, 'Name'>),
+      Name: this.physicalName(logicalId),
+    };
   }
 
   /** Where a Lambda function's bundle is in the cloud assembly (the asset its Code.S3Key names). */
