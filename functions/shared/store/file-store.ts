@@ -34,8 +34,7 @@ export class FileObjectStore implements ObjectStore {
   async put(key: string, body: string | Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
     const file = this.path(key);
     const data = typeof body === 'string' ? Buffer.from(body) : body;
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(async () => {
+    await this.serialized(key, async () => {
       await mkdir(dirname(file), { recursive: true });
       const tmp = `${file}.${randomUUID()}.tmp`;
       await writeFile(tmp, data);
@@ -59,6 +58,12 @@ export class FileObjectStore implements ObjectStore {
         await unlink(tmp).catch(() => undefined);
       }
     });
+    return { etag: md5(data) };
+  }
+
+  /** Runs `fn` after every earlier write or delete of `key` in this process has settled. */
+  private async serialized(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (this.locks.get(key) ?? Promise.resolve()).then(fn);
     const tail = run.catch(() => undefined);
     this.locks.set(key, tail);
     try {
@@ -66,7 +71,6 @@ export class FileObjectStore implements ObjectStore {
     } finally {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     }
-    return { etag: md5(data) };
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -116,19 +120,11 @@ export class FileObjectStore implements ObjectStore {
       return;
     }
     // Conditional: serialised with the conditional writes of this key (within this process, as they are).
-    const prev = this.locks.get(key) ?? Promise.resolve();
-    const run = prev.then(async () => {
+    await this.serialized(key, async () => {
       const current = await this.get(key);
       if (!current) return;
       if (current.etag !== options.ifMatch) throw new PreconditionFailedError(key);
       await rm(file, { force: true });
     });
-    const tail = run.catch(() => undefined);
-    this.locks.set(key, tail);
-    try {
-      await run;
-    } finally {
-      if (this.locks.get(key) === tail) this.locks.delete(key);
-    }
   }
 }
