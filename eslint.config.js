@@ -2,7 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', '.venv/', '.venv-glue/', '.tools/', 'dist/', 'coverage/', 'pyspark/', '.bench/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.data/',
+      '.venv/',
+      '.venv-glue/',
+      '.tools/',
+      'dist/',
+      'coverage/',
+      'pyspark/',
+      '.bench/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
