@@ -197,7 +197,7 @@ describe('wistia-pipeline dashboard (CLI)', () => {
     expect(out).toContain('--aws');
   });
 
-  it('exits 2 on a bad port, a stray argument, or --aws without a region', async () => {
+  it('exits 2 on a bad port, a stray argument, or --aws without a region or a workgroup', async () => {
     expect(await main(['dashboard', '--port', 'http'])).toBe(EXIT.usage);
     expect(err).toContain('--port: expected an integer >= 0 <= 65535, got "http"');
     expect(await main(['dashboard', 'now'])).toBe(EXIT.usage);
@@ -208,6 +208,11 @@ describe('wistia-pipeline dashboard (CLI)', () => {
     try {
       expect(await main(['dashboard', '--aws'])).toBe(EXIT.usage);
       expect(err).toContain('--aws needs --region (or AWS_REGION)');
+      // the workgroup's name is the stack's (derived from the stack name): no default to guess wrong
+      expect(await main(['dashboard', '--aws', '--region', 'us-east-1'])).toBe(EXIT.usage);
+      expect(err).toContain(
+        "--aws needs --workgroup: the Redshift Serverless workgroup (the stack's WorkgroupName output",
+      );
     } finally {
       if (saved[0] !== undefined) process.env.AWS_REGION = saved[0];
       if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1];

@@ -70,7 +70,10 @@ async function awsSource(v: Record<string, string | boolean | undefined>): Promi
   if (!region) throw new UsageError('--aws needs --region (or AWS_REGION)');
   const workgroup = String(v.workgroup);
   const database = String(v.database);
-  if (!workgroup.trim()) throw new UsageError('--workgroup: give the Redshift Serverless workgroup');
+  if (!workgroup.trim())
+    throw new UsageError(
+      "--aws needs --workgroup: the Redshift Serverless workgroup (the stack's WorkgroupName output: aws cloudformation describe-stacks --stack-name WistiaPipeline)",
+    );
   if (!database.trim()) throw new UsageError('--database: give the Redshift database');
   const warehouse = new RedshiftDataWarehouseClient({
     client: new RedshiftDataClient({ region }),
@@ -100,7 +103,8 @@ export const dashboardCommand: Command = {
     'Locally it reads the embedded PostgreSQL warehouse of the data dir (default .data/demo: run\n' +
     '"npx wistia-pipeline demo" first) and the run history under <data dir>/store/runs, each run linking its\n' +
     'execution graph. With --aws it runs the same SQL on Redshift Serverless through the Data API (IAM credentials\n' +
-    'from the usual AWS chain; default workgroup wistia-analytics, database analytics) and reads the run history\n' +
+    "from the usual AWS chain, e.g. the stack's ReaderRole; --workgroup is the stack's WorkgroupName output,\n" +
+    'database analytics by default) and reads the run history\n' +
     "from the pipeline's bucket when --bucket is given.\n" +
     `Exit codes: ${EXIT.ok} stopped by Ctrl-C (SIGINT) or SIGTERM, ${EXIT.usage} bad usage, ${EXIT.config} busy port or no warehouse.`,
   options: {
@@ -108,7 +112,7 @@ export const dashboardCommand: Command = {
     port: { type: 'string', default: '8700' },
     host: { type: 'string', default: '127.0.0.1' },
     aws: { type: 'boolean', default: false },
-    workgroup: { type: 'string', default: 'wistia-analytics' },
+    workgroup: { type: 'string', default: '' },
     database: { type: 'string', default: 'analytics' },
     region: { type: 'string' },
     bucket: { type: 'string' },

@@ -74,7 +74,7 @@ export interface DataApi {
 
 export interface RedshiftDataOptions {
   readonly client: DataApi;
-  /** Redshift Serverless workgroup (the CDK stack names it wistia-analytics). */
+  /** Redshift Serverless workgroup (the stack's WorkgroupName output). */
   readonly workgroup: string;
   readonly database: string;
   /** First wait between status polls (doubling up to 1 s). Default 50 ms. */
