@@ -46,7 +46,6 @@ const ACCOUNT = '111111111111';
 const REGION = 'us-east-1';
 const STACK = 'WistiaPipeline';
 const COMPANY_HOSTS = 'www.example.com';
-const python = process.env.WISTIA_PIPELINE_PYTHON ?? join(import.meta.dirname, '..', '.venv', 'bin', 'python');
 /** What both paths must build alike: the star schema and the audit rows that do not carry a load time. */
 const COMPARED = [...(Object.keys(STAR) as StarTable[]), 'quarantine', 'schema_drift'] as const;
 
@@ -154,7 +153,7 @@ beforeAll(async () => {
   deployment = new Deployment(template, STACK, ACCOUNT, REGION);
   const d = deployment;
   moto = await startMoto();
-  await publishAssets(moto.s3, outdir, STACK, ACCOUNT, REGION, python);
+  await publishAssets(moto.s3, outdir, STACK, ACCOUNT, REGION);
   const [bucketId] = d.only('AWS::S3::Bucket', 'StorageDataLake');
   bucket = d.physicalName(bucketId);
   await moto.s3.send(new CreateBucketCommand({ Bucket: bucket }));

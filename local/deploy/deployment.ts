@@ -5,12 +5,11 @@
 // The production-path test (test/aws-path.test.ts) reads everything it configures from here: the Glue job's
 // definition, the roles' tags and policies the Data API stand-in enforces, the bucket and workgroup names.
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { GlueJobDefinition } from '../glue/launcher.ts';
+import { zipTree } from '../glue/zip.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export interface CfnResource {
@@ -362,7 +361,7 @@ interface AssetManifest {
 /**
  * Publishes the stack's file assets (the Glue script, its library zip, the DDL, the Lambda bundles) to the
  * assets bucket on the S3 server, as the CDK CLI does before it deploys (`cdk-assets`): files as they are,
- * directories zipped with their contents at the zip's root. Returns the keys written.
+ * directories zipped with their contents at the zip's root (local/glue/zip.ts). Returns the keys written.
  */
 export async function publishAssets(
   s3: S3Client,
@@ -370,44 +369,27 @@ export async function publishAssets(
   stackName: string,
   account: string,
   region: string,
-  python: string,
 ): Promise<string[]> {
   const manifestFile = join(outdir, `${stackName}.assets.json`);
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as AssetManifest;
   const buckets = new Set<string>();
   const written: string[] = [];
-  const work = mkdtempSync(join(tmpdir(), 'wp-assets-'));
-  try {
-    for (const [hash, asset] of Object.entries(manifest.files)) {
-      const src = join(outdir, asset.source.path);
-      if (!existsSync(src)) throw new Error(`asset ${hash} is missing from ${outdir}`);
-      let body: Buffer;
-      if (asset.source.packaging === 'zip' || statSync(src).isDirectory()) {
-        const base = join(work, hash);
-        const r = spawnSync(
-          python,
-          ['-c', 'import shutil,sys; shutil.make_archive(sys.argv[1], "zip", sys.argv[2])', base, src],
-          {
-            encoding: 'utf8',
-          },
-        );
-        if (r.status !== 0) throw new Error(`could not zip asset ${hash}: ${r.stderr}`);
-        body = readFileSync(`${base}.zip`);
-      } else body = readFileSync(src);
-      for (const d of Object.values(asset.destinations)) {
-        const bucket = d.bucketName.replace('${AWS::AccountId}', account).replace('${AWS::Region}', region);
-        if (!buckets.has(bucket)) {
-          await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: Error) => {
-            if (!/BucketAlready/.test(e.name)) throw e;
-          });
-          buckets.add(bucket);
-        }
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: d.objectKey, Body: body }));
-        written.push(`s3://${bucket}/${d.objectKey}`);
+  for (const [hash, asset] of Object.entries(manifest.files)) {
+    const src = join(outdir, asset.source.path);
+    if (!existsSync(src)) throw new Error(`asset ${hash} is missing from ${outdir}`);
+    const body =
+      asset.source.packaging === 'zip' || statSync(src).isDirectory() ? zipTree(src, src) : readFileSync(src);
+    for (const d of Object.values(asset.destinations)) {
+      const bucket = d.bucketName.replace('${AWS::AccountId}', account).replace('${AWS::Region}', region);
+      if (!buckets.has(bucket)) {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: Error) => {
+          if (!/BucketAlready/.test(e.name)) throw e;
+        });
+        buckets.add(bucket);
       }
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: d.objectKey, Body: body }));
+      written.push(`s3://${bucket}/${d.objectKey}`);
     }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
   }
   return written;
 }
