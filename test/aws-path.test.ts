@@ -2,7 +2,7 @@
 // it to AWS's documented rules.
 // - The stack is synthesized for an explicit environment (as `cdk deploy` synthesizes it); a stand-in for the
 //   deploy names what CloudFormation names, resolves the template's intrinsic functions and publishes its assets
-//   to moto's S3 server (test/helpers/deployment.ts). Everything below is configured from that template.
+//   to moto's S3 server (local/deploy/deployment.ts). Everything below is configured from that template.
 // - The warehouse bootstrap custom resource runs as CloudFormation invokes it (its event, its ResponseURL), from
 //   the SQL its bundle ships, against the Redshift Data API stand-in (local/redshift) as the namespace's admin.
 // - The state machine runs with the Lambdas' AWS deps (functions/shared/pipeline/aws-deps.ts: S3 and SSM on moto,
@@ -189,7 +189,10 @@ beforeAll(async () => {
       [KEYS.bootstrap]: identity(d, bootstrapRoleId, d.physicalName(bootstrapFnId)),
     },
     roleIdentities: Object.fromEntries(
-      copyRoleIds.map((id) => [d.getAtt(id, 'Arn'), { policies: d.rolePolicies(id).documents as unknown[] }]),
+      copyRoleIds.map((id) => [
+        d.getAtt(id, 'Arn'),
+        { policies: d.rolePolicies(id).documents as unknown[], trust: d.prop(id, 'AssumeRolePolicyDocument') },
+      ]),
     ),
     s3: { endpoint: moto.endpoint, region: REGION, credentials: credentialsOf(KEYS.lambdas) },
     resultPageRows: 50,

@@ -264,7 +264,6 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       '--job-bookmark-option': 'job-bookmark-disable',
       '--enable-metrics': 'true',
       '--enable-observability-metrics': 'true',
-      '--enable-continuous-cloudwatch-log': 'true',
       '--extra-py-files': `s3://${ASSETS}/wistia_pipeline.zip`,
       '--warehouse': 'redshift',
       '--redshift_workgroup': 'wistia-analytics',

@@ -438,6 +438,18 @@ describe('warehouse and transform', () => {
     t.resourceCountIs('AWS::EC2::FlowLog', 1);
   });
 
+  it('retains the warehouse (the namespace) with the stack, and lets Redshift Serverless assume the COPY role', () => {
+    t.hasResource('AWS::RedshiftServerless::Namespace', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // "make sure that it contains redshift-serverless.amazonaws.com and redshift.amazonaws.com"
+    // (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html)
+    const trust = tpl.Resources[idOf('AWS::IAM::Role', '/RedshiftCopyRole/')]!.Properties!.AssumeRolePolicyDocument as {
+      Statement: Statement[];
+    };
+    expect(
+      trust.Statement.flatMap((st) => list((st.Principal as { Service?: string | string[] }).Service)).sort(),
+    ).toEqual(['redshift-serverless.amazonaws.com', 'redshift.amazonaws.com']);
+  });
+
   it('puts the workgroup in subnets of three distinct availability zones, named from context, no lookup (finding 5)', () => {
     const subnets = (props('AWS::RedshiftServerless::Workgroup').SubnetIds as { Ref: string }[]).map((s) => s.Ref);
     expect(subnets).toHaveLength(3);

@@ -6,7 +6,7 @@
 // function's run-lease check) live in separate iam.Policy resources: the state machine depends on its role
 // and the role's default policy, so a default-policy statement naming the state machine would be a cycle.
 import { readFileSync } from 'node:fs';
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -69,6 +69,11 @@ export interface OrchestrationProps {
   readonly bucket: s3.IBucket;
   readonly functions: Record<HandlerName, lambda.IFunction>;
   readonly glueJobName: string;
+  /**
+   * Delete the execution log group with the stack. Default false: kept, and its name (derived from the stack)
+   * blocks a new stack of the same name until it is deleted by hand.
+   */
+  readonly destroyOnRemoval?: boolean;
 }
 
 export class Orchestration extends Construct {
@@ -123,6 +128,7 @@ export class Orchestration extends Construct {
     // /aws/vendedlogs/": https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html), so its name is
     // derived from the stack rather than generated.
     const logGroup = new logs.LogGroup(this, 'Logs', {
+      removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       logGroupName: `/aws/vendedlogs/states/${derivedName(this, 'ingest', { maxLength: 200, allowed: '-_' })}`,
       retention: logs.RetentionDays.THREE_MONTHS,
     });

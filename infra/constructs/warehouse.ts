@@ -3,7 +3,7 @@
 // NETWORK connection and reaches AWS services through VPC endpoints. The bootstrap custom resource creates
 // the schema, the tables and the database roles; the Glue role and the analysts' role map to those roles
 // through their RedshiftDbRoles tag.
-import { ArnFormat, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -50,6 +50,8 @@ export interface WarehouseProps {
   readonly companyHosts?: string;
   /** Store PII (email, ip) as SHA-256. Default true. */
   readonly hashPii?: boolean;
+  /** Delete the namespace (the warehouse's data) with the stack (dev only). Default false: retained. */
+  readonly destroyOnRemoval?: boolean;
 }
 
 export const DEFAULT_BASE_CAPACITY = 8;
@@ -165,9 +167,15 @@ export class Warehouse extends Construct {
       },
     ];
 
-    // Redshift reads the load's staged files with this role (COPY ... IAM_ROLE).
+    // Redshift reads the load's staged files with this role (COPY ... IAM_ROLE). For Redshift Serverless its trust
+    // relationship must contain both redshift-serverless.amazonaws.com and redshift.amazonaws.com
+    // (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html,
+    // https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-security-other-services.html).
     const redshiftRole = new iam.Role(this, 'RedshiftCopyRole', {
-      assumedBy: new iam.ServicePrincipal('redshift.amazonaws.com'),
+      assumedBy: new iam.CompositePrincipal(
+        new iam.ServicePrincipal('redshift-serverless.amazonaws.com'),
+        new iam.ServicePrincipal('redshift.amazonaws.com'),
+      ),
     });
     props.bucket.grantRead(redshiftRole, 'tmp/redshift/*');
 
@@ -181,6 +189,10 @@ export class Warehouse extends Construct {
       iamRoles: [redshiftRole.roleArn],
       logExports: ['userlog', 'connectionlog', 'useractivitylog'],
     });
+    // The warehouse's data lives in the namespace: retained with the stack unless destroyOnRemoval (CloudFormation
+    // deletes a resource without a DeletionPolicy). A retained namespace keeps its derived name: delete it by hand
+    // before a stack of the same name is created again.
+    this.namespace.applyRemovalPolicy(props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
     this.workgroup = new rs.CfnWorkgroup(this, 'Workgroup', {
       workgroupName: derivedName(this, 'analytics-wg', { maxLength: 64 }),
       namespaceName: this.namespace.namespaceName,
@@ -506,7 +518,6 @@ export function glueDefaultArguments(a: GlueArgumentsInput): Record<string, stri
     '--job-bookmark-option': 'job-bookmark-disable',
     '--enable-metrics': 'true',
     '--enable-observability-metrics': 'true',
-    '--enable-continuous-cloudwatch-log': 'true',
     '--extra-py-files': a.libraryUrl,
     '--warehouse': 'redshift',
     '--redshift_workgroup': a.workgroupName,

@@ -65,6 +65,7 @@ export class PipelineStack extends Stack {
       glueTimeoutMinutes: glueJobTimeoutMinutes(),
       ...(props.companyHosts ? { companyHosts: props.companyHosts } : {}),
       hashPii: props.hashPii ?? true,
+      destroyOnRemoval: props.destroyOnRemoval ?? false,
       ...(props.redshiftMaxCapacity !== undefined ? { maxCapacity: props.redshiftMaxCapacity } : {}),
       ...(props.rpuUsageLimit !== undefined ? { usageLimitRpuHours: props.rpuUsageLimit } : {}),
       ...(props.rpuUsageLimitPeriod ? { usageLimitPeriod: props.rpuUsageLimitPeriod } : {}),
@@ -74,6 +75,7 @@ export class PipelineStack extends Stack {
       bucket: this.storage.bucket,
       functions: this.ingestion.functions,
       glueJobName: this.warehouse.jobName,
+      destroyOnRemoval: props.destroyOnRemoval ?? false,
     });
     this.schedule = new DailySchedule(this, 'Schedule', {
       stateMachine: this.orchestration.stateMachine,

@@ -641,12 +641,30 @@ export interface CopyContext {
   readonly iamRoles: readonly string[];
   /** The resolved policies of an IAM role, when the stand-in was given them. */
   readonly rolePolicies: (roleArn: string) => readonly unknown[] | undefined;
+  /** The resolved trust policy of an IAM role, when the stand-in was given it. */
+  readonly roleTrust: (roleArn: string) => unknown;
   /** The caller's database user ARN, for Redshift's "not authorized to assume IAM Role" error. */
   readonly dbUserArn: string;
   readonly cancelled: () => boolean;
 }
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Whether a trust policy lets an AWS service assume the role (an Allow of sts:AssumeRole to that service). */
+function trusts(policy: unknown, service: string): boolean {
+  const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  const statements = list((policy as { Statement?: unknown }).Statement) as {
+    Effect?: string;
+    Action?: string | string[];
+    Principal?: { Service?: string | string[] };
+  }[];
+  return statements.some(
+    (st) =>
+      st.Effect === 'Allow' &&
+      list(st.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*') &&
+      list(st.Principal?.Service).includes(service),
+  );
+}
 
 async function columnsOf(
   client: pg.ClientBase,
@@ -712,6 +730,18 @@ export async function runCopy(stmt: CopyStatement, ctx: CopyContext): Promise<nu
     throw new CopyError(
       `User ${ctx.dbUserArn} is not authorized to assume IAM Role ${stmt.iamRole} (the role is not associated with the namespace)`,
     );
+  // ... and Redshift Serverless must be able to assume it: "make sure that it contains
+  // redshift-serverless.amazonaws.com and redshift.amazonaws.com" (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html)
+  const trust = ctx.roleTrust(stmt.iamRole);
+  if (trust !== undefined) {
+    const missing = ['redshift-serverless.amazonaws.com', 'redshift.amazonaws.com'].filter(
+      (service) => !trusts(trust, service),
+    );
+    if (missing.length)
+      throw new CopyError(
+        `User ${ctx.dbUserArn} is not authorized to assume IAM Role ${stmt.iamRole} (its trust policy does not let ${missing.join(' and ')} assume it)`,
+      );
+  }
   const policies = ctx.rolePolicies(stmt.iamRole);
   const { bucket, prefix } = s3Url(stmt.source);
   const denied = (action: string, resource: string, context: Record<string, string>) =>

@@ -124,6 +124,7 @@ export interface EngineOptions {
   readonly s3Region: string;
   readonly iamRoles: readonly string[];
   readonly rolePolicies: (roleArn: string) => readonly unknown[] | undefined;
+  readonly roleTrust: (roleArn: string) => unknown;
   readonly dbUserArn: (dbUser: string) => string;
   readonly poolSize?: number;
 }
@@ -355,6 +356,7 @@ export class Engine {
         s3Region: this.opts.s3Region,
         iamRoles: this.opts.iamRoles,
         rolePolicies: this.opts.rolePolicies,
+        roleTrust: this.opts.roleTrust,
         dbUserArn: this.opts.dbUserArn(rec.secretArn ? this.opts.adminUsername : rec.dbUser),
         cancelled: () => rec.cancelRequested,
       });

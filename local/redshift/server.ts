@@ -75,8 +75,11 @@ export interface RedshiftDataApiOptions {
   readonly iamRoles: string[];
   /** By access key id. */
   readonly identities: Record<string, IdentityConfig>;
-  /** A COPY's IAM_ROLE may read S3 only where these policies allow (when given). */
-  readonly roleIdentities?: Record<string, { policies?: unknown[] }>;
+  /**
+   * A COPY's IAM_ROLE may read S3 only where these policies allow, and must trust Redshift Serverless in its trust
+   * policy (each when given).
+   */
+  readonly roleIdentities?: Record<string, { policies?: unknown[]; trust?: unknown }>;
   readonly s3: {
     readonly endpoint: string;
     readonly region: string;
@@ -179,6 +182,7 @@ export async function startRedshiftDataApi(opts: RedshiftDataApiOptions): Promis
     s3Region: opts.s3.region,
     iamRoles: opts.iamRoles,
     rolePolicies: (arn) => opts.roleIdentities?.[arn]?.policies,
+    roleTrust: (arn) => opts.roleIdentities?.[arn]?.trust,
     // a Serverless database user's ARN (https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html)
     dbUserArn: (u) => `arn:aws:redshift:${region}:${account}:dbuser:serverless-${account}-${workgroupId}/${u}`,
   });
