@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, STAGED, STAR, Table
+from ..model import DRIFT_COLUMNS, QUARANTINE_COLUMNS, RUN_ID_PATTERN, STAGED, STAR, Table
 
 SCHEMA = "analytics"
 
@@ -27,10 +27,13 @@ MAX_BATCH = 40
 #: "The maximum query statement size is 100 KB." https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html
 MAX_STATEMENT_BYTES = 100 * 1024
 #: an execution name: the only value the load's SQL embeds as a literal
-RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+RUN_ID = re.compile(RUN_ID_PATTERN)
 
 #: the audit tables the publish replaces from their own stage tables, with their columns in file order
 AUDIT_TABLES = {"quarantine": QUARANTINE_COLUMNS, "schema_drift": DRIFT_COLUMNS}
+#: each audit table's key (its PRIMARY KEY in the DDL): a row of another run read again (a replay reads the bronze
+#: of the run it replays) replaces that run's row instead of duplicating it
+AUDIT_KEYS = {"quarantine": ("source_object", "record_index"), "schema_drift": ("_run_id", "entity", "field", "kind")}
 
 
 class PublishTooLargeError(Exception):
@@ -116,11 +119,14 @@ def audit_row(t: Table, run_id: str, now: str) -> str:
 
 
 def replace_audit(name: str, run_id: str) -> list[str]:
-    """The run's quarantine or drift rows replaced by its stage table's."""
+    """The run's quarantine or drift rows, and any row its stage table holds again by key, replaced by the stage's."""
     cols = ", ".join(AUDIT_TABLES[name])
+    tgt, stg = f"{SCHEMA}.{name}", stage_name(name)
+    match = " AND ".join(f"{tgt}.{k} = {stg}.{k}" for k in AUDIT_KEYS[name])
     return [
-        f"DELETE FROM {SCHEMA}.{name} WHERE _run_id = {_run_literal(run_id)}",
-        f"INSERT INTO {SCHEMA}.{name} ({cols}) SELECT {cols} FROM {stage_name(name)}",
+        f"DELETE FROM {tgt} WHERE _run_id = {_run_literal(run_id)}",
+        f"DELETE FROM {tgt} USING {stg} WHERE {match}",
+        f"INSERT INTO {tgt} ({cols}) SELECT {cols} FROM {stg}",
     ]
 
 
