@@ -74,6 +74,12 @@ describe.each(['file', 's3'])('%s object store', (kind) => {
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof PreconditionFailedError)).toHaveLength(
       1,
     );
+    // If-Match over an object deleted since it was read (a released lease): the write lost, nothing is created
+    const gone = `state/gone-${kind}.json`;
+    const read = await s.put(gone, 'x');
+    await s.delete(gone);
+    await expect(s.put(gone, 'y', { ifMatch: read.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(await s.get(gone)).toBeUndefined();
   });
 
   it('deletes, and refuses keys that would escape the layout', async () => {

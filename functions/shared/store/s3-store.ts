@@ -40,6 +40,10 @@ export class S3ObjectStore implements ObjectStore {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 412 || status === 409 || (e as Error).name === 'PreconditionFailed')
         throw new PreconditionFailedError(key);
+      // If-Match over an object deleted since it was read: S3 documents 412 for a mismatch and says nothing of a
+      // missing key [unconfirmed: a 404 NoSuchKey is possible]; either way the write lost the race.
+      if (options.ifMatch !== undefined && (status === 404 || (e as Error).name === 'NoSuchKey'))
+        throw new PreconditionFailedError(key);
       throw e;
     }
   }
