@@ -56,7 +56,6 @@ OPTIONAL = {
     "bronze_runs": "",
     "dry_run": "false",
 }
-RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
 
 class JobError(Exception):
@@ -78,10 +77,13 @@ def parse_args(argv: list[str]) -> dict[str, str]:
 
 
 def validate_args(args: dict[str, str]) -> None:
-    if not RUN_ID.match(args["run_id"]):
+    from wistia_pipeline.model import RUN_ID_PATTERN
+
+    run_id = re.compile(RUN_ID_PATTERN)
+    if not run_id.match(args["run_id"]):
         raise JobError(f"--run_id: {args['run_id']!r} is not an execution name")
     for r in bronze_runs(args):
-        if not RUN_ID.match(r):
+        if not run_id.match(r):
             raise JobError(f"--bronze_runs: {r!r} is not an execution name")
     if not re.match(r"^\d{4}-\d{2}-\d{2}$", args["ingest_date"]):
         raise JobError(f"--ingest_date: {args['ingest_date']!r} is not YYYY-MM-DD")

@@ -359,7 +359,7 @@ describe('warehouse bootstrap custom resource', () => {
   it('reads the SQL from $LAMBDA_TASK_ROOT when set (the bundle), else from the repository', () => {
     expect(sqlFromDisk({})().map((f) => f.name)).toEqual(['redshift.sql', 'redshift-grants.sql']);
     expect(() => sqlFromDisk({ LAMBDA_TASK_ROOT: dataDir })()).toThrow(
-      `redshift.sql is missing from ${dataDir} and ${join(dataDir, 'sql', 'ddl')}`,
+      `redshift.sql is missing from ${join(dataDir, 'sql', 'ddl')}`,
     );
   });
 });

@@ -30,8 +30,9 @@ import { GetNamespaceCommand, type GetNamespaceResponse } from '@aws-sdk/client-
 import type { LambdaContextLike } from '../shared/pipeline/deps.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { logger } from '../shared/powertools.ts';
+import { SQL_DIR, SQL_FILES } from './sql-files.ts';
 
-export const SQL_FILES = ['redshift.sql', 'redshift-grants.sql'] as const;
+export { SQL_FILES } from './sql-files.ts';
 /** BatchExecuteStatement's SqlList maximum (botocore's model). */
 export const MAX_BATCH = 40;
 /** "The maximum query statement size is 100 KB" (Data API considerations). */
@@ -231,17 +232,19 @@ async function runDdl(e: Event, context: LambdaContextLike, deps: BootstrapDeps)
     if (!id) throw new WarehouseBootstrapError(`the Data API returned no statement id for ${where(batch[0]!)}`);
     const d = await waitFor(id, deps, deadline, batch);
     if (d.Status === 'FINISHED') continue;
-    const failedAt = single ? 0 : Math.max(0, d.SubStatements?.findIndex((s) => s.Status === 'FAILED') ?? 0);
-    const failed = batch[failedAt] ?? batch[0]!;
+    // the sub-statement that failed; none (an aborted batch, an error of the batch itself): the whole batch
+    const failedAt = single ? 0 : (d.SubStatements?.findIndex((s) => s.Status === 'FAILED') ?? -1);
+    const failed = batch[failedAt];
     const error = (single ? d.Error : (d.SubStatements?.[failedAt]?.Error ?? d.Error)) ?? 'no error given';
-    if (single && /already exists/i.test(error)) {
+    if (single && failed && /already exists/i.test(error)) {
       logger.info('role already exists', { statement: where(failed) });
       tolerated++;
       continue;
     }
-    throw new WarehouseBootstrapError(
-      `${where(failed)} ${d.Status === 'ABORTED' ? 'was aborted' : 'failed'}: ${error}`,
-    );
+    const what = failed
+      ? where(failed)
+      : `the batch of ${where(batch[0]!)} to statement ${batch.at(-1)!.index} of ${batch.at(-1)!.file}`;
+    throw new WarehouseBootstrapError(`${what} ${d.Status === 'ABORTED' ? 'was aborted' : 'failed'}: ${error}`);
   }
   logger.info('warehouse bootstrapped', {
     statements: statements.length,
@@ -327,17 +330,14 @@ function ids(raw: unknown): Pick<CfnResponse, 'StackId' | 'RequestId' | 'Logical
 }
 
 /**
- * The SQL files: in the Lambda bundle at $LAMBDA_TASK_ROOT (copied there at synth: <root>/redshift.sql or
- * <root>/sql/ddl/redshift.sql), else the repository's sql/ddl.
+ * The SQL files: in the Lambda bundle at $LAMBDA_TASK_ROOT/sql/ddl (copied there at synth), else the repository's
+ * sql/ddl.
  */
 export function sqlFromDisk(env: NodeJS.ProcessEnv = process.env): () => SqlFile[] {
   return () => {
-    const dirs = env.LAMBDA_TASK_ROOT
-      ? [env.LAMBDA_TASK_ROOT, join(env.LAMBDA_TASK_ROOT, 'sql', 'ddl')]
-      : [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql', 'ddl')];
+    const dir = join(env.LAMBDA_TASK_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..'), SQL_DIR);
     return SQL_FILES.map((name) => {
-      const dir = dirs.find((d) => existsSync(join(d, name)));
-      if (!dir) throw new WarehouseBootstrapError(`${name} is missing from ${dirs.join(' and ')}`);
+      if (!existsSync(join(dir, name))) throw new WarehouseBootstrapError(`${name} is missing from ${dir}`);
       return { name, text: readFileSync(join(dir, name), 'utf8') };
     });
   };

@@ -14,9 +14,10 @@ import { Construct } from 'constructs';
 import { ROOT, pipelineFunction } from './lambda.ts';
 import { ownDataApiStatements } from './unscoped.ts';
 import { acknowledge } from './nag.ts';
+import { SQL_DIR, SQL_FILES } from '../../functions/warehouse-bootstrap/sql-files.ts';
 
 /** The SQL the bootstrap runs, in order, copied into the bundle under the same relative paths. */
-export const BOOTSTRAP_SQL = ['sql/ddl/redshift.sql', 'sql/ddl/redshift-grants.sql'] as const;
+export const BOOTSTRAP_SQL = SQL_FILES.map((f) => `${SQL_DIR}/${f}`);
 
 /** sha-256 over both files (name and content), as hex. */
 export function ddlHash(root = ROOT): string {

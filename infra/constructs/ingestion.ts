@@ -7,6 +7,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
 import { pipelineFunction } from './lambda.ts';
 import { Construct } from 'constructs';
+// the run lease (docs/adr/0014): the plan function takes it, the commit function releases it
+import { LEASE_KEY } from '../../functions/shared/pipeline/keys.ts';
 
 export interface IngestionProps {
   readonly bucket: s3.IBucket;
@@ -30,9 +32,6 @@ export interface IngestionProps {
   readonly apiBaseUrl?: string;
 }
 
-/** The run lease (package D): the plan function takes it, the commit function releases it. */
-export const RUN_LEASE_KEY = 'state/run-lease.json';
-
 interface Handler {
   readonly dir: string;
   readonly timeout: number;
@@ -53,7 +52,7 @@ export const HANDLERS = {
     timeout: 900,
     reads: ['state/', 'runs/'],
     writes: ['bronze/medias/', 'runs/'],
-    putKeys: [RUN_LEASE_KEY],
+    putKeys: [LEASE_KEY],
   },
   eventPages: { dir: 'event-pages', timeout: 900, reads: ['runs/'], writes: ['bronze/events/', 'runs/'] },
   planEngagement: { dir: 'plan-engagement', timeout: 300, reads: ['runs/'], writes: ['runs/'] },
@@ -70,7 +69,7 @@ export const HANDLERS = {
     timeout: 120,
     reads: ['runs/', 'state/'],
     writes: ['state/', 'runs/'],
-    deleteKeys: [RUN_LEASE_KEY],
+    deleteKeys: [LEASE_KEY],
   },
 } as const satisfies Record<string, Handler>;
 export type HandlerName = keyof typeof HANDLERS;

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 LINEAGE = ("_fetched_at", "_run_id")
 
+#: an execution name (Step Functions: 1-80 characters; ours use these): what a run id may be wherever it goes (SQL
+#: literals, bronze keys, lineage columns)
+RUN_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,80}$"
+
 
 @dataclass(frozen=True)
 class Table:

@@ -14,12 +14,11 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from ..model import MAX_VARCHAR, VARCHAR_BYTES
+from ..model import MAX_VARCHAR, RUN_ID_PATTERN, VARCHAR_BYTES
 from ..schemas import EntitySpec
 from . import fit
 
 #: an execution name, as the job's --run_id (Step Functions: 1-80 characters; we allow these)
-RUN_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,80}$"
 
 def _present(raw: Column, name: str) -> Column:
     # get_json_object returns NULL for a missing key and for a JSON null
