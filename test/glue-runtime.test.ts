@@ -372,7 +372,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       fct_media_engagement: 1,
       media_engagement_curve: 1,
     });
-    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 23, max_batch: 40 });
+    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 25, max_batch: 40 });
     expect(r.staged.dim_media).toBe(`s3://${DATA}/tmp/redshift/${RUN}/dim_media/`);
     const part = async (table: string) => {
       const k = (await keys(DATA, `tmp/redshift/${RUN}/${table}/`)).filter((x) => /part-/.test(x));
