@@ -22,6 +22,7 @@
 //   backfillStartDate        two years back
 //   companyHosts             none
 //   hashPii                  true ("false" stores email and ip in clear)
+//   quarantineThreshold      0.05 (the share of an entity's records a run may quarantine; above it the run fails)
 //   destroyOnRemoval         false (data is retained)
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -108,6 +109,11 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
     throw new EnvironmentError(
       `tokenKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "${tokenKey}"`,
     );
+  const threshold = ctx('quarantineThreshold');
+  if (threshold !== undefined && !/^(0(\.\d+)?|1(\.0+)?)$/.test(threshold))
+    throw new EnvironmentError(
+      `quarantineThreshold must be a share between 0 and 1 (e.g. 0.05 for 5 %), got "${threshold}"`,
+    );
   const maxCapacity = int('redshiftMaxCapacity');
   const usageLimit = int('rpuUsageLimit');
   const period = oneOf<UsageLimitPeriod>('rpuUsageLimitPeriod', USAGE_LIMIT_PERIODS);
@@ -129,6 +135,7 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
     ...(breach ? { rpuUsageLimitBreachAction: breach } : {}),
     // PII (visitor email, viewer ip) is stored as SHA-256 in the warehouse unless the context says hashPii=false.
     hashPii: ctx('hashPii') !== 'false',
+    ...(threshold !== undefined ? { quarantineThreshold: Number(threshold) } : {}),
     destroyOnRemoval: ctx('destroyOnRemoval') === 'true',
   });
   if (opts.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

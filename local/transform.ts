@@ -27,7 +27,11 @@ export interface TransformReport {
   error?: string;
   message?: string;
   failures?: { table: string; rule: string; detail: string }[];
-  bronze?: Record<string, { records: number; accepted: number; quarantined: number }>;
+  /** Per entity: served = loaded + quarantined + deduplicated + skipped (issue 12). */
+  bronze?: Record<
+    string,
+    { served: number; loaded: number; quarantined: number; deduplicated: number; skipped: number }
+  >;
   rows?: Record<string, number>;
   loaded?: Record<string, { staged: number; inserted: number; updated: number; unchanged: number }>;
   quarantined?: number;
@@ -40,6 +44,8 @@ export interface LocalTransformOptions {
   readonly warehouse: LocalWarehouse;
   readonly companyHosts?: string;
   readonly hashPii?: boolean;
+  /** The share of an entity's records a run may quarantine (the job's --quarantine_threshold). Default 0.05. */
+  readonly quarantineThreshold?: number;
   readonly onReport?: (r: TransformReport) => void;
 }
 
@@ -125,6 +131,7 @@ export function localGlue(o: LocalTransformOptions & { readonly worker: Transfor
       o.companyHosts ?? 'example.com',
       '--hash_pii',
       o.hashPii ? 'true' : 'false',
+      ...(o.quarantineThreshold !== undefined ? ['--quarantine_threshold', String(o.quarantineThreshold)] : []),
       ...(args['--bronze_runs'] ? ['--bronze_runs', String(args['--bronze_runs'])] : []),
     ];
     const code = await o.worker.run(argv);

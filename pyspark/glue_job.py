@@ -55,6 +55,8 @@ OPTIONAL = {
     "redshift_tmp_dir": "",
     "bronze_runs": "",
     "dry_run": "false",
+    # the share of an entity's records in a run that may be quarantined (issue 12); above it the gate fails the run
+    "quarantine_threshold": "0.05",
 }
 
 
@@ -91,6 +93,12 @@ def validate_args(args: dict[str, str]) -> None:
         raise JobError(f"--warehouse: {args['warehouse']!r} is not postgres or redshift")
     if args["warehouse"] == "postgres" and not args["dsn"]:
         raise JobError("--dsn is required with --warehouse postgres")
+    try:
+        threshold = float(args["quarantine_threshold"])
+    except ValueError:
+        threshold = float("nan")
+    if not 0 <= threshold <= 1:  # NaN fails too
+        raise JobError(f"--quarantine_threshold: {args['quarantine_threshold']!r} is not a share between 0 and 1 (e.g. 0.05)")
     if args["dry_run"] not in ("true", "false"):
         raise JobError(f"--dry_run: {args['dry_run']!r} is not true or false")
     if args["warehouse"] == "redshift":
@@ -247,7 +255,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     frames = {name: df.cache() for name, df in built.frames.items()}
     media_keys = frames["dim_media"].select("media_id").unionByName(known_media)
     visitor_keys = frames["dim_visitor"].select("visitor_key").unionByName(known_visitors)
-    failures = run_checks(frames, media_keys, visitor_keys, built.counts)
+    failures = run_checks(frames, media_keys, visitor_keys, built.counts, float(args.get("quarantine_threshold") or 0.05))
     timings["quality_gate"] = time.time() - t1
     if failures:
         raise QualityGateError(failures)
@@ -268,25 +276,25 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
             "status": "SUCCEEDED",
             "run_id": args["run_id"],
             "dry_run": True,
-            "bronze": {e: {"records": r, "accepted": a, "quarantined": q} for e, (r, a, q) in built.counts.items()},
+            "bronze": {e: c.as_dict() for e, c in built.counts.items()},
             "rows": {name: df.count() for name, df in frames.items()},
-            "quarantined": sum(q for (_, _, q) in built.counts.values()),
+            "quarantined": sum(c.quarantined for c in built.counts.values()),
             "staged": prefixes,
-            "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE")), "max_batch": sql.MAX_BATCH},
+            "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE", built.counts)), "max_batch": sql.MAX_BATCH},
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
 
     t3 = time.time()
-    loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir)
+    loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir, built.counts)
     timings["load"] = time.time() - t3
     if local and not args["tmp_dir"]:
         shutil.rmtree(base, ignore_errors=True)
     return {
         "status": "SUCCEEDED",
         "run_id": args["run_id"],
-        "bronze": {e: {"records": r, "accepted": a, "quarantined": q} for e, (r, a, q) in built.counts.items()},
+        "bronze": {e: c.as_dict() for e, c in built.counts.items()},
         "loaded": loaded,
-        "quarantined": sum(q for (_, _, q) in built.counts.values()),
+        "quarantined": sum(c.quarantined for c in built.counts.values()),
         "drift": [r.asDict() for r in built.drift.collect()],
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }

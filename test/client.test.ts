@@ -184,11 +184,14 @@ describe('errors that are not retried', () => {
     }
   });
 
-  it('rejects a broken body with WistiaSchemaError naming endpoint and field, and reports drift without failing', async () => {
+  it('rejects a body of the wrong shape; a bad record is a finding that never fails the page; drift is reported', async () => {
     let body = '';
-    const server: Server = createServer((_req, res) => {
+    let requests: string[] = [];
+    const server: Server = createServer((req, res) => {
+      requests.push(String(req.url));
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(body);
+      // a full page (100 records) with bad ones, then an empty page: paging goes by the page's length
+      res.end(new URL(String(req.url), 'http://x').searchParams.get('page') === '2' ? '[]' : body);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
@@ -197,20 +200,45 @@ describe('errors that are not retried', () => {
         token: TOKEN,
         budget: 0,
       });
-      body = JSON.stringify([
-        { received_at: '2025-10-17T17:24:53.000Z', event_key: 'a' },
-        { received_at: '2025-10-17T17:24:53Z', event_key: 17 },
-      ]);
+      // the shape: not the array a list endpoint returns, not the object a single-object endpoint returns
+      body = JSON.stringify({ error: 'not a list' });
       const err = (await caught(collect(c.listEventsPages()))) as WistiaSchemaError;
       expect(err).toBeInstanceOf(WistiaSchemaError);
-      expect(err.field).toBe('[1].event_key');
-      expect(err.message).toBe(
-        'GET /stats/events: unexpected response body at [1].event_key: expected string, got integer',
-      );
-      body = JSON.stringify({ load_count: 3 });
+      expect([err.field, err.message]).toEqual([
+        '(body)',
+        'GET /stats/events: unexpected response body at (body): expected an array, got object',
+      ]);
+      body = JSON.stringify([{ load_count: 3 }]);
       const err2 = (await caught(c.getMediaStats('abc'))) as WistiaSchemaError;
-      expect(err2.field).toBe('play_count');
-      expect(err2.message).toContain('GET /stats/medias/{id}');
+      expect([err2.field, err2.message]).toEqual([
+        '(body)',
+        'GET /stats/medias/{id}: unexpected response body at (body): expected an object, got array',
+      ]);
+      // records: a key of another type, a key missing, not an object; the rest of the page is good
+      const good = (i: number) => ({ received_at: '2025-10-17T17:24:53Z', event_key: `k${i}`, visitor_key: 'v' });
+      const records: unknown[] = Array.from({ length: 100 }, (_, i) => good(i));
+      records[1] = { received_at: '2025-10-17T17:24:53Z', event_key: 17 };
+      records[5] = { received_at: '2025-10-17T17:24:53Z' };
+      records[9] = 'not an object';
+      body = JSON.stringify(records);
+      requests = [];
+      const pages = [];
+      for await (const p of c.listEventsPages()) pages.push(p);
+      expect(requests.map((u) => new URL(u, 'http://x').searchParams.get('page'))).toEqual(['1', '2']);
+      expect(pages.map((p) => p.body.length)).toEqual([100, 0]);
+      expect(pages[0]?.body).toEqual(records); // kept as it came
+      expect(pages[0]?.findings).toEqual([
+        { index: 1, field: 'event_key', message: '[1].event_key: expected string, got integer' },
+        { index: 5, field: 'event_key', message: '[5].event_key: required field is missing' },
+        { index: 9, field: '', message: '[9]: expected an object, got string' },
+      ]);
+      // a single-object body without its key lands too (the transform quarantines it)
+      body = JSON.stringify({ load_count: 3 });
+      const stats = await c.getMediaStats('abc');
+      expect([stats.body, stats.findings]).toEqual([
+        { load_count: 3 },
+        [{ index: 0, field: 'play_count', message: 'play_count: required field is missing' }],
+      ]);
       body = JSON.stringify([
         {
           received_at: '2025-10-17T17:24:53.000Z',

@@ -349,6 +349,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
         '--ingest_date': day,
         '--bucket': DATA,
         '--dry_run': 'true',
+        '--quarantine_threshold': '0.5', // one of its two events is quarantined on purpose
         '--report': report('dry'),
       },
       s3: s3(),
@@ -358,11 +359,11 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     expect([run.JobRunState, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const r = JSON.parse(readFileSync(report('dry'), 'utf8'));
     expect(r.bronze).toEqual({
-      medias: { records: 1, accepted: 1, quarantined: 0 },
-      events: { records: 2, accepted: 1, quarantined: 1 },
-      visitors: { records: 1, accepted: 1, quarantined: 0 },
-      media_stats: { records: 1, accepted: 1, quarantined: 0 },
-      media_engagement: { records: 1, accepted: 1, quarantined: 0 },
+      medias: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      events: { served: 2, loaded: 1, quarantined: 1, deduplicated: 0, skipped: 0 },
+      visitors: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      media_stats: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      media_engagement: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
     });
     expect(r.rows).toEqual({
       dim_date: 1,
@@ -372,7 +373,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       fct_media_engagement: 1,
       media_engagement_curve: 1,
     });
-    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 25, max_batch: 40 });
+    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 27, max_batch: 40 });
     expect(r.staged.dim_media).toBe(`s3://${DATA}/tmp/redshift/${RUN}/dim_media/`);
     const part = async (table: string) => {
       const k = (await keys(DATA, `tmp/redshift/${RUN}/${table}/`)).filter((x) => /part-/.test(x));
@@ -405,7 +406,9 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     });
     expect([run.JobRunState, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const r = JSON.parse(readFileSync(report('empty'), 'utf8'));
-    expect(Object.values(r.bronze)).toEqual(Array(5).fill({ records: 0, accepted: 0, quarantined: 0 }));
+    expect(Object.values(r.bronze)).toEqual(
+      Array(5).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }),
+    );
   });
 
   it('goes on the Redshift path with Glue 5.0 modules only, failing only at the Data API endpoint it is given', async () => {

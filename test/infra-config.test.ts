@@ -214,4 +214,19 @@ describe('context', () => {
     );
     expect(() => build({ ...base, context: { rpuUsageLimit: '0' } })).toThrow(/positive whole number/);
   });
+
+  it('passes quarantineThreshold to the job as --quarantine_threshold, and refuses one that is not a share (issue 12)', () => {
+    const base = { account: '111111111111', region: 'us-east-1', env: {} };
+    const args = (context: Record<string, string>) => {
+      const { stack } = build({ ...base, context });
+      const [, job] = entries(Template.fromStack(stack).toJSON() as Tpl, 'AWS::Glue::Job')[0]!;
+      return job.Properties!.DefaultArguments as Record<string, string>;
+    };
+    expect(args({ quarantineThreshold: '0.2' })['--quarantine_threshold']).toBe('0.2');
+    expect(args({})['--quarantine_threshold']).toBeUndefined(); // the job's own default, 0.05
+    for (const bad of ['5%', '1.5', '-0.1', 'lots'])
+      expect(() => build({ ...base, context: { quarantineThreshold: bad } })).toThrow(
+        `quarantineThreshold must be a share between 0 and 1 (e.g. 0.05 for 5 %), got "${bad}"`,
+      );
+  });
 });

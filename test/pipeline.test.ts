@@ -86,9 +86,11 @@ describe('a clean account', () => {
       'fetchedAt',
       'count',
       'drift',
+      'findings',
       'records',
     ]);
     expect(obj.count).toBe((obj.records as unknown[]).length);
+    expect(obj.findings).toEqual([]); // a clean account: no record the transform will quarantine
     expect(JSON.stringify(obj)).not.toContain(TOKEN);
     // an execution history under the data dir
     const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.historyKey))?.value;

@@ -44,7 +44,7 @@ async function day(sim: WistiaSimulator, dataDir: string): Promise<ExecutionReco
       token: async () => TOKEN,
       input: { today: String((sim.state() as { today: string }).today) },
       config: { accountRequestsPerMinute: 60_000 },
-      glue: localGlue({ warehouse, worker }),
+      glue: localGlue({ warehouse, worker, quarantineThreshold: THRESHOLD }),
       ...FAST,
     });
   } finally {
@@ -82,6 +82,8 @@ async function account(failing: number): Promise<{ sim: WistiaSimulator; dir: st
   return { sim, dir, victims };
 }
 
+/** A tenth of the events is out of range on purpose: above the default 5 % share the quality gate allows. */
+const THRESHOLD = 0.25;
 const outOfRange: BodyRewrite = (req, body) => {
   if (req.route !== '/stats/events') return body;
   for (const e of body as Record<string, unknown>[]) if (pick(String(e.event_key), 10) === 0) e.percent_viewed = 1.5;
@@ -155,6 +157,7 @@ describe('replay of failed map items', () => {
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
       accountRequestsPerMinute: 60_000,
+      quarantineThreshold: THRESHOLD,
       ...FAST,
     });
     expect([r.record.status, r.record.error, r.transform?.status]).toEqual(['SUCCEEDED', undefined, 'SUCCEEDED']);
@@ -194,6 +197,7 @@ describe('replay of failed map items', () => {
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
       accountRequestsPerMinute: 60_000,
+      quarantineThreshold: THRESHOLD,
       ...FAST,
     });
     expect([r.record.status, r.record.error]).toEqual(['SUCCEEDED', undefined]);
@@ -222,6 +226,7 @@ describe('replay of failed map items', () => {
       execution: first.name,
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
+      quarantineThreshold: THRESHOLD,
       ...FAST,
     });
     expect(again.record.status).toBe('FAILED');

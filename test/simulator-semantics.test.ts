@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type WistiaSimulator } from '#local/simulator/server.ts';
 import { DAY_MS } from '#local/simulator/world.ts';
+import { defectOf } from '#local/simulator/misbehave.ts';
 import { get, sim, TODAY, TOKEN } from './helpers/sim.ts';
 
 type Json = Record<string, unknown>;
@@ -280,6 +281,38 @@ describe('scale', () => {
       expect(grownMb).toBeLessThan(600);
     } finally {
       await big.close();
+    }
+  });
+});
+
+describe('bad records (issue 12: --bad-records, off by default)', () => {
+  it('serves the same records with the same defect on every request, leaves the rest as they were, and counts what it served', async () => {
+    const opts = { rate: 0.2, seed: 3 };
+    const bad = await sim({ medias: 60, historyDays: 90, eventsPerMediaPerDay: 0.5, misbehave: opts });
+    try {
+      const path = '/stats/events.json?per_page=100&page=1';
+      const clean = (await get(s, path)).json() as Json[];
+      const first = (await get(bad, path)).json() as Json[];
+      expect((await get(bad, path)).json()).toEqual(first); // a retry sees the same page
+      expect(first).toHaveLength(clean.length); // records are altered, never dropped or added
+      let altered = 0;
+      clean.forEach((c, i) => {
+        const d = defectOf(opts, 'events', String(c.event_key));
+        if (!d) expect(first[i]).toEqual(c);
+        else {
+          altered++;
+          const want = structuredClone(c);
+          d.apply(want);
+          expect(first[i]).toEqual(want);
+        }
+      });
+      expect(altered).toBeGreaterThan(0);
+      const ledger = bad.misbehaviour().events ?? {};
+      expect(Object.values(ledger).reduce((a, b) => a + b, 0)).toBe(2 * altered); // served twice
+      // off by default: the default simulator served nothing altered
+      expect(s.misbehaviour()).toEqual({});
+    } finally {
+      await bad.close();
     }
   });
 });

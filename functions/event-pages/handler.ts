@@ -52,6 +52,7 @@ export async function fetchWindow(event: unknown, ctx: LambdaContextLike, deps: 
       page: page.page,
       request: page.request,
       drift: page.drift,
+      findings: page.findings,
       records: page.body,
     });
     addEvents(seen, page.body);

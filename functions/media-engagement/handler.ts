@@ -36,6 +36,7 @@ export async function fetchMediaEngagement(event: unknown, deps: Deps): Promise<
       page: 1,
       request: stats.request,
       drift: stats.drift,
+      findings: stats.findings,
       records: stats.body,
     });
     const eng = await client.getMediaEngagement(id);
@@ -48,6 +49,7 @@ export async function fetchMediaEngagement(event: unknown, deps: Deps): Promise<
       page: 1,
       request: eng.request,
       drift: eng.drift,
+      findings: eng.findings,
       records: [eng.body],
     });
   } catch (err) {

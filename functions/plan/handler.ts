@@ -142,11 +142,14 @@ export async function plan(event: unknown, deps: Deps): Promise<PlanOutput> {
       page: page.page,
       request: page.request,
       drift: page.drift,
+      findings: page.findings,
       records: page.body,
     });
     let pastWatermark = false;
     for (const m of page.body) {
-      const updated = typeof m.updated === 'string' ? new Date(m.updated).toISOString() : null;
+      // an unparseable `updated` must not stop the listing: the media is left for the transform to quarantine
+      const at = typeof m.updated === 'string' ? Date.parse(m.updated) : Number.NaN;
+      const updated = Number.isNaN(at) ? null : new Date(at).toISOString();
       if (typeof m.hashed_id !== 'string' || !updated) continue; // the transform quarantines it from bronze
       if (since !== null && updated < since) {
         pastWatermark = true;

@@ -7,7 +7,7 @@ import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import { WistiaNotFoundError } from '../shared/wistia/errors.ts';
 import type { RequestRecord } from '../shared/wistia/client.ts';
-import type { DriftIssue } from '../shared/wistia/validate.ts';
+import type { DriftIssue, RecordFinding } from '../shared/wistia/validate.ts';
 
 export interface VisitorLookupOutput {
   readonly batch: string;
@@ -34,10 +34,13 @@ export async function lookupVisitors(event: unknown, deps: Deps): Promise<Visito
   const records: unknown[] = [];
   const requests: RequestRecord[] = [];
   const drift: DriftIssue[] = [];
+  const findings: RecordFinding[] = [];
   const notFound: string[] = [];
   for (const key of keys) {
     try {
       const r = await client.getVisitor(key);
+      // a finding's index is the record's place in this batch's bronze object
+      for (const f of r.findings) findings.push({ ...f, index: records.length });
       records.push(r.body);
       requests.push(r.request);
       drift.push(...r.drift);
@@ -63,6 +66,7 @@ export async function lookupVisitors(event: unknown, deps: Deps): Promise<Visito
       page: 1,
       request,
       drift,
+      findings,
       records,
     });
   }

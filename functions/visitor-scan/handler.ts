@@ -36,6 +36,7 @@ export async function scanVisitors(event: unknown, ctx: LambdaContextLike, deps:
       page: page.page,
       request: page.request,
       drift: page.drift,
+      findings: page.findings,
       records: page.body,
     });
     pages++;

@@ -49,6 +49,8 @@ export interface WarehouseProps {
   /** Company site hosts for channel attribution (comma list). Default: none (the argument is omitted). */
   readonly companyHosts?: string;
   /** Store PII (email, ip) as SHA-256. Default true. */
+  /** The share of an entity's records a run may quarantine before the quality gate fails it. Default 0.05. */
+  readonly quarantineThreshold?: number;
   readonly hashPii?: boolean;
   /** Delete the namespace (the warehouse's data) with the stack (dev only). Default false: retained. */
   readonly destroyOnRemoval?: boolean;
@@ -381,6 +383,7 @@ export class Warehouse extends Construct {
         copyRoleArn: redshiftRole.roleArn,
         ...(props.companyHosts ? { companyHosts: props.companyHosts } : {}),
         hashPii: props.hashPii !== false,
+        ...(props.quarantineThreshold !== undefined ? { quarantineThreshold: props.quarantineThreshold } : {}),
       }),
     });
     this.jobName = this.job.ref;
@@ -505,6 +508,8 @@ export interface GlueArgumentsInput {
   readonly copyRoleArn: string;
   readonly companyHosts?: string;
   readonly hashPii: boolean;
+  /** The share of an entity's records a run may quarantine before the gate fails it (0..1; the job's default 0.05). */
+  readonly quarantineThreshold?: number;
 }
 
 /**
@@ -532,5 +537,6 @@ export function glueDefaultArguments(a: GlueArgumentsInput): Record<string, stri
     .filter(Boolean)
     .join(',');
   if (hosts) args['--company_hosts'] = hosts;
+  if (a.quarantineThreshold !== undefined) args['--quarantine_threshold'] = String(a.quarantineThreshold);
   return args;
 }

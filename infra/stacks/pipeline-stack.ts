@@ -25,6 +25,8 @@ export interface PipelineStackProps extends StackProps {
   readonly companyHosts?: string;
   /** Store visitor email and viewer ip as SHA-256 in the warehouse (docs/adr/0009). Default true. */
   readonly hashPii?: boolean;
+  /** The share (0..1) of an entity's records in a run that may be quarantined before the gate fails the run. Default 0.05. */
+  readonly quarantineThreshold?: number;
   /**
    * The VPC's three availability zones, in this stack's region. Required: the stack never looks them up (an
    * offline synth must not need AWS). infra/app.ts defaults them to <region>a, <region>b, <region>c.
@@ -65,6 +67,7 @@ export class PipelineStack extends Stack {
       glueTimeoutMinutes: glueJobTimeoutMinutes(),
       ...(props.companyHosts ? { companyHosts: props.companyHosts } : {}),
       hashPii: props.hashPii ?? true,
+      ...(props.quarantineThreshold !== undefined ? { quarantineThreshold: props.quarantineThreshold } : {}),
       destroyOnRemoval: props.destroyOnRemoval ?? false,
       ...(props.redshiftMaxCapacity !== undefined ? { maxCapacity: props.redshiftMaxCapacity } : {}),
       ...(props.rpuUsageLimit !== undefined ? { usageLimitRpuHours: props.rpuUsageLimit } : {}),

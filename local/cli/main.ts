@@ -117,6 +117,7 @@ const runOptions: Options = {
   budget: { type: 'string', default: '570' },
   'company-hosts': { type: 'string', default: 'example.com' },
   'hash-pii': { type: 'boolean', default: false },
+  'quarantine-threshold': { type: 'string', default: '0.05' },
   'fail-medias': { type: 'string', default: '0' },
 };
 
@@ -124,6 +125,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
   const days = num(v, 'days', { min: 1, max: 366, int: true });
   const dataDir = String(v['data-dir'] ?? '.data');
   const budget = num(v, 'budget', { min: 1 });
+  const quarantineThreshold = num(v, 'quarantine-threshold', { min: 0, max: 1 });
   let sim: WistiaSimulator | undefined;
   let token = envToken();
   let apiBaseUrl =
@@ -168,6 +170,9 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
       today,
       fullRefresh: v['full-refresh'] === true,
       accountRequestsPerMinute: budget,
+      companyHosts: String(v['company-hosts']),
+      hashPii: v['hash-pii'] === true,
+      quarantineThreshold,
     });
     printDaySummary(results, dataDir);
     return results.every((r) => r.record.status === 'SUCCEEDED') && results.length === days ? EXIT.ok : EXIT.failed;
@@ -206,7 +211,10 @@ const COMMANDS: Record<string, Command> = {
     usage:
       'wistia-pipeline simulator [--port P] [--seed S] [--medias N] [--token T] [--rate-limit PER_MINUTE] [--legacy-rate-limit]\n' +
       '                          [--faults RATE] [--fault-kinds 500,502,503,504,429,slow,reset,truncated] [--latency-ms MS]\n' +
-      '                          [--today YYYY-MM-DD] [--history-days D] [--events-per-media-per-day X] [--live-ms-per-request MS]\n\n' +
+      '                          [--today YYYY-MM-DD] [--history-days D] [--events-per-media-per-day X] [--live-ms-per-request MS]\n' +
+      '                          [--bad-records RATE]\n\n' +
+      "--bad-records serves that share of each entity's records with one defect each (a key missing, a time that does\n" +
+      'not parse, a number as a string, another type, an unknown field, a null, a value out of range), seeded by --seed.\n' +
       `The token is --token, else WISTIA_API_TOKEN, else the local default "${DEFAULT_SIMULATOR_TOKEN}".\n` +
       'Control endpoints: GET /__sim/state, GET /__sim/counters, POST /__sim/counters/reset, POST /__sim/advance?days=N, POST /__sim/config.',
     options: { ...simulatorOptions, port: { type: 'string', default: '8600' }, token: { type: 'string' } },
@@ -246,13 +254,15 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the ingestion state machine locally (one day, or --days N against the simulator)',
     usage:
       'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n' +
-      '                    [--company-hosts HOST,…] [--hash-pii] [--today YYYY-MM-DD]\n\n' +
+      '                    [--company-hosts HOST,…] [--hash-pii] [--quarantine-threshold SHARE] [--today YYYY-MM-DD]\n\n' +
       'Executes statemachine/ingest.asl.json with the same handler code as the Lambdas. Without --simulate it reads\n' +
       "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1), and --today is the run's day\n" +
       "(default: today's UTC date; with --simulate it is the simulator's first day). --budget is the account's\n" +
       'request budget per minute shared by all concurrent map items (Wistia allows 600). Each run ends with the\n' +
       'transform (PySpark) and the load into the local warehouse under <data dir>/warehouse; --company-hosts names\n' +
-      'the company site for the website channel, --hash-pii stores ip and email as SHA-256.',
+      'the company site for the website channel, --hash-pii stores ip and email as SHA-256, and\n' +
+      "--quarantine-threshold (default 0.05) is the share of an entity's records a run may quarantine before the\n" +
+      'quality gate fails it and nothing is published.',
     options: runOptions,
     run: (v) => runCommand(v),
   },

@@ -68,6 +68,7 @@ export async function replayLocal(o: {
   accountRequestsPerMinute?: number;
   companyHosts?: string;
   hashPii?: boolean;
+  quarantineThreshold?: number;
   retryDelayScale?: number;
   clientOptions?: Parameters<typeof runPipeline>[0]['clientOptions'];
   onEvent?: Parameters<typeof runPipeline>[0]['onEvent'];
@@ -92,6 +93,7 @@ export async function replayLocal(o: {
         worker,
         companyHosts: o.companyHosts ?? 'example.com',
         hashPii: o.hashPii ?? false,
+        ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
         onReport: (r) => (transform = r),
       }),
     });
@@ -154,6 +156,7 @@ export const replayCommand: Command = {
     budget: { type: 'string', default: '570' },
     'company-hosts': { type: 'string', default: 'example.com' },
     'hash-pii': { type: 'boolean', default: false },
+    'quarantine-threshold': { type: 'string', default: '0.05' },
     aws: { type: 'boolean', default: false },
     'state-machine-arn': { type: 'string' },
     region: { type: 'string' },
@@ -207,6 +210,7 @@ export const replayCommand: Command = {
         accountRequestsPerMinute: num(v, 'budget', { min: 1 }),
         companyHosts: String(v['company-hosts']),
         hashPii: v['hash-pii'] === true,
+        quarantineThreshold: num(v, 'quarantine-threshold', { min: 0, max: 1 }),
       });
       for (const m of r.record.mapRuns)
         process.stdout.write(

@@ -33,6 +33,8 @@ export interface RunDaysOptions {
   readonly accountRequestsPerMinute?: number;
   readonly companyHosts?: string;
   readonly hashPii?: boolean;
+  /** The share of an entity's records a run may quarantine before the gate fails it. Default 0.05. */
+  readonly quarantineThreshold?: number;
   /** The day of a run without a simulator (YYYY-MM-DD); default: today's UTC date. */
   readonly today?: string;
   readonly out?: (line: string) => void;
@@ -130,6 +132,7 @@ async function runEachDay(
       worker,
       companyHosts: o.companyHosts ?? 'example.com',
       hashPii: o.hashPii ?? false,
+      ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
       onReport: (r) => (transform = r),
     });
     const record = await runPipeline({
@@ -260,7 +263,7 @@ export function printDaySummary(
   out(
     `  tables               analytics.dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, media_engagement_curve;`,
   );
-  out(`                       audit: analytics.quarantine, schema_drift, load_audit`);
+  out(`                       audit: analytics.quarantine, schema_drift, load_audit, record_audit`);
   out(`  bronze JSON          ${d}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/…`);
   out(
     `  execution history    ${d}/store/runs/<execution>/history.json (states, retries, map items), transform.json (the load)`,

@@ -15,6 +15,8 @@ export const simulatorOptions: Options = {
   'legacy-rate-limit': { type: 'boolean', default: false },
   faults: { type: 'string', default: '0' },
   'fault-kinds': { type: 'string' },
+  // records served with one defect each, seeded by --seed (local/simulator/misbehave.ts); 0 is off
+  'bad-records': { type: 'string', default: '0' },
   'latency-ms': { type: 'string', default: '0' },
   'live-ms-per-request': { type: 'string', default: '0' },
 };
@@ -43,6 +45,7 @@ export function buildSimulator(v: Record<string, string | boolean | undefined>, 
     faults: { rate: num(v, 'faults', { min: 0, max: 1 }), kinds: kinds as FaultKind[] },
     latencyMs: num(v, 'latency-ms', { min: 0 }),
     liveMsPerRequest: num(v, 'live-ms-per-request', { min: 0 }),
+    misbehave: { rate: num(v, 'bad-records', { min: 0, max: 1 }), seed: num(v, 'seed', { int: true }) },
     ...(token ? { token } : {}),
   });
 }

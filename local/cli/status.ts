@@ -86,6 +86,27 @@ export function formatStatus(r: StatusReport): string {
       : 'Executions: none yet (run `wistia-pipeline run` or `demo`).',
   );
   if (r.executions.length) out.push(...executionRows(r.executions).map((l) => `  ${l}`));
+  const last = r.executions.find((x) => x.records);
+  if (last?.records) {
+    // what each entity's records became in the latest run that loaded (issue 12)
+    out.push('', `Records of ${last.id} (served = loaded + quarantined + deduplicated + skipped):`);
+    const rows = Object.entries(last.records).map(([e, c]) => [
+      e,
+      String(c.served),
+      String(c.loaded),
+      String(c.quarantined),
+      c.served ? `${((100 * c.quarantined) / c.served).toFixed(1)}%` : '-',
+      String(c.deduplicated),
+      String(c.skipped),
+    ]);
+    out.push(
+      ...table(
+        ['entity', 'served', 'loaded', 'quarantined', 'share', 'deduplicated', 'skipped'],
+        rows,
+        new Set([1, 2, 3, 4, 5, 6]),
+      ).map((l) => `  ${l}`),
+    );
+  }
   out.push('', 'Watermarks (state/watermarks.json):');
   const w = r.watermarks;
   if (!w && r.stateMachineArn) out.push('  not read: give --bucket (the pipeline bucket) to read them from S3');
@@ -118,7 +139,7 @@ export const statusCommand: Command = {
     'Default data dir: .data/demo. --json prints one object:\n' +
     '  {"dataDir", "executions": [{"id", "status", "startedAt", "stoppedAt", "durationMs", "itemsSucceeded",\n' +
     '    "itemsFailed", "itemsAborted", "itemsPending", "requests", "rowsLoaded", "rowsInserted", "rowsUpdated",\n' +
-    '    "quarantined", "transform", "error", "cause", "maps"}], "totalExecutions", "watermarks",\n' +
+    '    "quarantined", "records", "transform", "error", "cause", "maps"}], "totalExecutions", "watermarks",\n' +
     '   "tables": {"<table>": rows} | null, "warehouse": {"state": "ok" | "none" | "unavailable" | "skipped", …}}\n' +
     'With --aws: the executions of the state machine (--state-machine-arn or WISTIA_STATE_MACHINE_ARN) from Step\n' +
     'Functions with their map items, and the watermarks from --bucket (or WISTIA_BUCKET) if given.\n' +

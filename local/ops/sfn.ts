@@ -310,6 +310,7 @@ export async function awsExecutions(
         rowsInserted: null,
         rowsUpdated: null,
         quarantined: null,
+        records: null,
         transform: null,
         error: d?.error ?? null,
         cause: d?.cause ?? null,

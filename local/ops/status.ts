@@ -63,6 +63,8 @@ export interface ExecutionSummary {
   readonly rowsInserted: number | null;
   readonly rowsUpdated: number | null;
   readonly quarantined: number | null;
+  /** Per entity, what its records became (issue 12): served = loaded + quarantined + deduplicated + skipped. */
+  readonly records: NonNullable<TransformReport['bronze']> | null;
   /** The transform's own status (SUCCEEDED | FAILED), null if it did not run. */
   readonly transform: string | null;
   readonly error: string | null;
@@ -159,6 +161,7 @@ async function summarise(dataDir: string, id: string): Promise<ExecutionSummary>
     rowsInserted: inserted,
     rowsUpdated: updated,
     quarantined: report?.quarantined ?? null,
+    records: report?.bronze ?? null,
     transform: report?.status ?? null,
     error: record?.error ?? null,
     cause: record?.cause ?? null,

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { hash32, Rng } from './rng.ts';
 import { DAY_MS, parseDay, World, type MediaRecord, type WorldOptions } from './world.ts';
+import { misbehave, type MisbehaveOptions, type MisbehaviourLedger } from './misbehave.ts';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'local-simulator-token';
 export const FAULT_KINDS = ['500', '502', '503', '504', '429', 'slow', 'reset', 'truncated'] as const;
@@ -35,6 +36,8 @@ export interface SimulatorOptions extends WorldOptions {
   readonly latencyMs?: number;
   /** Simulated "now" advances this many ms per API request (events arriving while a run pages). Default 0. */
   readonly liveMsPerRequest?: number;
+  /** Records served with one defect each, seeded (./misbehave.ts). Default off. */
+  readonly misbehave?: MisbehaveOptions;
 }
 
 export interface Counters {
@@ -67,6 +70,8 @@ export interface MutableConfig {
   failMedias: Record<string, number>;
   /** Opt-in (tests): rewrites every 200 body before it is sent (drift, bad records, malformed text). */
   rewrite?: BodyRewrite;
+  /** Records served with one defect each (./misbehave.ts); rate 0 is off. */
+  misbehave: MisbehaveOptions;
 }
 
 /** A body sent as this exact text (e.g. malformed JSON) instead of being serialised. */
@@ -146,6 +151,7 @@ export class WistiaSimulator {
   private readonly limiter = new RateLimiter();
   private readonly faultRng: Rng;
   private burstUntil = 0;
+  private ledger: MisbehaviourLedger = {};
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private mediaSortCache = new Map<string, { key: string; list: MediaRecord[] }>();
@@ -162,6 +168,7 @@ export class WistiaSimulator {
       latencyMs: options.latencyMs ?? 0,
       liveMsPerRequest: options.liveMsPerRequest ?? 0,
       failMedias: {},
+      misbehave: options.misbehave ?? { rate: 0 },
     };
   }
 
@@ -201,6 +208,10 @@ export class WistiaSimulator {
 
   getCounters(): Counters {
     return structuredClone(this.counters);
+  }
+  /** The defects served so far, by entity and defect (every serving counts, retries and overlaps included). */
+  misbehaviour(): MisbehaviourLedger {
+    return structuredClone(this.ledger);
   }
   resetCounters(): void {
     this.counters = emptyCounters();
@@ -306,6 +317,8 @@ export class WistiaSimulator {
       reply = { status: 500, body: { error: 'Internal server error' } };
       process.stderr.write(`simulator: ${req.url}: ${(e as Error).stack}\n`);
     }
+    if (reply.status === 200 && this.config.misbehave.rate > 0)
+      reply = { ...reply, body: misbehave(this.config.misbehave, route, path, reply.body, this.ledger) };
     if (reply.status === 200 && this.config.rewrite)
       reply = { ...reply, body: this.config.rewrite({ route, path, query: url.searchParams }, reply.body) };
     if (fault === 'truncated' && reply.status === 200) {

@@ -60,7 +60,9 @@ def test_a_multibyte_value_over_a_short_column_is_quarantined_naming_column_byte
     assert q[("events", "too-long")].reason == "fct_viewing_event.conversion_type: 80 bytes, over its VARCHAR(64) (Redshift counts bytes)"
     assert q[("events", "country")].reason == "fct_viewing_event.country: 9 bytes, over its VARCHAR(8) (Redshift counts bytes)"
     assert long_type in q[("events", "too-long")].record  # kept whole: it is short
-    assert built.counts["events"] == (3, 1, 2)  # records = accepted + quarantined: the gate's reconciliation holds
+    c = built.counts["events"]  # served = loaded + quarantined: the gate's reconciliation holds
+    assert (c.served, c.loaded, c.quarantined, c.deduplicated, c.skipped) == (3, 1, 2, 0, 0)
+    assert (c.top_rule, c.top_rule_count) == ("fct_viewing_event: a value over its column's bytes", 2)
 
 
 def test_the_check_sees_the_value_as_staged_not_as_received(spark, envelopes):

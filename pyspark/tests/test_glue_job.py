@@ -104,3 +104,14 @@ def test_a_bad_redshift_argument_is_refused_before_any_work(bad):
     args = glue_job.parse_args(["glue_job.py", *REDSHIFT_ARGS, *bad])
     with pytest.raises(glue_job.JobError, match=r"--dry_run: 'yes' is not true or false|--redshift_workgroup is required with --warehouse redshift"):
         glue_job.validate_args(args)
+
+
+@pytest.mark.parametrize("value", ["5%", "1.5", "-0.1", "nan", ""])
+def test_a_quarantine_threshold_that_is_not_a_share_is_refused_before_any_work(value):
+    sys.path.insert(0, PYSPARK)
+    import glue_job
+
+    args = glue_job.parse_args(["glue_job.py", *REDSHIFT_ARGS, "--quarantine_threshold", value])
+    with pytest.raises(glue_job.JobError, match=r"^--quarantine_threshold: .* is not a share between 0 and 1 \(e\.g\. 0\.05\)$"):
+        glue_job.validate_args(args)
+    assert glue_job.parse_args(["glue_job.py", *REDSHIFT_ARGS])["quarantine_threshold"] == "0.05"

@@ -8,6 +8,7 @@ import pytest
 
 from wistia_pipeline.load import redshift, sql
 from wistia_pipeline.model import DIM_DATE, DIM_MEDIA, FCT_MEDIA_ENGAGEMENT, STAGED, STAR, Table
+from wistia_pipeline.pipeline import EntityCount
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "sql", "ddl")
 PREFIXES = {n: f"s3://bucket/tmp/redshift/r1/{n}/" for n in STAGED}
@@ -63,8 +64,11 @@ def test_staging_clears_then_copies_every_stage_table_in_batches_of_at_most_40()
     assert [len(b) for b in sql.batches(["SELECT 1"] * 81)] == [40, 40, 1]
 
 
+COUNTS = {e: EntityCount(served=10, accepted=8, quarantined=2, deduplicated=1, skipped=0) for e in ("medias", "events", "visitors", "media_stats", "media_engagement")}
+
+
 def test_the_publish_is_one_transaction_of_audit_guard_merge_per_table_and_the_audit_replace(capsys):
-    stmts = sql.publish_statements("r1", "SYSDATE")
+    stmts = sql.publish_statements("r1", "SYSDATE", COUNTS)
     kinds = [s.split(" (")[0].split(" WHERE")[0].split(" SELECT")[0] for s in stmts]
     per_table = []
     for t in STAR:
@@ -78,16 +82,20 @@ def test_the_publish_is_one_transaction_of_audit_guard_merge_per_table_and_the_a
         "DELETE FROM analytics.schema_drift",
         "DELETE FROM analytics.schema_drift USING analytics.stg_schema_drift",
         "INSERT INTO analytics.schema_drift",
+        "DELETE FROM analytics.record_audit",
+        "INSERT INTO analytics.record_audit",
     ]
     # a row read again from another run's bronze (a replay) replaces that row by its key
     assert "DELETE FROM analytics.quarantine USING analytics.stg_quarantine WHERE analytics.quarantine.source_object = analytics.stg_quarantine.source_object AND analytics.quarantine.record_index = analytics.stg_quarantine.record_index" in stmts
-    assert stmts[-1] == "INSERT INTO analytics.schema_drift (_run_id, entity, field, kind, records) SELECT _run_id, entity, field, kind, records FROM analytics.stg_schema_drift"
+    assert "INSERT INTO analytics.schema_drift (_run_id, entity, field, kind, records) SELECT _run_id, entity, field, kind, records FROM analytics.stg_schema_drift" in stmts
+    # the run's accounting per entity, served = loaded + quarantined + deduplicated + skipped, as literals
+    assert stmts[-1] == "INSERT INTO analytics.record_audit (_run_id, entity, served, loaded, quarantined, deduplicated, skipped, loaded_at) VALUES " + ", ".join(f"('r1', '{e}', 10, 7, 2, 1, 0, SYSDATE)" for e in sorted(COUNTS))
     assert not any(s.startswith("COPY") for s in stmts)  # staging happens before, outside this transaction
     n = len(stmts)
     largest = max(len(s.encode("utf-8")) for s in stmts)
     with capsys.disabled():
-        print(f"\n[publish batch] {n} statements for {len(STAR)} star tables (3 each + 1 + 6): {sql.MAX_BATCH - n} under the Data API's {sql.MAX_BATCH}; largest statement {largest} bytes of {sql.MAX_STATEMENT_BYTES}")
-    assert n == 1 + 3 * len(STAR) + 6 == 25
+        print(f"\n[publish batch] {n} statements for {len(STAR)} star tables (3 each + 1 + 6 + 2): {sql.MAX_BATCH - n} under the Data API's {sql.MAX_BATCH}; largest statement {largest} bytes of {sql.MAX_STATEMENT_BYTES}")
+    assert n == 1 + 3 * len(STAR) + 6 + 2 == 27
     assert sql.one_batch(stmts, "the publish transaction") == stmts
     assert largest < sql.MAX_STATEMENT_BYTES
 
@@ -97,12 +105,12 @@ def test_a_publish_over_40_statements_is_refused_before_anything_is_sent(monkeyp
         def __getattr__(self, name):
             raise AssertionError(f"the Data API was called ({name}) although the publish cannot be sent")
 
-    more = tuple(Table(f"t{i}", ("k",), ("v",)) for i in range(12))  # 1 + 3 * 12 + 6 = 43 statements
+    more = tuple(Table(f"t{i}", ("k",), ("v",)) for i in range(12))  # 1 + 3 * 12 + 6 + 2 = 45 statements
     monkeypatch.setattr(sql, "STAR", more)
     wh = redshift.RedshiftWarehouse(NoCallsExpected(), "wg", "analytics", ROLE, poll_seconds=0)
     with pytest.raises(sql.PublishTooLargeError) as e:
-        wh.publish("r1", {n: PREFIXES[n] for n in STAGED if n not in ("quarantine", "schema_drift")}, PREFIXES["quarantine"], PREFIXES["schema_drift"])
-    assert str(e.value) == "the publish transaction has 43 statements; one BatchExecuteStatement (one transaction) takes 1 to 40"
+        wh.publish("r1", {n: PREFIXES[n] for n in STAGED if n not in ("quarantine", "schema_drift")}, PREFIXES["quarantine"], PREFIXES["schema_drift"], COUNTS)
+    assert str(e.value) == "the publish transaction has 45 statements; one BatchExecuteStatement (one transaction) takes 1 to 40"
 
 
 def test_a_statement_over_100_kb_is_refused_naming_its_size():
@@ -111,7 +119,7 @@ def test_a_statement_over_100_kb_is_refused_naming_its_size():
 
 
 def test_the_sql_embeds_only_an_execution_name():
-    for build in (lambda r: sql.publish_statements(r, "SYSDATE"), sql.read_audit):
+    for build in (lambda r: sql.publish_statements(r, "SYSDATE", COUNTS), sql.read_audit):
         with pytest.raises(ValueError, match="not an execution name"):
             build("r1'; DROP TABLE x; --")
     with pytest.raises(ValueError, match="a quote"):
@@ -125,7 +133,7 @@ def test_the_warehouse_check_names_every_table_the_load_needs_and_the_ddl_create
     assert redshift.not_ready(created) is None
     err = redshift.not_ready(created - {"stg_quarantine", "load_audit"})
     assert str(err) == (
-        "the warehouse lacks 2 of the load's 17 tables (analytics.load_audit, analytics.stg_quarantine): the deploy's warehouse "
+        "the warehouse lacks 2 of the load's 18 tables (analytics.load_audit, analytics.stg_quarantine): the deploy's warehouse "
         "bootstrap creates them (the custom resource running sql/ddl/redshift.sql and sql/ddl/redshift-grants.sql as the "
         "namespace's admin; `cdk deploy` runs it again when the DDL changed); the Glue job runs no DDL"
     )

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from wistia_pipeline.quality import CheckFailure, QualityGateError, reconciles, reference_checks, run_checks, table_checks
+from wistia_pipeline.pipeline import EntityCount
+from wistia_pipeline.quality import CheckFailure, QualityGateError, quarantine_share, reconciles, reference_checks, run_checks, table_checks
 
 D = dt.date(2026, 11, 20)
 T = dt.datetime(2026, 11, 20, 6)
@@ -24,13 +25,13 @@ def keys(frames):
 
 
 def test_clean_frames_pass_every_rule(good):
-    assert run_checks(good, *keys(good), {"events": (2, 2, 0)}) == []
+    assert run_checks(good, *keys(good), {"events": EntityCount(2, 2, 0)}) == []
 
 
 def test_empty_tables_pass_every_rule(good):
     # a quiet day or an empty account: no row in any table (the gate once failed on SUM over no rows = NULL)
     empty = {name: df.limit(0) for name, df in good.items()}
-    assert run_checks(empty, *keys(empty), {"events": (0, 0, 0)}) == []
+    assert run_checks(empty, *keys(empty), {"events": EntityCount(0, 0, 0)}) == []
 
 
 def test_duplicate_and_missing_keys_fail_naming_table_and_rule(good, spark):
@@ -78,7 +79,19 @@ def test_facts_must_reference_their_dimensions(good, spark):
 
 def test_bronze_counts_must_reconcile():
     assert reconciles("events", 10, 8, 2) == []
-    assert reconciles("events", 10, 7, 2) == [CheckFailure("bronze events", "records = accepted + quarantined", "10 records, 7 accepted, 2 quarantined")]
+    assert reconciles("events", 10, 7, 2) == [CheckFailure("bronze events", "served = loaded + quarantined + deduplicated + skipped", "10 served, 7 accepted, 2 quarantined")]
+
+
+def test_a_share_quarantined_over_the_threshold_fails_naming_entity_share_and_the_most_common_reason(good):
+    # 5 % of 100 is within the default threshold; 6 % is not
+    assert run_checks(good, *keys(good), {"events": EntityCount(100, 95, 5, top_rule="event_key: required field is missing or null", top_rule_count=3)}) == []
+    over = run_checks(good, *keys(good), {"events": EntityCount(100, 94, 6, top_rule="received_at: not a timestamp", top_rule_count=4)})
+    assert over == [CheckFailure("bronze events", "quarantined share <= 0.05", "6 of 100 records (6.0%) quarantined; most common reason: received_at: not a timestamp (4)")]
+    assert str(QualityGateError(over)) == "data-quality gate failed: bronze events: quarantined share <= 0.05: 6 of 100 records (6.0%) quarantined; most common reason: received_at: not a timestamp (4)"
+    # the threshold is the job's --quarantine_threshold; an entity nobody served never fails it
+    assert run_checks(good, *keys(good), {"events": EntityCount(100, 94, 6, top_rule="x", top_rule_count=6)}, threshold=0.1) == []
+    assert quarantine_share("visitors", 0, 0, 0.0, None, 0) == []
+    assert quarantine_share("visitors", 3, 1, 0.0, "visitor_key: required field is missing or null", 1)[0].detail == "1 of 3 records (33.3%) quarantined; most common reason: visitor_key: required field is missing or null (1)"
 
 
 def test_the_gate_error_names_every_failure():

@@ -162,4 +162,5 @@ VARCHAR_BYTES: dict[str, dict[str, int]] = {
     "quarantine": {"source_object": MAX_VARCHAR, "entity": 32, "natural_key": MAX_VARCHAR, "reason": MAX_VARCHAR, "record": MAX_VARCHAR, "_run_id": 80},
     "schema_drift": {"_run_id": 80, "entity": 32, "field": 128, "kind": 16},
     "load_audit": {"_run_id": 80, "table_name": 64},
+    "record_audit": {"_run_id": 80, "entity": 32},
 }

@@ -108,21 +108,36 @@ def reference_checks(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame
     return sorted(out, key=lambda f: (f.table, f.rule))
 
 
+#: the share of an entity's records in one run that may be quarantined before the run fails (issue 12): above it,
+#: drift is an outage, not noise, and nothing is published
+DEFAULT_QUARANTINE_THRESHOLD = 0.05
+
+
 def reconciles(entity: str, records: int, accepted: int, quarantined: int) -> list[CheckFailure]:
     if records == accepted + quarantined:
         return []
-    return [CheckFailure(f"bronze {entity}", "records = accepted + quarantined", f"{records} records, {accepted} accepted, {quarantined} quarantined")]
+    return [CheckFailure(f"bronze {entity}", "served = loaded + quarantined + deduplicated + skipped", f"{records} served, {accepted} accepted, {quarantined} quarantined")]
 
 
-def run_checks(frames: dict[str, DataFrame], media_keys: DataFrame, visitor_keys: DataFrame, counts: dict[str, tuple[int, int, int]]) -> list[CheckFailure]:
+def quarantine_share(entity: str, served: int, quarantined: int, threshold: float, top_rule: str | None, top_count: int) -> list[CheckFailure]:
+    """More than ``threshold`` of the entity's records quarantined: the run fails, naming the share and the most
+    common reason."""
+    if served == 0 or quarantined <= threshold * served:
+        return []
+    return [CheckFailure(f"bronze {entity}", f"quarantined share <= {threshold:.4g}", f"{quarantined} of {served} records ({quarantined / served:.1%}) quarantined; most common reason: {top_rule} ({top_count})")]
+
+
+def run_checks(frames: dict[str, DataFrame], media_keys: DataFrame, visitor_keys: DataFrame, counts: dict, threshold: float = DEFAULT_QUARANTINE_THRESHOLD) -> list[CheckFailure]:
     """Every rule over the frames about to be published.
 
     ``media_keys``/``visitor_keys``: every key the dimensions will hold after the load (this load's and the
-    warehouse's). ``counts``: per bronze entity, (records the API returned, accepted, quarantined).
+    warehouse's). ``counts``: per bronze entity, its pipeline.EntityCount. ``threshold``: the share of an entity's
+    records that may be quarantined.
     """
     out: list[CheckFailure] = []
-    for entity, (records, accepted, quarantined) in counts.items():
-        out += reconciles(entity, records, accepted, quarantined)
+    for entity, c in counts.items():
+        out += reconciles(entity, c.served, c.accepted, c.quarantined)
+        out += quarantine_share(entity, c.served, c.quarantined, threshold, c.top_rule, c.top_rule_count)
     for name, df in frames.items():
         out += table_checks(df, name)
     out += reference_checks(frames, {"dim_media": media_keys, "dim_visitor": visitor_keys})

@@ -45,6 +45,9 @@ class EntitySpec:
     extra_known: tuple[str, ...] = field(default_factory=tuple)
     #: numeric fields with a valid range (inclusive); a value outside it is quarantined
     ranges: tuple[tuple[str, float, float], ...] = ()
+    #: string fields holding a time ("timestamp") or a date ("date"): a required one that does not parse is
+    #: quarantined, an optional one becomes NULL (drift); a form other than the documented ones is coerced (drift)
+    times: tuple[tuple[str, str], ...] = ()
 
     @property
     def known(self) -> set[str]:
@@ -69,6 +72,7 @@ MEDIAS = EntitySpec(
     ),
     key="hashed_id",
     required=("hashed_id", "updated"),
+    times=(("created", "timestamp"), ("updated", "timestamp")),
     extra_known=("description", "progress", "embedCode", "assets", "subfolder", "cursor"),
 )
 
@@ -94,6 +98,7 @@ EVENTS = EntitySpec(
     ),
     key="event_key",
     required=("event_key", "received_at", "media_id", "visitor_key", "percent_viewed"),
+    times=(("received_at", "timestamp"),),
     ranges=(("percent_viewed", 0.0, 1.0),),
     extra_known=("media_url", "iframe_heatmap_url", "thumbnail", "conversion_data", "attributes"),
 )
@@ -112,6 +117,7 @@ VISITORS = EntitySpec(
     ),
     key="visitor_key",
     required=("visitor_key",),
+    times=(("created_at", "timestamp"), ("last_active_at", "timestamp")),
     ranges=(("load_count", 0, float("inf")), ("play_count", 0, float("inf"))),
 )
 
@@ -120,6 +126,7 @@ MEDIA_STATS = EntitySpec(
     schema=struct(date=S, load_count=L, play_count=L, hours_watched=D),
     key="date",
     required=("date", "load_count", "play_count", "hours_watched"),
+    times=(("date", "date"),),
     ranges=(("load_count", 0, float("inf")), ("play_count", 0, float("inf")), ("hours_watched", 0, float("inf"))),
 )
 

@@ -130,7 +130,7 @@ CREATE TABLE IF NOT EXISTS analytics.schema_drift (
   _run_id   VARCHAR(80) NOT NULL,
   entity    VARCHAR(32) NOT NULL,
   field     VARCHAR(128) NOT NULL,
-  kind      VARCHAR(16) NOT NULL,                 -- new-field | type
+  kind      VARCHAR(16) NOT NULL,                 -- new-field | type | coerced
   records   BIGINT NOT NULL,
   PRIMARY KEY (_run_id, entity, field, kind)
 ) DISTSTYLE ALL;
@@ -145,6 +145,21 @@ CREATE TABLE IF NOT EXISTS analytics.load_audit (
   unchanged    BIGINT NOT NULL,
   loaded_at    TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (_run_id, table_name)
+) DISTSTYLE ALL;
+
+-- record_audit: what each entity's records became in each run (issue 12), the load's own accounting:
+-- served (what the API returned) = loaded + quarantined + deduplicated (fetched again in the run) + skipped
+-- (by_date days without any activity, which the star leaves out).
+CREATE TABLE IF NOT EXISTS analytics.record_audit (
+  _run_id      VARCHAR(80) NOT NULL,
+  entity       VARCHAR(32) NOT NULL,
+  served       BIGINT NOT NULL,
+  loaded       BIGINT NOT NULL,
+  quarantined  BIGINT NOT NULL,
+  deduplicated BIGINT NOT NULL,
+  skipped      BIGINT NOT NULL,
+  loaded_at    TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (_run_id, entity)
 ) DISTSTYLE ALL;
 
 -- Stage tables: each load COPYs the run's files into these (cleared first), publishes them in one transaction

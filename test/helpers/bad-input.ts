@@ -1,10 +1,19 @@
 // Bad input for the reliability suite, served by the simulator through its rewrite hook: records drifted,
 // broken or mistyped by a rule on their key (so the truth is computable), hostile media names, a media whose
-// engagement body is broken or malformed, stats bodies truncated on their first attempts, and on demand a page
-// with a record that has no event_key (fatal: the whole window fails).
+// engagement body is broken (no engagement_data: landed, quarantined) or malformed (never JSON: the item fails and
+// is carried over), stats bodies truncated on their first attempts, and on demand a page with a record that has no
+// event_key (issue 12: the page lands, the record is quarantined, the run goes on).
 import { RawBody, type BodyRewrite, type WistiaSimulator } from '#local/simulator/server.ts';
 
 type Rec = Record<string, unknown>;
+
+/** A quarantine reason without its values: the rule it names (pyspark/…/transforms/validate.py, the misbehaving
+ * simulator's defects in local/simulator/misbehave.ts). */
+export const ruleOf = (reason: string): string =>
+  reason
+    .replace(/^(\w+): .* is outside /, '$1: outside ')
+    .replace(/^(\w+: expected \w+), got .*$/, '$1')
+    .replace(/^(\w+: not a \w+): .*$/, '$1');
 
 /** A small stable hash of a key, to pick which records a case applies to. */
 export function pick(key: string, modulo: number): number {
@@ -19,7 +28,7 @@ export interface EventCase {
   /** The quarantine reason, for a record the transform cannot use. */
   readonly reason?: string;
   /** The drift it reports (entity events). */
-  readonly drift?: { field: string; kind: 'new-field' | 'type' };
+  readonly drift?: { field: string; kind: 'new-field' | 'type' | 'coerced' };
   /** A column the loaded row holds as NULL. */
   readonly nullColumn?: string;
 }
@@ -33,9 +42,20 @@ export const EVENT_CASES: readonly EventCase[] = [
   },
   {
     name: 'an optional field of the wrong type',
-    apply: (r) => (r.lat = String(r.lat)),
+    apply: (r) => (r.lat = 'north'),
     drift: { field: 'lat', kind: 'type' },
     nullColumn: 'lat',
+  },
+  {
+    // issue 12: a number sent as a string is loaded with its value (coerced without loss) and reported as drift
+    name: 'a number sent as a string',
+    apply: (r) => (r.percent_viewed = String(r.percent_viewed)),
+    drift: { field: 'percent_viewed', kind: 'coerced' },
+  },
+  {
+    name: 'a time that does not parse',
+    apply: (r) => (r.received_at = 'soon'),
+    reason: 'received_at: not a timestamp: soon',
   },
   { name: 'an optional field missing', apply: (r) => delete r.org, nullColumn: 'org' },
   { name: 'an optional field null', apply: (r) => (r.city = null), nullColumn: 'city' },
@@ -83,8 +103,8 @@ export const ROLE = {
   /** indices 0..HOSTILE_NAMES.length-1: renamed */
   noUpdated: HOSTILE_NAMES.length, // `updated` missing: quarantined
   newField: HOSTILE_NAMES.length + 1, // a new top-level field: drift
-  mistypedStats: HOSTILE_NAMES.length + 2, // a by_date row with play_count as a string: quarantined
-  brokenEngagement: HOSTILE_NAMES.length + 3, // engagement without engagement_data: WistiaSchemaError, carried over
+  mistypedStats: HOSTILE_NAMES.length + 2, // a by_date row with play_count "lots": quarantined
+  brokenEngagement: HOSTILE_NAMES.length + 3, // engagement without engagement_data: landed, quarantined
   malformedEngagement: HOSTILE_NAMES.length + 4, // engagement never valid JSON: WistiaTransientError, carried over
   truncatedStats: HOSTILE_NAMES.length + 5, // by_date truncated on its first two attempts: retried
 } as const;
@@ -97,7 +117,7 @@ export interface BadInput {
   readonly ids: { [K in keyof typeof ROLE]: string };
   /** The engagement of two medias is broken (on until switched off). */
   brokenEngagement: boolean;
-  /** Set to a day: the first page of that day's event window has a record without event_key. */
+  /** Set to a day: the first page of that day's event window has a record without event_key (quarantined). */
   fatalWindow: string | undefined;
   /** by_date requests of the truncated media so far (the first two are cut short). */
   truncatedAttempts: number;
@@ -161,7 +181,7 @@ export function badInput(sim: WistiaSimulator): BadInput {
       case '/stats/medias/:id/by_date': {
         const m = mediaOf(req.path);
         const rows = body as Rec[];
-        if (m === ids.mistypedStats && rows[0]) rows[0].play_count = String(rows[0].play_count);
+        if (m === ids.mistypedStats && rows[0]) rows[0].play_count = 'lots';
         if (m === ids.truncatedStats && state.truncatedAttempts++ < 2)
           return new RawBody(JSON.stringify(rows).slice(0, 20));
         return rows;

@@ -84,6 +84,8 @@ export async function runDay(o: {
   sim: WistiaSimulator;
   token: string;
   worker: TransformWorker;
+  /** The share of an entity's records a run may quarantine (the job's default 0.05 when absent). */
+  quarantineThreshold?: number;
 }): Promise<DayRun> {
   const warehouse = await new LocalWarehouse(o.dataDir).start(); // joins a server already running on dataDir
   let transform: TransformReport | undefined;
@@ -97,7 +99,13 @@ export async function runDay(o: {
     config: { accountRequestsPerMinute: 60_000, backfillStartDate: historyStart(o.sim) },
     retryDelayScale: 0.01,
     clientOptions: { timeoutMs: 2000, backoffBaseMs: 20, backoffMaxMs: 200, maxRetryTimeMs: 30_000 },
-    glue: localGlue({ warehouse, worker: o.worker, companyHosts: 'example.com', onReport: (r) => (transform = r) }),
+    glue: localGlue({
+      warehouse,
+      worker: o.worker,
+      companyHosts: 'example.com',
+      ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
+      onReport: (r) => (transform = r),
+    }),
     onEvent: (e) => events.push(e),
   });
   return { record, transform, events };

@@ -1,5 +1,5 @@
 // A bronze object: the raw API records of one page (or one single-object response) with where they came from.
-import type { DriftIssue } from '../wistia/validate.ts';
+import type { DriftIssue, RecordFinding } from '../wistia/validate.ts';
 import type { RequestRecord } from '../wistia/client.ts';
 import { bronzeKey, type Entity } from './keys.ts';
 import { putJson, type ObjectStore } from '../store/store.ts';
@@ -16,6 +16,8 @@ export interface BronzeObject {
   readonly fetchedAt: string;
   readonly count: number;
   readonly drift: DriftIssue[];
+  /** Records the client found unusable as served (by index): landed anyway, quarantined by the transform. */
+  readonly findings: RecordFinding[];
   readonly records: unknown[];
 }
 
@@ -30,6 +32,7 @@ export async function writeBronze(
     page: number;
     request: RequestRecord;
     drift: DriftIssue[];
+    findings?: RecordFinding[];
     records: unknown[];
   },
 ): Promise<string> {
@@ -44,6 +47,7 @@ export async function writeBronze(
     fetchedAt: o.request.fetchedAt,
     count: o.records.length,
     drift: o.drift,
+    findings: o.findings ?? [],
     records: o.records,
   };
   await putJson(store, key, body);

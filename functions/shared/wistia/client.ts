@@ -15,7 +15,7 @@ import {
   WistiaTransientError,
 } from './errors.ts';
 import { RateBudget } from './rate-budget.ts';
-import { type BodyKind, type DriftIssue, validateBody } from './validate.ts';
+import { type BodyKind, type DriftIssue, type RecordFinding, validateBody } from './validate.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.wistia.com/v1';
 /** Wistia's documented limit is 600 requests a minute per account; stay a little under it by default. */
@@ -69,6 +69,9 @@ export interface Fetched<T> {
   readonly body: T;
   readonly request: RequestRecord;
   readonly drift: DriftIssue[];
+  /** Records of the body the transform will quarantine (a missing or mistyped key, not an object): the fetch
+   * still succeeds and the body lands as served. */
+  readonly findings: RecordFinding[];
 }
 
 export interface Page<T> extends Fetched<T[]> {
@@ -274,9 +277,16 @@ export class WistiaClient {
       if (outcome.ok) {
         if (outcome.drift.length)
           log.info('response drifted from the documented shape', { endpoint, url, drift: outcome.drift });
+        if (outcome.findings.length)
+          log.warn('records the transform will quarantine; the page lands as served', {
+            endpoint,
+            url,
+            findings: outcome.findings,
+          });
         return {
           body: outcome.body as T,
           drift: outcome.drift,
+          findings: outcome.findings,
           request: {
             endpoint,
             url,
@@ -351,7 +361,7 @@ export class WistiaClient {
     kind: BodyKind,
     attempt: number,
   ): Promise<
-    | { ok: true; status: number; body: unknown; drift: DriftIssue[] }
+    | { ok: true; status: number; body: unknown; drift: DriftIssue[]; findings: RecordFinding[] }
     | { ok: false; status: number; retry: boolean; retryAfterMs?: number; error: WistiaError }
   > {
     const details = { endpoint, url, attempts: attempt };
@@ -416,7 +426,7 @@ export class WistiaClient {
           retry: false,
           error: new WistiaSchemaError(`${endpoint}: unexpected response body at ${v.fatal.message}`, v.fatal.field, d),
         };
-      return { ok: true, status, body, drift: v.drift };
+      return { ok: true, status, body, drift: v.drift, findings: v.findings };
     }
     const apiMessage = errorMessageOf(text);
     if (status === 401 || status === 403)

@@ -3,11 +3,13 @@
 // {}, timestamps with and without milliseconds or with "+00:00", absent actions / duration / thumbnail,
 // project.hashed_id vs hashedId, nullable identity fields.
 //
-// Two levels: a *fatal* problem (the body is not the shape the endpoint returns, a record is not an object,
-// or a record's identity key is missing or mistyped) makes the client throw WistiaSchemaError naming the
-// endpoint and the field; anything else (a new field, a mistyped or null non-key field) is *drift*: the
-// body is kept as it came (bronze stores it raw, the transform quarantines what it cannot use) and the drift
-// is reported with the page.
+// Two levels. A *fatal* problem is the body's shape: not the array a list endpoint returns, or not the object a
+// single-object endpoint returns. The client throws WistiaSchemaError naming the endpoint and the field.
+// A problem of one *record* never fails the fetch (issue 12): a record that is not an object or whose identity
+// key is missing or mistyped is a *finding* (its index, the field, what was wrong), anything else (a new field,
+// a mistyped or null non-key field) is *drift*. The body is kept as it came: bronze stores it raw with the
+// findings and the drift, and the transform loads, coerces or quarantines each record (pyspark/…/validate.py).
+// Paging goes by a page's length, never by its records' validity.
 
 type Scalar = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'datetime' | 'date' | 'emptyString';
 interface ObjectShape {
@@ -33,10 +35,23 @@ export interface DriftIssue {
   count: number;
 }
 
+/** One record the transform will not be able to use as served (it quarantines it, with its own reason). */
+export interface RecordFinding {
+  /** The record's index in the body (0 for a single-object body). */
+  readonly index: number;
+  /** JSON path of the field within the record ("" for the record itself). */
+  readonly field: string;
+  readonly message: string;
+}
+
 export interface ValidationResult {
   readonly fatal?: { field: string; message: string };
   readonly drift: DriftIssue[];
+  readonly findings: RecordFinding[];
 }
+
+/** Findings kept per body: a page of 100 records has at most 100; a huge single body cannot flood bronze. */
+const MAX_FINDINGS = 100;
 
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -283,26 +298,39 @@ function checkObject(
     if (!(name in known)) out.add(group ? `${group}.${name}` : name, 'new-field', undefined, typeName(o[name]));
 }
 
-/** Validates a parsed body against what `kind` returns. Never throws; a fatal problem is returned. */
+/** Validates a parsed body against what `kind` returns. Never throws; a fatal (shape) problem is returned. */
 export function validateBody(kind: BodyKind, body: unknown): ValidationResult {
   const spec = BODIES[kind];
   const out = new Collector();
-  try {
-    if (spec.list) {
-      if (!Array.isArray(body)) throw new Fatal('(body)', `(body): expected an array, got ${typeName(body)}`);
-      body.forEach((item, i) => {
-        if (item === null || typeof item !== 'object' || Array.isArray(item))
-          throw new Fatal(`[${i}]`, `[${i}]: expected an object, got ${typeName(item)}`);
-        checkObject(spec.shape, item as Record<string, unknown>, `[${i}]`, '[]', out);
-      });
-    } else {
-      if (body === null || typeof body !== 'object' || Array.isArray(body))
-        throw new Fatal('(body)', `(body): expected an object, got ${typeName(body)}`);
-      checkObject(spec.shape, body as Record<string, unknown>, '', '', out);
+  const findings: RecordFinding[] = [];
+  const record = (item: unknown, index: number, path: string, group: string) => {
+    try {
+      if (item === null || typeof item !== 'object' || Array.isArray(item))
+        throw new Fatal('', `${path || '(body)'}: expected an object, got ${typeName(item)}`);
+      checkObject(spec.shape, item as Record<string, unknown>, path, group, out);
+    } catch (e) {
+      if (!(e instanceof Fatal)) throw e;
+      // the record's path prefix ("[3].") is dropped from the field: findings name the field within the record
+      const field = e.field.replace(/^\[\d+\]\.?/, '');
+      if (findings.length < MAX_FINDINGS) findings.push({ index, field, message: e.message });
     }
-  } catch (e) {
-    if (e instanceof Fatal) return { fatal: { field: e.field, message: e.message }, drift: [...out.drift.values()] };
-    throw e;
+  };
+  if (spec.list) {
+    if (!Array.isArray(body))
+      return {
+        fatal: { field: '(body)', message: `(body): expected an array, got ${typeName(body)}` },
+        drift: [],
+        findings,
+      };
+    body.forEach((item, i) => record(item, i, `[${i}]`, '[]'));
+  } else {
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      return {
+        fatal: { field: '(body)', message: `(body): expected an object, got ${typeName(body)}` },
+        drift: [],
+        findings,
+      };
+    record(body, 0, '', '');
   }
-  return { drift: [...out.drift.values()] };
+  return { drift: [...out.drift.values()], findings };
 }

@@ -37,14 +37,14 @@ class PostgresWarehouse:
                     while chunk := f.read(1 << 20):
                         copy.write(chunk)
 
-    def publish(self, run_id: str, staged: dict[str, str], quarantine_dir: str, drift_dir: str) -> dict[str, dict[str, int]]:
+    def publish(self, run_id: str, staged: dict[str, str], quarantine_dir: str, drift_dir: str, counts: dict | None = None) -> dict[str, dict[str, int]]:
         """Loads the staged CSV directories (table -> dir) and publishes them in one transaction."""
         dirs = {**staged, "quarantine": quarantine_dir, "schema_drift": drift_dir}
         with psycopg.connect(self.dsn) as conn, conn.transaction(), conn.cursor() as cur:
             for name in STAGED:
                 cur.execute(sql.clear_stage(name))
                 self._copy(cur, sql.stage_name(name), sql.columns_of(name), dirs[name])
-            for statement in sql.publish_statements(run_id, "CURRENT_TIMESTAMP"):
+            for statement in sql.publish_statements(run_id, "CURRENT_TIMESTAMP", counts):
                 cur.execute(statement)
             for statement in sql.clear_statements():
                 cur.execute(statement)

@@ -19,7 +19,7 @@ from ..model import STAGED, STAR
 from . import sql
 
 #: tables the load needs, all created by the bootstrap
-REQUIRED_TABLES = tuple(t.name for t in STAR) + ("quarantine", "schema_drift", "load_audit") + tuple(f"stg_{n}" for n in STAGED)
+REQUIRED_TABLES = tuple(t.name for t in STAR) + ("quarantine", "schema_drift", "load_audit", "record_audit") + tuple(f"stg_{n}" for n in STAGED)
 
 BOOTSTRAP = (
     "the deploy's warehouse bootstrap creates them (the custom resource running sql/ddl/redshift.sql and "
@@ -118,9 +118,9 @@ class RedshiftWarehouse:
     def known_keys(self, table: str, key: str) -> list[str]:
         return [row[0].get("stringValue") for row in self._query(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
 
-    def publish(self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str) -> dict[str, dict[str, int]]:
+    def publish(self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str, counts: dict | None = None) -> dict[str, dict[str, int]]:
         prefixes = {**staged, "quarantine": quarantine_prefix, "schema_drift": drift_prefix}
-        publish = sql.one_batch(sql.publish_statements(run_id, "SYSDATE"), "the publish transaction")  # raises before anything is sent
+        publish = sql.one_batch(sql.publish_statements(run_id, "SYSDATE", counts), "the publish transaction")  # raises before anything is sent
         for batch in sql.batches(staging_statements(prefixes, self.iam_role)):
             self._batch(batch)
         self._batch(publish)

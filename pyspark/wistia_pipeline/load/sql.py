@@ -130,14 +130,33 @@ def replace_audit(name: str, run_id: str) -> list[str]:
     ]
 
 
-def publish_statements(run_id: str, now: str) -> list[str]:
+#: record_audit's columns after _run_id and entity: what each entity's records became in the run (issue 12)
+RECORD_AUDIT_COLUMNS = ("served", "loaded", "quarantined", "deduplicated", "skipped")
+
+
+def record_audit(run_id: str, now: str, counts: dict) -> list[str]:
+    """The run's record_audit rows replaced: per entity, served = loaded + quarantined + deduplicated + skipped.
+    ``counts``: entity -> pipeline.EntityCount; every value is an int the job computed, embedded as a literal."""
+    out = [f"DELETE FROM {SCHEMA}.record_audit WHERE _run_id = {_run_literal(run_id)}"]
+    rows = []
+    for entity in sorted(counts):
+        if not re.fullmatch(r"[a-z_]{1,32}", entity):
+            raise ValueError(f"not an entity name: {entity!r}")
+        values = counts[entity].as_dict()
+        rows.append(f"({_run_literal(run_id)}, '{entity}', " + ", ".join(str(int(values[c])) for c in RECORD_AUDIT_COLUMNS) + f", {now})")
+    if rows:
+        out.append(f"INSERT INTO {SCHEMA}.record_audit (_run_id, entity, {', '.join(RECORD_AUDIT_COLUMNS)}, loaded_at) VALUES " + ", ".join(rows))
+    return out
+
+
+def publish_statements(run_id: str, now: str, counts: dict | None = None) -> list[str]:
     """The publish transaction, in order (staged data in, published tables out)."""
     out = [f"DELETE FROM {SCHEMA}.load_audit WHERE _run_id = {_run_literal(run_id)}"]
     for t in STAR:  # dimensions before the facts that refer to them
         out += [audit_row(t, run_id, now), guard(t), merge(t)]
     for name in AUDIT_TABLES:
         out += replace_audit(name, run_id)
-    return out
+    return out + record_audit(run_id, now, counts or {})
 
 
 def clear_statements() -> list[str]:

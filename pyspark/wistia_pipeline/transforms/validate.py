@@ -1,10 +1,12 @@
 """Parse raw records with the entity's explicit schema; quarantine what cannot be used; report drift.
 
 A record is quarantined (kept, with the reason and its source object) when it is not a JSON object, when its
-natural key is missing, when a required field is missing or of the wrong type, when its envelope names no
-execution, or (fit.py) when a value it stages would not fit its Redshift column. A known optional field of the
-wrong type becomes NULL and is reported as drift; an unknown field is reported as drift. Nothing is dropped
-silently. The quarantine and drift rows themselves fit their Redshift columns (fit.py, rules 2 and 3).
+natural key is missing, when a required field is missing or of the wrong type, when a required time does not
+parse, when a value is outside its domain, when its envelope names no execution, or (fit.py) when a value it
+stages would not fit its Redshift column. A number sent as a string, and a time in a form Spark parses to the same
+instant, are coerced without loss, loaded, and reported as drift (kind "coerced"). A known optional field of the
+wrong type (or an optional time that does not parse) becomes NULL and is reported as drift ("type"); an unknown
+field is reported as drift ("new-field"). Nothing is dropped silently. The quarantine and drift rows themselves fit their Redshift columns (fit.py, rules 2 and 3).
 """
 
 from __future__ import annotations
@@ -25,25 +27,69 @@ def _present(raw: Column, name: str) -> Column:
     return F.get_json_object(raw, f"$.{name}").isNotNull()
 
 
+#: a number sent as a JSON string is coerced when the text is the number, loss-free (issue 12): a whole number for a
+#: bigint, a decimal or exponent form for a double (exponents of two digits at most: the value stays finite)
+NUMERIC_TEXT = {"bigint": r"^-?[0-9]{1,18}$", "double": r"^-?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,2})?$"}
+#: the forms the API documents (../shared/wistia-api README 1.7): with or without milliseconds, Z or an offset;
+#: another form Spark parses the same way (a space for the T, no zone = UTC) is loaded and reported as coerced
+DOCUMENTED_TIME = {"timestamp": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
 def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
-    """Adds ``p`` (the parsed struct), ``keys`` (top-level JSON keys) and ``reason`` (NULL when usable)."""
+    """Adds ``p`` (the parsed struct, coerced where loss-free), ``keys`` (top-level JSON keys), ``coerced`` (the
+    fields coerced), ``reason`` (NULL when usable) and ``rule`` (the reason without its values, to count by)."""
     df = records.withColumn("p", F.from_json("raw", spec.schema, {"mode": "PERMISSIVE"}))
     df = df.withColumn("keys", F.when(F.col("raw").startswith("{"), F.json_object_keys("raw")))
-    checks: list[tuple[Column, Column]] = [
-        (~F.coalesce(F.col("run_id").rlike(RUN_ID_PATTERN), F.lit(False)), F.concat(F.lit("runId: "), F.coalesce(F.substring("run_id", 1, 90), F.lit("null")), F.lit(" is not an execution name"))),
-        (F.col("keys").isNull(), F.lit("not a JSON object")),
+    coerced: list[Column] = []
+    fixes: list[tuple[str, Column, Column]] = []
+    for name in spec.schema.fieldNames():
+        data_type = spec.schema[name].dataType
+        pattern = NUMERIC_TEXT.get(data_type.simpleString())
+        if pattern is None:
+            continue
+        text = F.get_json_object(F.col("raw"), f"$.{name}")
+        value = text.cast(data_type)
+        # NULL in the struct but present as a numeric text: a number sent as a string (a JSON number parsed already)
+        fix = F.col(f"p.{name}").isNull() & F.coalesce(text.rlike(pattern), F.lit(False)) & value.isNotNull()
+        fixes.append((name, fix, value))
+        coerced.append(F.when(fix, F.lit(name)))
+    # the flags are taken from the struct as parsed, before any fix replaces a field in it
+    df = df.withColumn("coerced_numbers", F.array_compact(F.array(*coerced)) if coerced else F.array().cast("array<string>"))
+    for name, fix, value in fixes:
+        df = df.withColumn("p", F.col("p").withField(name, F.when(fix, value).otherwise(F.col(f"p.{name}"))))
+    coerced = []
+    unparseable: list[str] = []
+    for name, kind in spec.times:
+        text = F.col(f"p.{name}")
+        parsed = text.cast(kind)
+        documented = F.coalesce(text.rlike(DOCUMENTED_TIME[kind]), F.lit(False))
+        coerced.append(F.when(text.isNotNull() & parsed.isNotNull() & ~documented, F.lit(name)))
+        if name not in spec.required:
+            # an optional time that does not parse: NULL, reported as drift of its type (drift() below)
+            df = df.withColumn("p", F.col("p").withField(name, F.when(parsed.isNull(), F.lit(None).cast("string")).otherwise(text)))
+        else:
+            unparseable.append(name)
+    times = F.array_compact(F.array(*coerced)) if coerced else F.array().cast("array<string>")
+    df = df.withColumn("coerced", F.concat(F.col("coerced_numbers"), times)).drop("coerced_numbers")
+    checks: list[tuple[Column, Column, str]] = [
+        (~F.coalesce(F.col("run_id").rlike(RUN_ID_PATTERN), F.lit(False)), F.concat(F.lit("runId: "), F.coalesce(F.substring("run_id", 1, 90), F.lit("null")), F.lit(" is not an execution name")), "runId: not an execution name"),
+        (F.col("keys").isNull(), F.lit("not a JSON object"), "not a JSON object"),
     ]
     for name in spec.required:
         missing = ~_present(F.col("raw"), name)
         mistyped = _present(F.col("raw"), name) & F.col(f"p.{name}").isNull()
         what = spec.schema[name].dataType.simpleString()
-        checks.append((missing, F.lit(f"{name}: required field is missing or null")))
-        checks.append((mistyped, F.concat(F.lit(f"{name}: expected {what}, got "), F.substring(F.get_json_object("raw", f"$.{name}"), 1, 60))))
+        checks.append((missing, F.lit(f"{name}: required field is missing or null"), f"{name}: required field is missing or null"))
+        checks.append((mistyped, F.concat(F.lit(f"{name}: expected {what}, got "), F.substring(F.get_json_object("raw", f"$.{name}"), 1, 60)), f"{name}: expected {what}"))
+    for name in unparseable:
+        kind = dict(spec.times)[name]
+        checks.append((F.col(f"p.{name}").cast(kind).isNull(), F.concat(F.lit(f"{name}: not a {kind}: "), F.substring(F.col(f"p.{name}"), 1, 60)), f"{name}: not a {kind}"))
     for name, lo, hi in spec.ranges:
         value = F.col(f"p.{name}")
-        checks.append((value.isNotNull() & ((value < F.lit(lo)) | (value > F.lit(hi))), F.concat(F.lit(f"{name}: "), value.cast("string"), F.lit(f" is outside [{lo:g}, {hi:g}]"))))
+        checks.append((value.isNotNull() & ((value < F.lit(lo)) | (value > F.lit(hi))), F.concat(F.lit(f"{name}: "), value.cast("string"), F.lit(f" is outside [{lo:g}, {hi:g}]")), f"{name}: outside [{lo:g}, {hi:g}]"))
     reason = reduce(lambda acc, c: acc.when(c[0], c[1]), checks[1:], F.when(checks[0][0], checks[0][1]))
-    return df.withColumn("reason", reason)
+    rule = reduce(lambda acc, c: acc.when(c[0], F.lit(c[2])), checks[1:], F.when(checks[0][0], F.lit(checks[0][2])))
+    return df.withColumn("reason", reason).withColumn("rule", rule)
 
 
 def _lineage_run(fallback_run_id: str) -> Column:
@@ -75,7 +121,8 @@ def usable(parsed: DataFrame) -> DataFrame:
 
 
 def drift(parsed: DataFrame, spec: EntitySpec, entity: str, fallback_run_id: str = "unknown") -> DataFrame:
-    """Unknown top-level fields and mistyped optional fields, counted per run: (_run_id, entity, field, kind, records).
+    """Unknown top-level fields (new-field), mistyped optional fields (type: loaded as NULL) and loss-free
+    coercions (coerced: loaded with the value), counted per run: (_run_id, entity, field, kind, records).
     A field name over schema_drift.field's bytes is shortened (fit.py, rule 3)."""
     known = sorted(spec.known)
     optional = [n for n in spec.schema.fieldNames() if n not in spec.required]
@@ -86,6 +133,8 @@ def drift(parsed: DataFrame, spec: EntitySpec, entity: str, fallback_run_id: str
         F.concat(
             F.transform(unknown, lambda k: F.struct(k.alias("field"), F.lit("new-field").alias("kind"))),
             F.transform(mistyped, lambda k: F.struct(k.alias("field"), F.lit("type").alias("kind"))),
+            # loaded with the value it was sent as, converted without loss (a numeric string, another time form)
+            F.transform(F.coalesce(F.col("coerced"), F.array().cast("array<string>")), lambda k: F.struct(k.alias("field"), F.lit("coerced").alias("kind"))),
         ).alias("found"),
     ).select("run_id", F.explode("found").alias("f"))
     return (
