@@ -1,13 +1,43 @@
 import { defineConfig } from 'vitest/config';
 
+// Two tiers (issue 13): `unit` — pure code, the ASL, the simulator and the client over loopback HTTP, seconds each,
+// short timeouts — runs alone with `npm run test:unit`; `integration` — Spark, PostgreSQL, moto, CDK synth, whole
+// pipeline runs, Chromium — with timeouts for a shared machine. `npm test` runs both (and pytest).
+const UNIT = [
+  'test/asl.test.ts',
+  'test/bench.test.ts',
+  'test/client.test.ts',
+  'test/contract.test.ts',
+  'test/distributed-map.test.ts',
+  'test/payload-limits.test.ts',
+  'test/simulator-schemas.test.ts',
+  'test/simulator-semantics.test.ts',
+  'test/static.test.ts',
+  'test/token.test.ts',
+  'test/workflows.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Generous: these machines are shared, and a test that runs Spark can wait minutes for a core.
-    testTimeout: 600_000,
-    hookTimeout: 600_000,
     pool: 'forks',
     // Handlers log through Powertools: keep test output readable, and no X-Ray outside Lambda.
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_TRACE_ENABLED: 'false', POWERTOOLS_DEV: 'false' },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, testTimeout: 60_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: UNIT,
+          // Generous: these machines are shared, and a test that runs Spark can wait minutes for a core.
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -54,6 +54,9 @@ export interface LocalTransformOptions {
  * JSON argv per line in, one JSON line per run out. Restarted if it dies.
  */
 export class TransformWorker {
+  /** `pysparkDir`: the job's code (default this checkout's pyspark/; the bench's --baseline runs another commit's). */
+  constructor(private readonly pysparkDir: string = join(ROOT, 'pyspark')) {}
+
   private child: ChildProcessWithoutNullStreams | undefined;
   private lines: string[] = [];
   private waiters: ((line: string | null) => void)[] = [];
@@ -61,9 +64,9 @@ export class TransformWorker {
 
   private start(): ChildProcessWithoutNullStreams {
     const python = pythonPath();
-    const child = spawn(python, [join(ROOT, 'pyspark', 'glue_job.py'), '--serve'], {
-      cwd: join(ROOT, 'pyspark'),
-      env: { ...process.env, PYSPARK_PYTHON: python, PYARROW_IGNORE_TIMEZONE: '1', PYTHONPATH: join(ROOT, 'pyspark') },
+    const child = spawn(python, [join(this.pysparkDir, 'glue_job.py'), '--serve'], {
+      cwd: this.pysparkDir,
+      env: { ...process.env, PYSPARK_PYTHON: python, PYARROW_IGNORE_TIMEZONE: '1', PYTHONPATH: this.pysparkDir },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let buf = '';

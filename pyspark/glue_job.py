@@ -167,21 +167,29 @@ def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
     return out
 
 
-def read_bronze(spark: SparkSession, args: dict[str, str]) -> DataFrame:
-    """The run's bronze objects with the envelope schema and their object keys (a run that fetched nothing, e.g. a
-    replay of items that all failed again, reads as an empty frame, on S3 as locally)."""
-    from wistia_pipeline.schemas import ENVELOPE
+def read_bronze(spark: SparkSession, args: dict[str, str]) -> dict[str, DataFrame]:
+    """Per entity, the run's bronze objects with the envelope schema and their object keys, each read by its own
+    glob (bronze/<entity>/…), so that every object is read once and no entity's records are filtered out of the
+    others' (issue 13). An entity (or a run) that fetched nothing, e.g. a replay of items that all failed again,
+    reads as an empty frame, on S3 as locally."""
+    from wistia_pipeline.schemas import ENTITIES, ENVELOPE
 
     root = bronze_root(args)
-    patterns = [f"{root}/bronze/*/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
-    paths = matching(spark, patterns)
-    if not paths:
-        # a new schema: StructType.add would change ENVELOPE itself
-        return spark.createDataFrame([], T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())]))
-    df = spark.read.schema(ENVELOPE).json(paths)
     # the bronze key, as in S3 (Spark names local files "file:///…")
     prefix = root[len("file://") :] if root.startswith("file://") else root
-    return df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""))
+    empty = T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())])  # a new schema: StructType.add would change ENVELOPE
+    out = {}
+    for entity in ENTITIES:
+        patterns = [f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
+        paths = matching(spark, patterns)
+        if not paths:
+            out[entity] = spark.createDataFrame([], empty)
+            continue
+        df = spark.read.schema(ENVELOPE).json(paths)
+        df = df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""))
+        # the object's folder names its entity (bronze.ts writes both from one value)
+        out[entity] = df.withColumn("entity", F.lit(entity))
+    return out
 
 
 def write_csv(df: DataFrame, path: str) -> str:
@@ -252,7 +260,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     timings["read_validate"] = time.time() - t0
 
     t1 = time.time()
-    frames = {name: df.cache() for name, df in built.frames.items()}
+    frames = built.frames  # cached by build
     media_keys = frames["dim_media"].select("media_id").unionByName(known_media)
     visitor_keys = frames["dim_visitor"].select("visitor_key").unionByName(known_visitors)
     failures = run_checks(frames, media_keys, visitor_keys, built.counts, float(args.get("quarantine_threshold") or 0.05))
@@ -265,7 +273,9 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     base = (args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")) if local else f"{args['redshift_tmp_dir'].rstrip('/')}/{args['run_id']}"
     staged = {t.name: write_csv(frames[t.name].select(*t.all_columns), f"{base}/{t.name}") + "/" for t in STAR}
     quarantine_dir = write_csv(built.quarantine, f"{base}/quarantine") + "/"
-    drift_dir = write_csv(built.drift, f"{base}/schema_drift") + "/"
+    # drift is a few rows per run: computed once, reported and staged from the same rows (issue 13)
+    drift_rows = built.drift.collect()
+    drift_dir = write_csv(spark.createDataFrame(drift_rows, built.drift.schema), f"{base}/schema_drift") + "/"
     timings["transform"] = time.time() - t2
 
     if dry_run:
@@ -295,7 +305,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
         "bronze": {e: c.as_dict() for e, c in built.counts.items()},
         "loaded": loaded,
         "quarantined": sum(c.quarantined for c in built.counts.values()),
-        "drift": [r.asDict() for r in built.drift.collect()],
+        "drift": [r.asDict() for r in drift_rows],
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -276,6 +276,13 @@ function summarize(vitestJson, pytestXml) {
     for (const r of v.testResults ?? [])
       if (r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed')) failed++;
     skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
+    // the slowest files, for whoever makes the suite faster (issue 13: none should take over 3 minutes)
+    const slow = (v.testResults ?? [])
+      .map((r) => ({ file: relative(root, r.name ?? ''), s: ((r.endTime ?? 0) - (r.startTime ?? 0)) / 1000 }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 5);
+    if (slow.length)
+      process.stdout.write(`\nslowest test files: ${slow.map((x) => `${x.file} ${x.s.toFixed(0)} s`).join(', ')}\n`);
   }
   if (existsSync(pytestXml)) {
     const x = readFileSync(pytestXml, 'utf8');

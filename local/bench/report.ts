@@ -340,6 +340,7 @@ export function runRows(scenarios: ScenarioResult[]): string[][] {
 }
 
 const TRANSFORM_COLUMNS = [
+  'code',
   'events',
   'medias',
   'visitors',
@@ -352,10 +353,15 @@ const TRANSFORM_COLUMNS = [
   'events/s (job)',
   'events/s (spark)',
   'rows/s (load)',
+  'job vs baseline',
 ] as const;
 
 export function transformRows(t: TransformMeasure[]): string[][] {
+  // the ratio to the --baseline commit's job on the same account in the same run (noise cancels in a ratio)
+  const base = (m: TransformMeasure) =>
+    t.find((b) => b !== m && b.events === m.events && b.code !== 'current' && m.code === 'current');
   return t.map((m) => [
+    m.code ?? 'current',
     int(m.events),
     int(m.medias),
     int(m.visitors),
@@ -368,6 +374,7 @@ export function transformRows(t: TransformMeasure[]): string[][] {
     int(m.eventsPerSecond),
     int(m.sparkEventsPerSecond),
     int(m.loadRowsPerSecond),
+    base(m) ? `${(m.jobSeconds / (base(m) as TransformMeasure).jobSeconds).toFixed(2)}×` : '–',
   ]);
 }
 

@@ -1,6 +1,7 @@
 // Transform + load benchmark: lands a simulated account's bronze directly from the simulator's world (no HTTP,
 // the same object layout a run writes), then times the Glue job entry (Spark, in a fresh JVM per size) and the
 // PostgreSQL load. Used by `wistia-pipeline bench`; alone: tsx local/bench/transform.ts [events…]
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +9,13 @@ import { pathToFileURL } from 'node:url';
 import { World } from '../simulator/world.ts';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { bronzeKey } from '#shared/pipeline/keys.ts';
-import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
+import { localGlue, ROOT, TransformWorker, type TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 
 const RUN = 'bench-run';
 const TODAY = '2026-11-20';
 
-async function land(world: World, store: FileObjectStore): Promise<{ events: number; objects: number }> {
+export async function land(world: World, store: FileObjectStore): Promise<{ events: number; objects: number }> {
   let objects = 0;
   const put = async (
     entity: Parameters<typeof bronzeKey>[0],
@@ -99,6 +100,20 @@ export interface TransformMeasure {
   readonly loadRowsPerSecond: number;
   /** spark.driver.memory of the job (local mode: the whole job runs in the driver). */
   readonly driverMemory?: string;
+  /** Which code ran: "current", or the --baseline commit (the same account, measured in the same bench run). */
+  readonly code?: string;
+}
+
+/** The job's code of another commit (pyspark/ and the sql/ its loader reads), for a before/after in one run. */
+export function baselineCode(ref: string): { dir: string; label: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'wistia-baseline-'));
+  const label = execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'pyspark', 'sql'], {
+    cwd: ROOT,
+    maxBuffer: 1 << 28,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  return { dir: join(dir, 'pyspark'), label };
 }
 
 /**
@@ -106,16 +121,16 @@ export interface TransformMeasure {
  * the driver, and the local default (2g, for tests and the demo) is too small for a million events; a Glue G.1X
  * worker has 16 GB.
  */
-export const BENCH_DRIVER_MEMORY = '8g';
+export const BENCH_DRIVER_MEMORY = '4g';
 
-/** Lands an account of about `target` events and times one transform + load of it. */
-export async function benchTransform(target: number): Promise<TransformMeasure> {
+/** Lands an account of about `target` events and times one transform + load of it (`code`: another commit's job). */
+export async function benchTransform(target: number, code?: { dir: string; label: string }): Promise<TransformMeasure> {
   process.env.WISTIA_SPARK_DRIVER_MEMORY ||= BENCH_DRIVER_MEMORY;
   const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
   const medias = Math.max(50, Math.round(target / 92));
   const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
   const store = new FileObjectStore(join(dir, 'store'), 'local');
-  const worker = new TransformWorker();
+  const worker = new TransformWorker(code?.dir);
   let wh: LocalWarehouse | undefined;
   try {
     const landed = await land(world, store);
@@ -147,6 +162,7 @@ export async function benchTransform(target: number): Promise<TransformMeasure> 
       sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
       loadRowsPerSecond: loadSeconds > 0 ? rowsLoaded / loadSeconds : 0,
       driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
+      code: code?.label ?? 'current',
     };
   } finally {
     await worker.close();
@@ -157,7 +173,7 @@ export async function benchTransform(target: number): Promise<TransformMeasure> 
 
 export function transformLine(m: TransformMeasure): string {
   return (
-    `${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
+    `${(m.code ?? 'current').padEnd(8)} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
     `${m.status}  job ${m.jobSeconds.toFixed(1)} s (spark ${m.sparkSeconds.toFixed(1)} s, load ${m.loadSeconds.toFixed(1)} s, ` +
     `${m.rowsLoaded} rows)  ${m.eventsPerSecond.toFixed(0)} events/s` +
     (m.error ? `\n  ${m.error}` : '')

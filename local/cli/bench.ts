@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
-import { benchTransform, transformLine } from '../bench/transform.ts';
+import { baselineCode, benchTransform, transformLine } from '../bench/transform.ts';
 import {
   describeMachine,
   describeSource,
@@ -52,7 +52,7 @@ export const benchCommand: Command = {
   usage:
     'wistia-pipeline bench [--profile full|quick] [--sizes N,…] [--limit PER_MINUTE] [--scaled-limit PER_MINUTE]\n' +
     '                      [--limited-max N] [--latency-ms MS] [--skip-naive] [--skip-ingest] [--skip-transform]\n' +
-    '                      [--transform-sizes N,…] [--out DIR] [--markdown FILE|none]\n' +
+    '                      [--transform-sizes N,…] [--baseline GIT-REF] [--out DIR] [--markdown FILE|none]\n' +
     '       wistia-pipeline bench --render FILE.json [--markdown FILE]\n\n' +
     'For each account size (medias; visitors and events proportional), against the simulator with a fixed latency:\n' +
     "a full pull by the pipeline (the local state machine, no transform) at Wistia's limit (--limit, 600/min) for\n" +
@@ -78,6 +78,7 @@ export const benchCommand: Command = {
     markdown: { type: 'string' },
     render: { type: 'string' },
     'transform-from': { type: 'string' },
+    baseline: { type: 'string' },
   },
   async run(v) {
     if (typeof v.render === 'string') {
@@ -199,18 +200,21 @@ export const benchCommand: Command = {
       }
       save();
     }
-    for (const n of transformSizes) {
-      say(`transform + load of about ${n} events…`);
-      try {
-        const m = await benchTransform(n);
-        report.transform.push(m);
-        say(`  ${transformLine(m)}`);
-      } catch (e) {
-        report.errors.push(`transform of ${n} events: ${(e as Error).message}`);
-        say(`FAILED: ${(e as Error).message}`);
+    // --baseline REF: the same sizes through REF's job too, in this run, for a before/after ratio
+    const codes = [...(typeof v.baseline === 'string' ? [baselineCode(v.baseline)] : []), undefined];
+    for (const n of transformSizes)
+      for (const code of codes) {
+        say(`transform + load of about ${n} events (${code?.label ?? 'current'} code)…`);
+        try {
+          const m = await benchTransform(n, code);
+          report.transform.push(m);
+          say(`  ${transformLine(m)}`);
+        } catch (e) {
+          report.errors.push(`transform of ${n} events (${code?.label ?? 'current'}): ${(e as Error).message}`);
+          say(`FAILED: ${(e as Error).message}`);
+        }
+        save();
       }
-      save();
-    }
     for (const i of deferred) {
       const r = report.scenarios[i];
       const s = plan.find((p) => p.medias === r?.medias && p.rateLimitPerMinute === r?.rateLimitPerMinute);

@@ -55,8 +55,8 @@ READ = textwrap.dedent(
     out = {}
     for label, runs in (("one", "r1,r2"), ("none", "r3")):
         args = glue_job.parse_args(["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", sys.argv[2], "--bronze_runs", runs])
-        df = glue_job.read_bronze(spark, args)
-        out[label] = sorted(r.source_object for r in df.select("source_object").collect())
+        frames = glue_job.read_bronze(spark, args)  # one frame per entity, each by its own glob
+        out[label] = sorted(r.source_object for df in frames.values() for r in df.select("source_object").collect())
     try:  # what the job did before: hand Spark the glob that matches nothing
         spark.read.json("s3://" + sys.argv[2] + "/bronze/*/ingest_date=2026-11-20/run=r3/*/*.json").count()
         out["plain"] = "read"
@@ -91,8 +91,9 @@ def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tm
     (tmp_path / key).parent.mkdir(parents=True)
     (tmp_path / key).write_text(json.dumps({"entity": "medias", "runId": "r1", "count": 1, "records": [{"hashed_id": "m1"}]}))
     read = lambda runs: glue_job.read_bronze(spark, glue_job.parse_args(["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", "local", "--bronze_root", str(tmp_path), "--bronze_runs", runs]))  # noqa: E731
-    assert [r.source_object for r in read("r1,r2").collect()] == [key]
-    assert read("r2").count() == 0
+    assert [r.source_object for df in read("r1,r2").values() for r in df.collect()] == [key]
+    assert read("r1,r2")["medias"].first().entity == "medias"
+    assert sum(df.count() for df in read("r2").values()) == 0
     assert glue_job.matching(spark, [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json", f"file://{tmp_path}/nothing/here.json"]) == [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json"]
 
 

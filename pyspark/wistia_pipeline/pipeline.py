@@ -71,53 +71,57 @@ def staged_columns(company_hosts: list[str], hash_pii: bool) -> dict[str, tuple[
     }
 
 
-def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
+#: what one entity's parsed records keep in the cache: the record's raw text only where it is quarantined (issue 13:
+#: the one cache of the job, a partition of the bronze by entity, released when the job ends)
+KEPT = ["entity", "run_id", "source_object", "record_index", "fetched_at", "scope_media", "page_count", "p", "coerced", "reason", "rule", "natural_key", "found"]
+
+
+def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
+    """``envelopes``: the run's bronze envelopes, one frame, or one frame per entity (the job reads each entity's
+    objects by its own glob, so that filtering by entity reads nothing twice)."""
     company_hosts = list(company_hosts)
     fits = staged_columns(company_hosts, hash_pii)
-    records = explode_records(envelopes).cache()
+    by_entity = envelopes if isinstance(envelopes, dict) else None
+    # a record with a repeated key parses as its last value (the typed struct does the same), not as an error
+    # (spark.sql.mapKeyDedupPolicy's default, EXCEPTION, would fail the whole job over one record)
+    (next(iter(by_entity.values())) if by_entity else envelopes).sparkSession.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
     usable: dict[str, DataFrame] = {}
     quarantine: list[DataFrame] = []
     drift: list[DataFrame] = []
     status: list[DataFrame] = []
     for entity, spec in schemas.ENTITIES.items():
         table, columns = fits[entity]
-        parsed = validate.parse(records.where(F.col("entity") == entity), spec)
+        source = explode_records(by_entity[entity]) if by_entity else explode_records(envelopes).where(F.col("entity") == entity)
+        parsed = validate.parse(source, spec)
         # a usable record with a value over its Redshift column's bytes is quarantined (fit.py, rule 1)
         over = fit.overflow(table, columns)
         parsed = parsed.withColumn("rule", F.when(F.col("reason").isNull() & over.isNotNull(), F.lit(f"{table}: a value over its column's bytes")).otherwise(F.col("rule")))
-        parsed = parsed.withColumn("reason", F.coalesce(F.col("reason"), over)).cache()
+        parsed = parsed.withColumn("reason", F.coalesce(F.col("reason"), over))
+        parsed = parsed.select(*KEPT, F.when(F.col("reason").isNotNull(), F.col("raw")).alias("raw")).cache()
         usable[entity] = validate.usable(parsed)
         quarantine.append(validate.quarantined(parsed, spec, run_id))
         drift.append(validate.drift(parsed, spec, entity, run_id))
         key = F.concat_ws("\u0001", *[F.expr(k).cast("string") for k in NATURAL_KEYS[entity]])
-        status.append(parsed.select(F.lit(entity).alias("entity"), F.col("rule"), F.when(F.col("reason").isNull(), key).alias("key")))
-    # one action for every entity's accepted / distinct / quarantined-by-rule counts, one for what the API returned
-    tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "rule").agg(F.count(F.lit(1)).alias("n"), F.countDistinct("key").alias("distinct")).collect()
-    returned = {r["entity"]: r["n"] for r in envelopes.groupBy("entity").agg(F.sum("count").alias("n")).collect()}
+        status.append(parsed.select(F.lit(entity).alias("entity"), F.col("rule"), F.when(F.col("reason").isNull(), key).alias("key"), F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count")))
+    # one action for every entity's served / accepted / distinct / quarantined-by-rule counts (it fills the cache);
+    # served: the envelopes' counts, read from each page's first record (the bronze is read once: issue 13)
+    tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "rule").agg(F.count(F.lit(1)).alias("n"), F.countDistinct("key").alias("distinct"), F.sum("page_count").alias("served")).collect()
     tally = {}
     for entity in schemas.ENTITIES:
         mine = [r for r in tallies if r["entity"] == entity]
         ok = next((r for r in mine if r["rule"] is None), None)
         rules = sorted(((r["n"], r["rule"]) for r in mine if r["rule"] is not None), key=lambda x: (-x[0], x[1]))
-        tally[entity] = (int(returned.get(entity) or 0), ok["n"] if ok else 0, ok["distinct"] if ok else 0, rules)
+        tally[entity] = (sum(int(r["served"] or 0) for r in mine), ok["n"] if ok else 0, ok["distinct"] if ok else 0, rules)
 
     media = star.dim_media(usable["medias"])
     visitor = star.dim_visitor(usable["visitors"], hash_pii)
-    entity_frames = {"medias": media, "visitors": visitor}  # before the inferred members are added
-    events = star.fct_viewing_event(usable["events"], company_hosts, hash_pii).cache()
+    events = star.fct_viewing_event(usable["events"], company_hosts, hash_pii)
     engagement = star.fct_media_engagement(usable["media_stats"], events)
     curve = star.media_engagement_curve(usable["media_engagement"])
     referenced_media = events.select("media_id").unionByName(engagement.select("media_id")).unionByName(curve.select("media_id"))
     media = media.unionByName(star.inferred_members(referenced_media, "media_id", media, known_media, DIM_MEDIA, run_id))
     visitor = visitor.unionByName(star.inferred_members(events.select("visitor_key"), "visitor_key", visitor, known_visitors, DIM_VISITOR, run_id))
     dates = star.dim_date(events.select(F.col("event_date").alias("date_key")), engagement.select(F.col("snapshot_date").alias("date_key")))
-    # the rows each entity's star frame holds (one action): distinct accepted keys less what the star leaves out
-    entity_frames.update({"events": events, "media_stats": engagement, "media_engagement": curve})
-    rows = {r["entity"]: r["n"] for r in reduce(lambda a, b: a.unionByName(b), [df.select(F.lit(e).alias("entity")) for e, df in entity_frames.items()]).groupBy("entity").agg(F.count(F.lit(1)).alias("n")).collect()}
-    counts: dict[str, EntityCount] = {}
-    for entity, (served, accepted, distinct, rules) in tally.items():
-        quarantined = sum(n for n, _ in rules)
-        counts[entity] = EntityCount(served, accepted, quarantined, deduplicated=accepted - distinct, skipped=distinct - int(rows.get(entity) or 0), top_rule=rules[0][1] if rules else None, top_rule_count=rules[0][0] if rules else 0)
     frames = {
         "dim_date": dates,
         "dim_media": media,
@@ -126,8 +130,23 @@ def build(envelopes: DataFrame, run_id: str, company_hosts: Iterable[str], hash_
         "fct_media_engagement": engagement,
         "media_engagement_curve": curve,
     }
+    # text is never empty in either warehouse (fit.py, rule 4); the frames the gate checks and the load stages
+    frames = {name: fit.blank_to_null(df).cache() for name, df in frames.items()}
+    # the rows each entity's star frame holds (one action, which fills the frames' cache): distinct accepted keys
+    # less what the star leaves out; a dimension's inferred members are not records of its entity
+    entity_frames = {
+        "medias": frames["dim_media"].where(~F.col("is_inferred")),
+        "visitors": frames["dim_visitor"].where(~F.col("is_inferred")),
+        "events": frames["fct_viewing_event"],
+        "media_stats": frames["fct_media_engagement"],
+        "media_engagement": frames["media_engagement_curve"],
+    }
+    probes = [df.select(F.lit(e).alias("entity")) for e, df in entity_frames.items()] + [frames["dim_date"].select(F.lit("dim_date").alias("entity"))]
+    rows = {r["entity"]: r["n"] for r in reduce(lambda a, b: a.unionByName(b), probes).groupBy("entity").agg(F.count(F.lit(1)).alias("n")).collect()}
+    counts: dict[str, EntityCount] = {}
+    for entity, (served, accepted, distinct, rules) in tally.items():
+        quarantined = sum(n for n, _ in rules)
+        counts[entity] = EntityCount(served, accepted, quarantined, deduplicated=accepted - distinct, skipped=distinct - int(rows.get(entity) or 0), top_rule=rules[0][1] if rules else None, top_rule_count=rules[0][0] if rules else 0)
     union = lambda frames: reduce(lambda a, b: a.unionByName(b), frames)  # noqa: E731
     q, d = union(quarantine), union(drift)
-    # text is never empty in either warehouse (fit.py, rule 4)
-    frames = {name: fit.blank_to_null(df) for name, df in frames.items()}
     return Built(frames=frames, quarantine=fit.blank_to_null(q), drift=fit.blank_to_null(d), counts=counts)

@@ -1,6 +1,6 @@
 """The data-quality gate: write, audit, publish. Each failed check names the table and the rule; any failure
-stops the load before anything is published. The checks run as few Spark actions as possible: one aggregate
-per table (row count, distinct keys, out-of-range and null counts) and one for all references."""
+stops the load before anything is published. The checks run as ONE Spark action: an aggregate per table (row
+count, distinct keys, out-of-range and null counts) and per reference, each a single row, joined into one."""
 
 from __future__ import annotations
 
@@ -77,35 +77,49 @@ REFERENCES = [
 ]
 
 
-def table_checks(df: DataFrame, table: str) -> list[CheckFailure]:
+def _table_aggs(table: str, prefix: str) -> list[Column]:
     keys = list(TABLES[table].keys)
-    rules = rules_for(table)
-    aggs = [F.count(F.lit(1)).alias("rows"), F.countDistinct(*[F.col(k) for k in keys]).alias("keys"), F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias("null_keys")]
-    aggs += [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"r{i}") for i, r in enumerate(rules)]
-    row = df.agg(*aggs).first()
+    aggs = [F.count(F.lit(1)).alias(f"{prefix}rows"), F.countDistinct(*[F.col(k) for k in keys]).alias(f"{prefix}keys"), F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias(f"{prefix}null_keys")]
+    return aggs + [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"{prefix}r{i}") for i, r in enumerate(rules_for(table))]
+
+
+def _table_failures(row, table: str, prefix: str) -> list[CheckFailure]:
+    keys = list(TABLES[table].keys)
     out: list[CheckFailure] = []
-    null_keys = row["null_keys"] or 0  # SUM over no rows is NULL: an empty table (a quiet day, an empty account)
+    null_keys = row[f"{prefix}null_keys"] or 0  # SUM over no rows is NULL: an empty table (a quiet day, an empty account)
     if null_keys:
         out.append(CheckFailure(table, "key not null", f"{null_keys} row(s) without a key"))
-    if row["rows"] - null_keys != row["keys"]:
-        out.append(CheckFailure(table, "unique key", f"{row['rows']} rows but {row['keys']} distinct keys ({', '.join(keys)})"))
-    for i, r in enumerate(rules):
-        if row[f"r{i}"]:
-            out.append(CheckFailure(table, r.name, f"{row[f'r{i}']} row(s) violate it"))
+    if row[f"{prefix}rows"] - null_keys != row[f"{prefix}keys"]:
+        out.append(CheckFailure(table, "unique key", f"{row[f'{prefix}rows']} rows but {row[f'{prefix}keys']} distinct keys ({', '.join(keys)})"))
+    for i, r in enumerate(rules_for(table)):
+        if row[f"{prefix}r{i}"]:
+            out.append(CheckFailure(table, r.name, f"{row[f'{prefix}r{i}']} row(s) violate it"))
     return out
 
 
-def reference_checks(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame]) -> list[CheckFailure]:
-    orphans = []
-    for fact, column, dim, key in REFERENCES:
-        o = frames[fact].select(F.col(column).alias("k")).where(F.col("k").isNotNull()).distinct().join(dim_keys[dim].select(F.col(key).alias("k")), "k", "left_anti")
-        orphans.append(o.select(F.lit(f"{fact}|{column}|{dim}").alias("rule"), "k"))
-    found = reduce(lambda a, b: a.unionByName(b), orphans).groupBy("rule").agg(F.count(F.lit(1)).alias("n"), F.min("k").alias("example")).collect()
+def table_checks(df: DataFrame, table: str) -> list[CheckFailure]:
+    return _table_failures(df.agg(*_table_aggs(table, "")).first(), table, "")
+
+
+def _reference_aggs(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame]) -> list[DataFrame]:
+    """One single-row frame per reference: its orphans' count and smallest value."""
     out = []
-    for r in found:
-        fact, column, dim = r["rule"].split("|")
-        out.append(CheckFailure(fact, f"{column} in {dim}", f"{r['n']} value(s) missing from {dim}, e.g. {r['example']!r}"))
+    for i, (fact, column, dim, key) in enumerate(REFERENCES):
+        o = frames[fact].select(F.col(column).alias("k")).where(F.col("k").isNotNull()).distinct().join(dim_keys[dim].select(F.col(key).alias("k")), "k", "left_anti")
+        out.append(o.agg(F.count(F.lit(1)).alias(f"ref{i}_n"), F.min("k").alias(f"ref{i}_example")))
+    return out
+
+
+def _reference_failures(row) -> list[CheckFailure]:
+    out = []
+    for i, (fact, column, dim, _) in enumerate(REFERENCES):
+        if row[f"ref{i}_n"]:
+            out.append(CheckFailure(fact, f"{column} in {dim}", f"{row[f'ref{i}_n']} value(s) missing from {dim}, e.g. {row[f'ref{i}_example']!r}"))
     return sorted(out, key=lambda f: (f.table, f.rule))
+
+
+def reference_checks(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame]) -> list[CheckFailure]:
+    return _reference_failures(reduce(lambda a, b: a.crossJoin(b), _reference_aggs(frames, dim_keys)).first())
 
 
 #: the share of an entity's records in one run that may be quarantined before the run fails (issue 12): above it,
@@ -138,7 +152,12 @@ def run_checks(frames: dict[str, DataFrame], media_keys: DataFrame, visitor_keys
     for entity, c in counts.items():
         out += reconciles(entity, c.served, c.accepted, c.quarantined)
         out += quarantine_share(entity, c.served, c.quarantined, threshold, c.top_rule, c.top_rule_count)
-    for name, df in frames.items():
-        out += table_checks(df, name)
-    out += reference_checks(frames, {"dim_media": media_keys, "dim_visitor": visitor_keys})
-    return out
+    # every table's aggregate and every reference's orphans as single-row frames joined into one: ONE Spark action
+    # for the whole gate (issue 13: one action per table and one for the references cost seconds each on small runs)
+    names = list(frames)
+    parts = [frames[name].agg(*_table_aggs(name, f"t{i}_")) for i, name in enumerate(names)]
+    parts += _reference_aggs(frames, {"dim_media": media_keys, "dim_visitor": visitor_keys})
+    row = reduce(lambda a, b: a.crossJoin(b), parts).first()
+    for i, name in enumerate(names):
+        out += _table_failures(row, name, f"t{i}_")
+    return out + _reference_failures(row)

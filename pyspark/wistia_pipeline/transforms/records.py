@@ -7,7 +7,7 @@ from pyspark.sql import functions as F
 
 
 def explode_records(envelopes: DataFrame) -> DataFrame:
-    """One row per record: entity, run_id, source_object, record_index, fetched_at, scope_media, raw (JSON text).
+    """One row per record: entity, run_id, source_object, record_index, fetched_at, scope_media, page_count, raw (JSON text).
 
     ``envelopes`` has the ENVELOPE schema plus ``source_object`` (the bronze object's key).
     """
@@ -17,5 +17,7 @@ def explode_records(envelopes: DataFrame) -> DataFrame:
         F.col("source_object"),
         F.to_timestamp("fetchedAt").alias("fetched_at"),
         F.col("scope.media").alias("scope_media"),
+        # the records the page says it holds (the API's page size, kept by bronze.ts as count)
+        F.col("count").alias("page_count"),
         F.posexplode("records").alias("record_index", "raw"),
     )

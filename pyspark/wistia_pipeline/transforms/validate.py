@@ -15,6 +15,7 @@ from functools import reduce
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from ..model import MAX_VARCHAR, RUN_ID_PATTERN, VARCHAR_BYTES
 from ..schemas import EntitySpec
@@ -22,9 +23,19 @@ from . import fit
 
 #: an execution name, as the job's --run_id (Step Functions: 1-80 characters; we allow these)
 
-def _present(raw: Column, name: str) -> Column:
-    # get_json_object returns NULL for a missing key and for a JSON null
-    return F.get_json_object(raw, f"$.{name}").isNotNull()
+#: every top-level field of a record as its JSON text (a string unquoted, a number or an object as written; a JSON
+#: null is NULL): the second and last parse of a record (issue 13), from which presence, numeric text and drift are
+#: read instead of one get_json_object pass per field
+TEXT = T.MapType(T.StringType(), T.StringType())
+
+
+def _text(name: str) -> Column:
+    return F.col("t").getItem(name)
+
+
+def _present(name: str) -> Column:
+    # NULL for a missing key and for a JSON null
+    return _text(name).isNotNull()
 
 
 #: a number sent as a JSON string is coerced when the text is the number, loss-free (issue 12): a whole number for a
@@ -36,10 +47,13 @@ DOCUMENTED_TIME = {"timestamp": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:
 
 
 def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
-    """Adds ``p`` (the parsed struct, coerced where loss-free), ``keys`` (top-level JSON keys), ``coerced`` (the
-    fields coerced), ``reason`` (NULL when usable) and ``rule`` (the reason without its values, to count by)."""
+    """Adds ``p`` (the parsed struct, coerced where loss-free), ``t`` (each top-level field's JSON text), ``keys``
+    (top-level JSON keys), ``coerced`` (the fields coerced), ``reason`` (NULL when usable), ``rule`` (the reason
+    without its values, to count by), ``natural_key`` (as text) and ``found`` (the record's drift: field, kind).
+    Each record is parsed twice, once typed and once as text (issue 13: it was 20-40 times)."""
     df = records.withColumn("p", F.from_json("raw", spec.schema, {"mode": "PERMISSIVE"}))
-    df = df.withColumn("keys", F.when(F.col("raw").startswith("{"), F.json_object_keys("raw")))
+    df = df.withColumn("t", F.when(F.col("raw").startswith("{"), F.from_json("raw", TEXT, {"mode": "PERMISSIVE"})))
+    df = df.withColumn("keys", F.map_keys("t"))
     coerced: list[Column] = []
     fixes: list[tuple[str, Column, Column]] = []
     for name in spec.schema.fieldNames():
@@ -47,7 +61,7 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         pattern = NUMERIC_TEXT.get(data_type.simpleString())
         if pattern is None:
             continue
-        text = F.get_json_object(F.col("raw"), f"$.{name}")
+        text = _text(name)
         value = text.cast(data_type)
         # NULL in the struct but present as a numeric text: a number sent as a string (a JSON number parsed already)
         fix = F.col(f"p.{name}").isNull() & F.coalesce(text.rlike(pattern), F.lit(False)) & value.isNotNull()
@@ -76,11 +90,11 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         (F.col("keys").isNull(), F.lit("not a JSON object"), "not a JSON object"),
     ]
     for name in spec.required:
-        missing = ~_present(F.col("raw"), name)
-        mistyped = _present(F.col("raw"), name) & F.col(f"p.{name}").isNull()
+        missing = ~_present(name)
+        mistyped = _present(name) & F.col(f"p.{name}").isNull()
         what = spec.schema[name].dataType.simpleString()
         checks.append((missing, F.lit(f"{name}: required field is missing or null"), f"{name}: required field is missing or null"))
-        checks.append((mistyped, F.concat(F.lit(f"{name}: expected {what}, got "), F.substring(F.get_json_object("raw", f"$.{name}"), 1, 60)), f"{name}: expected {what}"))
+        checks.append((mistyped, F.concat(F.lit(f"{name}: expected {what}, got "), F.substring(_text(name), 1, 60)), f"{name}: expected {what}"))
     for name in unparseable:
         kind = dict(spec.times)[name]
         checks.append((F.col(f"p.{name}").cast(kind).isNull(), F.concat(F.lit(f"{name}: not a {kind}: "), F.substring(F.col(f"p.{name}"), 1, 60)), f"{name}: not a {kind}"))
@@ -89,7 +103,25 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         checks.append((value.isNotNull() & ((value < F.lit(lo)) | (value > F.lit(hi))), F.concat(F.lit(f"{name}: "), value.cast("string"), F.lit(f" is outside [{lo:g}, {hi:g}]")), f"{name}: outside [{lo:g}, {hi:g}]"))
     reason = reduce(lambda acc, c: acc.when(c[0], c[1]), checks[1:], F.when(checks[0][0], checks[0][1]))
     rule = reduce(lambda acc, c: acc.when(c[0], F.lit(c[2])), checks[1:], F.when(checks[0][0], F.lit(checks[0][2])))
-    return df.withColumn("reason", reason).withColumn("rule", rule)
+    df = df.withColumn("reason", reason).withColumn("rule", rule)
+    df = df.withColumn("natural_key", _text(spec.key) if spec.key else F.col("scope_media"))
+    return df.withColumn("found", _found(spec))
+
+
+def _found(spec: EntitySpec) -> Column:
+    """The record's drift: unknown top-level fields (new-field), mistyped optional fields (type: loaded as NULL) and
+    loss-free coercions (coerced: loaded with the value)."""
+    known = sorted(spec.known)
+    optional = [n for n in spec.schema.fieldNames() if n not in spec.required]
+    empty = F.array().cast("array<string>")
+    mistyped = F.array_compact(F.array(*[F.when(_present(n) & F.col(f"p.{n}").isNull(), F.lit(n)) for n in optional])) if optional else empty
+    unknown = F.filter(F.coalesce(F.col("keys"), empty), lambda k: ~k.isin(known))
+    return F.concat(
+        F.transform(unknown, lambda k: F.struct(k.alias("field"), F.lit("new-field").alias("kind"))),
+        F.transform(mistyped, lambda k: F.struct(k.alias("field"), F.lit("type").alias("kind"))),
+        # loaded with the value it was sent as, converted without loss (a numeric string, another time form)
+        F.transform(F.coalesce(F.col("coerced"), empty), lambda k: F.struct(k.alias("field"), F.lit("coerced").alias("kind"))),
+    )
 
 
 def _lineage_run(fallback_run_id: str) -> Column:
@@ -100,7 +132,7 @@ def _lineage_run(fallback_run_id: str) -> Column:
 def quarantined(parsed: DataFrame, spec: EntitySpec, fallback_run_id: str = "unknown") -> DataFrame:
     """The quarantine rows, each fitting its Redshift column (fit.py, rule 2)."""
     bad = parsed.where(F.col("reason").isNotNull())
-    key = F.get_json_object("raw", f"$.{spec.key}") if spec.key else F.col("scope_media")
+    key = F.col("natural_key")
     limit = VARCHAR_BYTES["quarantine"]
     record_bytes = F.octet_length("raw")
     note = F.concat(F.lit(f" (record cut from "), record_bytes.cast("string"), F.lit(f" bytes to fit VARCHAR({MAX_VARCHAR}); whole in the bronze object)"))
@@ -121,22 +153,9 @@ def usable(parsed: DataFrame) -> DataFrame:
 
 
 def drift(parsed: DataFrame, spec: EntitySpec, entity: str, fallback_run_id: str = "unknown") -> DataFrame:
-    """Unknown top-level fields (new-field), mistyped optional fields (type: loaded as NULL) and loss-free
-    coercions (coerced: loaded with the value), counted per run: (_run_id, entity, field, kind, records).
+    """Each record's drift (``found``, from parse) counted per run: (_run_id, entity, field, kind, records).
     A field name over schema_drift.field's bytes is shortened (fit.py, rule 3)."""
-    known = sorted(spec.known)
-    optional = [n for n in spec.schema.fieldNames() if n not in spec.required]
-    mistyped = F.array_compact(F.array(*[F.when(_present(F.col("raw"), n) & F.col(f"p.{n}").isNull(), F.lit(n)) for n in optional])) if optional else F.array().cast("array<string>")
-    unknown = F.filter(F.coalesce(F.col("keys"), F.array().cast("array<string>")), lambda k: ~k.isin(known))
-    found = parsed.select(
-        _lineage_run(fallback_run_id).alias("run_id"),
-        F.concat(
-            F.transform(unknown, lambda k: F.struct(k.alias("field"), F.lit("new-field").alias("kind"))),
-            F.transform(mistyped, lambda k: F.struct(k.alias("field"), F.lit("type").alias("kind"))),
-            # loaded with the value it was sent as, converted without loss (a numeric string, another time form)
-            F.transform(F.coalesce(F.col("coerced"), F.array().cast("array<string>")), lambda k: F.struct(k.alias("field"), F.lit("coerced").alias("kind"))),
-        ).alias("found"),
-    ).select("run_id", F.explode("found").alias("f"))
+    found = parsed.select(_lineage_run(fallback_run_id).alias("run_id"), F.explode("found").alias("f"))
     return (
         found.groupBy(F.col("run_id").alias("_run_id"), fit.shorten_name(F.col("f.field"), VARCHAR_BYTES["schema_drift"]["field"]).alias("field"), F.col("f.kind").alias("kind"))
         .agg(F.count(F.lit(1)).alias("records"))
