@@ -1,8 +1,8 @@
 // `wistia-pipeline bench` (`npm run bench`): ingestion against the simulator's rate limit (full pull, an
 // incremental day, a naive sequential extractor on the same account), then transform + load times; prints a
 // table and writes bench-results/<timestamp>.json and BENCHMARKS.md.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
 import { baselineCode, benchTransform, transformLine } from '../bench/transform.ts';
 import {
@@ -215,6 +215,8 @@ export const benchCommand: Command = {
         }
         save();
       }
+    // the baseline's extracted code (its pyspark/ and sql/ under one temporary directory) is not kept
+    for (const code of codes) if (code) rmSync(dirname(code.dir), { recursive: true, force: true });
     for (const i of deferred) {
       const r = report.scenarios[i];
       const s = plan.find((p) => p.medias === r?.medias && p.rateLimitPerMinute === r?.rateLimitPerMinute);
