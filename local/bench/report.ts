@@ -359,9 +359,12 @@ const TRANSFORM_COLUMNS = [
 export function transformRows(t: TransformMeasure[]): string[][] {
   // the ratio to the --baseline commit's job on the same account in the same run (noise cancels in a ratio)
   const base = (m: TransformMeasure) =>
-    t.find((b) => b !== m && b.events === m.events && b.code !== 'current' && m.code === 'current');
+    t.find(
+      (b) => b !== m && b.events === m.events && b.kind === m.kind && b.code !== 'current' && m.code === 'current',
+    );
   return t.map((m) => [
-    m.code ?? 'current',
+    (m.code ?? 'current') +
+      (m.kind ? `, ${m.kind} (runs ${(m.runs ?? []).map((r) => r.toFixed(1)).join(' / ')} s)` : ''),
     int(m.events),
     int(m.medias),
     int(m.visitors),
@@ -527,7 +530,9 @@ export function markdown(r: BenchReport, jsonPath: string): string {
         (r.transform[0]?.driverMemory ? ` (driver memory ${r.transform[0].driverMemory}).` : '.') +
         ' **job s** includes',
       'the JVM’s start; **spark s** = read + validate, quality gate and star transforms; **load s** = the guarded',
-      'MERGE into PostgreSQL; **rows loaded** = rows inserted or updated over all tables.',
+      'MERGE into PostgreSQL; **rows loaded** = rows inserted or updated over all tables. A **warm day** row: a',
+      'daily run’s size transformed and loaded three times by one worker (one JVM, as the local runner keeps it);',
+      'job s = the last run, rows loaded = the first’s (the later runs change no row).',
       '',
       mdTable(TRANSFORM_COLUMNS, transformRows(r.transform)),
     );

@@ -102,6 +102,10 @@ export interface TransformMeasure {
   readonly driverMemory?: string;
   /** Which code ran: "current", or the --baseline commit (the same account, measured in the same bench run). */
   readonly code?: string;
+  /** "warm day": a daily run's size on a worker that has run it before (benchWarmDay); absent: a whole account. */
+  readonly kind?: 'warm day';
+  /** warm day: each run's job seconds in one JVM, the first (cold) included. */
+  readonly runs?: number[];
 }
 
 /** The job's code of another commit (pyspark/ and the sql/ its loader reads), for a before/after in one run. */
@@ -123,22 +127,44 @@ export function baselineCode(ref: string): { dir: string; label: string } {
  */
 export const BENCH_DRIVER_MEMORY = '4g';
 
-/** Lands an account of about `target` events and times one transform + load of it (`code`: another commit's job). */
-export async function benchTransform(target: number, code?: { dir: string; label: string }): Promise<TransformMeasure> {
-  process.env.WISTIA_SPARK_DRIVER_MEMORY ||= BENCH_DRIVER_MEMORY;
+/** Lands `world`'s bronze in a temporary data dir with a warehouse and a worker (`code`'s job), runs `f`, cleans up. */
+async function withLanded<T>(
+  world: World,
+  code: { dir: string; label: string } | undefined,
+  f: (x: {
+    landed: { events: number; objects: number };
+    glue: (onReport: (r: TransformReport) => void) => ReturnType<typeof localGlue>;
+    store: FileObjectStore;
+    dir: string;
+  }) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
-  const medias = Math.max(50, Math.round(target / 92));
-  const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
   const store = new FileObjectStore(join(dir, 'store'), 'local');
   const worker = new TransformWorker(code?.dir);
   let wh: LocalWarehouse | undefined;
   try {
     const landed = await land(world, store);
-    wh = await new LocalWarehouse(dir).start();
+    const warehouse = (wh = await new LocalWarehouse(dir).start());
+    return await f({ landed, glue: (onReport) => localGlue({ warehouse, worker, onReport }), store, dir });
+  } finally {
+    await worker.close();
+    await wh?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Lands an account of about `target` events and times one transform + load of it (`code`: another commit's job). */
+export async function benchTransform(target: number, code?: { dir: string; label: string }): Promise<TransformMeasure> {
+  process.env.WISTIA_SPARK_DRIVER_MEMORY ||= BENCH_DRIVER_MEMORY;
+  const medias = Math.max(50, Math.round(target / 92));
+  const world = new World({ seed: 5, medias, today: TODAY, historyDays: 365, eventsPerMediaPerDay: 0.55 });
+  return withLanded(world, code, async ({ landed, glue, store, dir }) => {
     let report: TransformReport | undefined;
-    const glue = localGlue({ warehouse: wh, worker, onReport: (r) => (report = r) });
     const t1 = Date.now();
-    const run = await glue({ '--run_id': RUN, '--ingest_date': TODAY, '--bucket': 'local' }, { store, dataDir: dir });
+    const run = await glue((r) => (report = r))(
+      { '--run_id': RUN, '--ingest_date': TODAY, '--bucket': 'local' },
+      { store, dataDir: dir },
+    );
     const jobSeconds = (Date.now() - t1) / 1000;
     const t = (report as TransformReport | undefined)?.timings ?? {};
     const sparkSeconds = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
@@ -164,16 +190,62 @@ export async function benchTransform(target: number, code?: { dir: string; label
       driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
       code: code?.label ?? 'current',
     };
-  } finally {
-    await worker.close();
-    await wh?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+/** The warm day's account: about a daily run's rows (issue 13's "warm incremental day, ~100-200 rows"). */
+const WARM_DAY = { seed: 5, medias: 10, today: TODAY, historyDays: 2, eventsPerMediaPerDay: 5 } as const;
+const WARM_RUNS = 3;
+
+/**
+ * A daily run's size through one warm worker (the local runner keeps one JVM per command): the same bronze
+ * transformed and loaded WARM_RUNS times in one JVM; job s = the last run (the runs after the first load nothing
+ * new: the guarded MERGE leaves every row as it is), rows loaded = the first run's.
+ */
+export async function benchWarmDay(code?: { dir: string; label: string }): Promise<TransformMeasure> {
+  const world = new World(WARM_DAY);
+  return withLanded(world, code, async ({ landed, glue, store, dir }) => {
+    const reports: TransformReport[] = [];
+    const runs: number[] = [];
+    const job = glue((r) => reports.push(r));
+    let state = 'SUCCEEDED';
+    for (let i = 0; i < WARM_RUNS && state === 'SUCCEEDED'; i++) {
+      const t1 = Date.now();
+      const run = await job({ '--run_id': RUN, '--ingest_date': TODAY, '--bucket': 'local' }, { store, dataDir: dir });
+      runs.push((Date.now() - t1) / 1000);
+      state = run.JobRunState;
+    }
+    const last = reports.at(-1);
+    const t = last?.timings ?? {};
+    const sparkSeconds = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
+    const rowsLoaded = Object.values(reports[0]?.loaded ?? {}).reduce((a, x) => a + x.inserted + x.updated, 0);
+    const jobSeconds = runs.at(-1) ?? 0;
+    return {
+      target: landed.events,
+      events: landed.events,
+      medias: WARM_DAY.medias,
+      visitors: world.visibleVisitors(),
+      bronzeObjects: landed.objects,
+      status: state,
+      ...(state !== 'SUCCEEDED' ? { error: `${last?.error ?? 'no report'}: ${last?.message ?? ''}` } : {}),
+      jobSeconds,
+      sparkSeconds,
+      loadSeconds: t.load ?? 0,
+      rowsLoaded,
+      eventsPerSecond: jobSeconds > 0 ? landed.events / jobSeconds : 0,
+      sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
+      loadRowsPerSecond: 0,
+      driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
+      code: code?.label ?? 'current',
+      kind: 'warm day',
+      runs,
+    };
+  });
 }
 
 export function transformLine(m: TransformMeasure): string {
   return (
-    `${(m.code ?? 'current').padEnd(8)} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
+    `${(m.code ?? 'current').padEnd(8)}${m.kind ? ` ${m.kind} (runs ${(m.runs ?? []).map((r) => r.toFixed(1)).join(', ')} s)` : ''} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
     `${m.status}  job ${m.jobSeconds.toFixed(1)} s (spark ${m.sparkSeconds.toFixed(1)} s, load ${m.loadSeconds.toFixed(1)} s, ` +
     `${m.rowsLoaded} rows)  ${m.eventsPerSecond.toFixed(0)} events/s` +
     (m.error ? `\n  ${m.error}` : '')

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
-import { baselineCode, benchTransform, transformLine } from '../bench/transform.ts';
+import { baselineCode, benchTransform, benchWarmDay, transformLine } from '../bench/transform.ts';
 import {
   describeMachine,
   describeSource,
@@ -58,7 +58,8 @@ export const benchCommand: Command = {
     "a full pull by the pipeline (the local state machine, no transform) at Wistia's limit (--limit, 600/min) for\n" +
     'sizes up to --limited-max and at --scaled-limit (60,000/min: the pipeline’s own overhead) for all, the next day\n' +
     'with 1% of medias changed, and a naive sequential extractor of the same data. Each run is a child process\n' +
-    '(peak RSS is its own). Then the transform + load for --transform-sizes events. Profiles: full (100, 1,000,\n' +
+    '(peak RSS is its own). Then the transform + load for --transform-sizes events, and of a daily run’s size on a\n' +
+    'warm worker (three runs in one JVM; --baseline REF: REF’s job too, in the same run). Profiles: full (100, 1,000,\n' +
     '10,000 medias; 10k, 100k, 1M events; 3-4 h on 2 busy cores) and quick (50, 200 medias; 10k events; 10-15 min).\n' +
     'Writes <out>/<timestamp>.json (default bench-results/) and, for the full profile, BENCHMARKS.md (--markdown).\n' +
     '--render regenerates the markdown from a results file without running anything (--transform-from takes the\n' +
@@ -211,6 +212,20 @@ export const benchCommand: Command = {
           say(`  ${transformLine(m)}`);
         } catch (e) {
           report.errors.push(`transform of ${n} events (${code?.label ?? 'current'}): ${(e as Error).message}`);
+          say(`FAILED: ${(e as Error).message}`);
+        }
+        save();
+      }
+    // a daily run's size on a warm worker (issue 13's "warm incremental day"), each code in the same run
+    if (transformSizes.length)
+      for (const code of codes) {
+        say(`transform + load of a daily run's size on a warm worker (${code?.label ?? 'current'} code)…`);
+        try {
+          const m = await benchWarmDay(code);
+          report.transform.push(m);
+          say(`  ${transformLine(m)}`);
+        } catch (e) {
+          report.errors.push(`warm day (${code?.label ?? 'current'}): ${(e as Error).message}`);
           say(`FAILED: ${(e as Error).message}`);
         }
         save();

@@ -116,3 +116,33 @@ def test_a_quarantine_threshold_that_is_not_a_share_is_refused_before_any_work(v
     with pytest.raises(glue_job.JobError, match=r"^--quarantine_threshold: .* is not a share between 0 and 1 \(e\.g\. 0\.05\)$"):
         glue_job.validate_args(args)
     assert glue_job.parse_args(["glue_job.py", *REDSHIFT_ARGS])["quarantine_threshold"] == "0.05"
+
+
+def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(spark, tmp_path):
+    # issue 13 / ADR 18: the job keeps its parse and star frames as local checkpoints, which spark.catalog.clearCache()
+    # does not free; execute() releases them, so that a warm worker's next run starts from nothing
+    sys.path.insert(0, PYSPARK)
+    import glue_job
+
+    media = {"hashed_id": "m1", "id": 1, "name": "Launch FB", "type": "Video", "created": "2026-11-01T00:00:00Z", "updated": "2026-11-19T00:00:00Z", "duration": 60.5}
+    event = {"event_key": "e1", "media_id": "m1", "visitor_key": "v1", "received_at": "2026-11-19T10:00:00Z", "percent_viewed": 0.5}
+    for entity, scope, records in (("medias", "all", [media, {"name": "no key"}]), ("events", "window=all", [event])):
+        key = f"bronze/{entity}/ingest_date=2026-11-20/run=r1/{scope}/page-00001.json"
+        (tmp_path / key).parent.mkdir(parents=True)
+        body = {"entity": entity, "runId": "r1", "ingestDate": "2026-11-20", "scope": {}, "page": 1, "fetchedAt": "2026-11-20T06:00:00.000Z", "count": len(records), "records": [json.dumps(r) for r in records]}
+        (tmp_path / key).write_text(json.dumps(body))
+    argv = ["glue_job.py", "--run_id", "r1", "--ingest_date", "2026-11-20", "--bucket", "local", "--bronze_root", str(tmp_path), "--warehouse", "postgres", "--dsn", "unused", "--dry_run", "true", "--quarantine_threshold", "1"]
+    before = spark.sparkContext._jsc.getPersistentRDDs().size()
+    reports = []
+    for i in range(2):
+        code, report = glue_job.execute([*argv, "--tmp_dir", str(tmp_path / f"stage{i}")], spark)
+        assert code == 0, report
+        reports.append({k: report[k] for k in ("bronze", "rows", "quarantined")})
+        assert spark.sparkContext._jsc.getPersistentRDDs().size() == before  # nothing of the run is kept
+    assert reports[0] == reports[1]
+    assert reports[0]["rows"] == {"dim_date": 1, "dim_media": 1, "dim_visitor": 1, "fct_viewing_event": 1, "fct_media_engagement": 0, "media_engagement_curve": 0}
+    assert reports[0]["bronze"]["medias"] == {"served": 2, "loaded": 1, "quarantined": 1, "deduplicated": 0, "skipped": 0}
+    assert reports[0]["quarantined"] == 1
+    # the stage writes ran at once and each landed its one CSV part (the job names them for the local COPY)
+    assert sorted(p.name for p in (tmp_path / "stage1").iterdir()) == ["dim_date", "dim_media", "dim_visitor", "fct_media_engagement", "fct_viewing_event", "media_engagement_curve", "quarantine", "schema_drift"]
+    assert (tmp_path / "stage1" / "quarantine").glob("part-*.csv")

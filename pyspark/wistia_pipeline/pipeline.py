@@ -71,9 +71,20 @@ def staged_columns(company_hosts: list[str], hash_pii: bool) -> dict[str, tuple[
     }
 
 
-#: what one entity's parsed records keep in the cache: the record's raw text only where it is quarantined (issue 13:
-#: the one cache of the job, a partition of the bronze by entity, released when the job ends)
+#: what one entity's parsed records keep (truncated below): the record's raw text only where it is quarantined (issue 13:
+#: a partition of the bronze by entity, released when the job ends)
 KEPT = ["entity", "run_id", "source_object", "record_index", "fetched_at", "scope_media", "page_count", "p", "coerced", "reason", "rule", "natural_key", "found"]
+
+
+def truncated(df: DataFrame) -> DataFrame:
+    """``df`` computed now and kept (memory, spilling to disk), as a frame whose plan is just those rows: what is built
+    on it is analysed and planned over a leaf, not over the whole parse again (issue 13, ADR 18: half the fixed cost
+    of a small run was Spark re-analysing and re-planning the parse under every later step). A local checkpoint is
+    kept by the executors' block managers and has no lineage: if an executor holding a part is lost, the job fails
+    (and the run with it, advancing no watermark) instead of recomputing it
+    (https://spark.apache.org/docs/3.5.4/api/python/reference/pyspark.sql/api/pyspark.sql.DataFrame.localCheckpoint.html).
+    The job releases every kept part when it ends (glue_job.release)."""
+    return df.localCheckpoint(eager=True)
 
 
 def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
@@ -97,13 +108,13 @@ def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_host
         over = fit.overflow(table, columns)
         parsed = parsed.withColumn("rule", F.when(F.col("reason").isNull() & over.isNotNull(), F.lit(f"{table}: a value over its column's bytes")).otherwise(F.col("rule")))
         parsed = parsed.withColumn("reason", F.coalesce(F.col("reason"), over))
-        parsed = parsed.select(*KEPT, F.when(F.col("reason").isNotNull(), F.col("raw")).alias("raw")).cache()
+        parsed = truncated(parsed.select(*KEPT, F.when(F.col("reason").isNotNull(), F.col("raw")).alias("raw")))
         usable[entity] = validate.usable(parsed)
         quarantine.append(validate.quarantined(parsed, spec, run_id))
         drift.append(validate.drift(parsed, spec, entity, run_id))
         key = F.concat_ws("\u0001", *[F.expr(k).cast("string") for k in NATURAL_KEYS[entity]])
         status.append(parsed.select(F.lit(entity).alias("entity"), F.col("rule"), F.when(F.col("reason").isNull(), key).alias("key"), F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count")))
-    # one action for every entity's served / accepted / distinct / quarantined-by-rule counts (it fills the cache);
+    # one action for every entity's served / accepted / distinct / quarantined-by-rule counts;
     # served: the envelopes' counts, read from each page's first record (the bronze is read once: issue 13)
     tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "rule").agg(F.count(F.lit(1)).alias("n"), F.countDistinct("key").alias("distinct"), F.sum("page_count").alias("served")).collect()
     tally = {}
@@ -131,8 +142,8 @@ def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_host
         "media_engagement_curve": curve,
     }
     # text is never empty in either warehouse (fit.py, rule 4); the frames the gate checks and the load stages
-    frames = {name: fit.blank_to_null(df).cache() for name, df in frames.items()}
-    # the rows each entity's star frame holds (one action, which fills the frames' cache): distinct accepted keys
+    frames = {name: truncated(fit.blank_to_null(df)) for name, df in frames.items()}
+    # the rows each entity's star frame holds (one action): distinct accepted keys
     # less what the star leaves out; a dimension's inferred members are not records of its entity
     entity_frames = {
         "medias": frames["dim_media"].where(~F.col("is_inferred")),
