@@ -337,12 +337,20 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     }
 
 
-def release(spark: SparkSession) -> None:
+def persisted(spark: SparkSession) -> set[int]:
+    """The ids of the RDDs the session keeps (cached or locally checkpointed)."""
+    return {int(i) for i in spark.sparkContext._jsc.getPersistentRDDs().keySet()}  # type: ignore[attr-defined]
+
+
+def release(spark: SparkSession, kept_before: set[int] | frozenset[int] = frozenset()) -> None:
     """Frees what a run kept: cached relations and the local checkpoints (pipeline.truncated), which
-    ``clearCache`` does not know about. A warm worker serves many runs; none may hold the last one's data."""
+    ``clearCache`` does not know about; RDDs kept before the run started (``kept_before``) stay. A warm worker
+    serves many runs; none may hold the last one's data."""
     spark.catalog.clearCache()
-    for rdd in list(spark.sparkContext._jsc.getPersistentRDDs().values()):  # type: ignore[attr-defined]
-        rdd.unpersist(False)
+    rdds = spark.sparkContext._jsc.getPersistentRDDs()  # type: ignore[attr-defined]
+    for i in list(rdds.keySet()):
+        if int(i) not in kept_before:
+            rdds.get(i).unpersist(False)
 
 
 def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bool = False) -> tuple[int, dict]:
@@ -356,10 +364,11 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
         validate_args(args)
         if spark is None:
             spark, job = session(args)
+        kept_before = persisted(spark)
         try:
             report = run(spark, args)
         finally:
-            release(spark)
+            release(spark, kept_before)
         code = 0
     except Exception as e:  # noqa: BLE001 - the report carries every failure to the runner
         from wistia_pipeline.quality import QualityGateError
