@@ -343,9 +343,10 @@ def persisted(spark: SparkSession) -> set[int]:
 
 
 def release(spark: SparkSession, kept_before: set[int] | frozenset[int] = frozenset()) -> None:
-    """Frees what a run kept: cached relations and the local checkpoints (pipeline.truncated), which
-    ``clearCache`` does not know about; RDDs kept before the run started (``kept_before``) stay. A warm worker
-    serves many runs; none may hold the last one's data."""
+    """Frees what a run kept: its local checkpoints (pipeline.truncated), which ``clearCache`` does not know about,
+    and every cached relation of the session (the job caches none itself; the catalog's cache is the session's, as
+    before ADR 18). Other RDDs kept before the run started (``kept_before``) stay. A warm worker serves many runs;
+    none may hold the last one's data."""
     spark.catalog.clearCache()
     rdds = spark.sparkContext._jsc.getPersistentRDDs()  # type: ignore[attr-defined]
     for i in list(rdds.keySet()):

@@ -147,5 +147,7 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
     assert reports[0]["bronze"]["medias"] == {"served": 2, "loaded": 1, "quarantined": 1, "deduplicated": 0, "skipped": 0}
     assert reports[0]["quarantined"] == 1
     # the stage writes ran at once and each landed its one CSV part (the job names them for the local COPY)
-    assert sorted(p.name for p in (tmp_path / "stage1").iterdir()) == ["dim_date", "dim_media", "dim_visitor", "fct_media_engagement", "fct_viewing_event", "media_engagement_curve", "quarantine", "schema_drift"]
-    assert (tmp_path / "stage1" / "quarantine").glob("part-*.csv")
+    stage = tmp_path / "stage1"
+    assert sorted(p.name for p in stage.iterdir()) == ["dim_date", "dim_media", "dim_visitor", "fct_media_engagement", "fct_viewing_event", "media_engagement_curve", "quarantine", "schema_drift"]
+    assert {p.name: len(list(p.glob("part-*.csv"))) for p in stage.iterdir()} == {p.name: 1 for p in stage.iterdir()}
+    assert sum(1 for _ in open(next((stage / "quarantine").glob("part-*.csv")), encoding="utf-8")) == 1  # the keyless media
