@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioResult, RunMeasure } from './ingest.ts';
-import type { TransformMeasure } from './transform.ts';
+import { codeLabel, type TransformMeasure } from './transform.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -363,8 +363,7 @@ export function transformRows(t: TransformMeasure[]): string[][] {
       (b) => b !== m && b.events === m.events && b.kind === m.kind && b.code !== 'current' && m.code === 'current',
     );
   return t.map((m) => [
-    (m.code ?? 'current') +
-      (m.kind ? `, ${m.kind} (runs ${(m.runs ?? []).map((r) => r.toFixed(1)).join(' / ')} s)` : ''),
+    codeLabel(m, ' / '),
     int(m.events),
     int(m.medias),
     int(m.visitors),

@@ -127,6 +127,23 @@ export function baselineCode(ref: string): { dir: string; label: string } {
  */
 export const BENCH_DRIVER_MEMORY = '4g';
 
+/** A report's Spark phases (read + validate, quality gate, star transforms) in seconds. */
+function sparkSecondsOf(r: TransformReport | undefined): number {
+  const t = r?.timings ?? {};
+  return (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
+}
+
+/** Warehouse rows a report's load wrote (inserted + updated, all tables). */
+function rowsLoadedOf(r: TransformReport | undefined): number {
+  return Object.values(r?.loaded ?? {}).reduce((a, x) => a + x.inserted + x.updated, 0);
+}
+
+/** The code that ran, and for a warm day its runs' seconds (`sep` between them). */
+export function codeLabel(m: TransformMeasure, sep: string): string {
+  const code = m.code ?? 'current';
+  return m.kind ? `${code}, ${m.kind} (runs ${(m.runs ?? []).map((r) => r.toFixed(1)).join(sep)} s)` : code;
+}
+
 /** Lands `world`'s bronze in a temporary data dir with a warehouse and a worker (`code`'s job), runs `f`, cleans up. */
 async function withLanded<T>(
   world: World,
@@ -166,11 +183,10 @@ export async function benchTransform(target: number, code?: { dir: string; label
       { store, dataDir: dir },
     );
     const jobSeconds = (Date.now() - t1) / 1000;
-    const t = (report as TransformReport | undefined)?.timings ?? {};
-    const sparkSeconds = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
-    const loadSeconds = t.load ?? 0;
-    const loaded = Object.values((report as TransformReport | undefined)?.loaded ?? {});
-    const rowsLoaded = loaded.reduce((a, x) => a + x.inserted + x.updated, 0);
+    const r = report as TransformReport | undefined;
+    const sparkSeconds = sparkSecondsOf(r);
+    const loadSeconds = r?.timings?.load ?? 0;
+    const rowsLoaded = rowsLoadedOf(r);
     const failed = run.JobRunState !== 'SUCCEEDED';
     return {
       target,
@@ -216,9 +232,8 @@ export async function benchWarmDay(code?: { dir: string; label: string }): Promi
       state = run.JobRunState;
     }
     const last = reports.at(-1);
-    const t = last?.timings ?? {};
-    const sparkSeconds = (t.read_validate ?? 0) + (t.quality_gate ?? 0) + (t.transform ?? 0);
-    const rowsLoaded = Object.values(reports[0]?.loaded ?? {}).reduce((a, x) => a + x.inserted + x.updated, 0);
+    const sparkSeconds = sparkSecondsOf(last);
+    const rowsLoaded = rowsLoadedOf(reports[0]);
     const jobSeconds = runs.at(-1) ?? 0;
     return {
       target: landed.events,
@@ -230,7 +245,7 @@ export async function benchWarmDay(code?: { dir: string; label: string }): Promi
       ...(state !== 'SUCCEEDED' ? { error: `${last?.error ?? 'no report'}: ${last?.message ?? ''}` } : {}),
       jobSeconds,
       sparkSeconds,
-      loadSeconds: t.load ?? 0,
+      loadSeconds: last?.timings?.load ?? 0,
       rowsLoaded,
       eventsPerSecond: jobSeconds > 0 ? landed.events / jobSeconds : 0,
       sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
@@ -245,7 +260,7 @@ export async function benchWarmDay(code?: { dir: string; label: string }): Promi
 
 export function transformLine(m: TransformMeasure): string {
   return (
-    `${(m.code ?? 'current').padEnd(8)}${m.kind ? ` ${m.kind} (runs ${(m.runs ?? []).map((r) => r.toFixed(1)).join(', ')} s)` : ''} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
+    `${codeLabel(m, ', ').padEnd(8)} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
     `${m.status}  job ${m.jobSeconds.toFixed(1)} s (spark ${m.sparkSeconds.toFixed(1)} s, load ${m.loadSeconds.toFixed(1)} s, ` +
     `${m.rowsLoaded} rows)  ${m.eventsPerSecond.toFixed(0)} events/s` +
     (m.error ? `\n  ${m.error}` : '')

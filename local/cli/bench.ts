@@ -4,7 +4,13 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
-import { baselineCode, benchTransform, benchWarmDay, transformLine } from '../bench/transform.ts';
+import {
+  baselineCode,
+  benchTransform,
+  benchWarmDay,
+  transformLine,
+  type TransformMeasure,
+} from '../bench/transform.ts';
 import {
   describeMachine,
   describeSource,
@@ -203,33 +209,23 @@ export const benchCommand: Command = {
     }
     // --baseline REF: the same sizes through REF's job too, in this run, for a before/after ratio
     const codes = [...(typeof v.baseline === 'string' ? [baselineCode(v.baseline)] : []), undefined];
-    for (const n of transformSizes)
-      for (const code of codes) {
-        say(`transform + load of about ${n} events (${code?.label ?? 'current'} code)…`);
-        try {
-          const m = await benchTransform(n, code);
-          report.transform.push(m);
-          say(`  ${transformLine(m)}`);
-        } catch (e) {
-          report.errors.push(`transform of ${n} events (${code?.label ?? 'current'}): ${(e as Error).message}`);
-          say(`FAILED: ${(e as Error).message}`);
-        }
-        save();
+    const measure = async (what: string, code: (typeof codes)[number], f: () => Promise<TransformMeasure>) => {
+      say(`transform + load of ${what} (${code?.label ?? 'current'} code)…`);
+      try {
+        const m = await f();
+        report.transform.push(m);
+        say(`  ${transformLine(m)}`);
+      } catch (e) {
+        report.errors.push(`transform of ${what} (${code?.label ?? 'current'}): ${(e as Error).message}`);
+        say(`FAILED: ${(e as Error).message}`);
       }
+      save();
+    };
+    for (const n of transformSizes)
+      for (const code of codes) await measure(`about ${n} events`, code, () => benchTransform(n, code));
     // a daily run's size on a warm worker (issue 13's "warm incremental day"), each code in the same run
     if (transformSizes.length)
-      for (const code of codes) {
-        say(`transform + load of a daily run's size on a warm worker (${code?.label ?? 'current'} code)…`);
-        try {
-          const m = await benchWarmDay(code);
-          report.transform.push(m);
-          say(`  ${transformLine(m)}`);
-        } catch (e) {
-          report.errors.push(`warm day (${code?.label ?? 'current'}): ${(e as Error).message}`);
-          say(`FAILED: ${(e as Error).message}`);
-        }
-        save();
-      }
+      for (const code of codes) await measure("a daily run's size on a warm worker", code, () => benchWarmDay(code));
     // the baseline's extracted code (its pyspark/ and sql/ under one temporary directory) is not kept
     for (const code of codes) if (code) rmSync(dirname(code.dir), { recursive: true, force: true });
     for (const i of deferred) {
