@@ -343,11 +343,11 @@ def persisted(spark: SparkSession) -> set[int]:
 
 
 def release(spark: SparkSession, kept_before: set[int] | frozenset[int] = frozenset()) -> None:
-    """Frees what a run kept: its local checkpoints (pipeline.truncated), which ``clearCache`` does not know about,
-    and every cached relation of the session (the job caches none itself; the catalog's cache is the session's, as
-    before ADR 18). Other RDDs kept before the run started (``kept_before``) stay. A warm worker serves many runs;
-    none may hold the last one's data."""
-    spark.catalog.clearCache()
+    """Frees what a run kept: its local checkpoints (pipeline.truncated), which ``clearCache`` does not know about.
+    Only RDDs the run added go: whatever the session kept before the run started (``kept_before``: another caller's
+    cached frame or checkpoint) stays, so ``spark.catalog.clearCache()`` is not called (it would drop every cached
+    relation of the session; the job caches none itself). A warm worker serves many runs; none may hold the last
+    one's data."""
     rdds = spark.sparkContext._jsc.getPersistentRDDs()  # type: ignore[attr-defined]
     for i in list(rdds.keySet()):
         if int(i) not in kept_before:

@@ -132,16 +132,25 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
         body = {"entity": entity, "runId": "r1", "ingestDate": "2026-11-20", "scope": {}, "page": 1, "fetchedAt": "2026-11-20T06:00:00.000Z", "count": len(records), "records": [json.dumps(r) for r in records]}
         (tmp_path / key).write_text(json.dumps(body))
     argv = ["glue_job.py", "--run_id", "r1", "--ingest_date", "2026-11-20", "--bucket", "local", "--bronze_root", str(tmp_path), "--warehouse", "postgres", "--dsn", "unused", "--dry_run", "true", "--quarantine_threshold", "1"]
-    other = spark.range(3).localCheckpoint()  # a frame kept before the run (as other tests' frames in this session)
-    before = glue_job.persisted(spark)
-    assert before
+    # frames kept before the run, as other tests' frames in this session: a checkpoint and a cached relation (which
+    # clearCache would drop). Only these are compared: RDDs that earlier tests left unreferenced may be unpersisted by
+    # Spark's ContextCleaner at any garbage collection, during the run too
+    pre = glue_job.persisted(spark)
+    other = spark.range(3).localCheckpoint()
+    cached = spark.range(4).cache()
+    assert cached.count() == 4
+    mine = glue_job.persisted(spark) - pre
+    assert len(mine) == 2, mine
     reports = []
     for i in range(2):
         code, report = glue_job.execute([*argv, "--tmp_dir", str(tmp_path / f"stage{i}")], spark)
         assert code == 0, report
         reports.append({k: report[k] for k in ("bronze", "rows", "quarantined")})
-        assert glue_job.persisted(spark) == before  # nothing of the run is kept, nothing else is dropped
-    assert other.count() == 3  # what was kept before is still readable
+        kept = glue_job.persisted(spark)
+        assert mine <= kept, mine - kept  # nothing kept before is dropped
+        assert kept <= pre | mine, kept - pre - mine  # nothing of the run is kept
+    assert other.count() == 3  # what was kept before is still readable, and still kept
+    assert cached.storageLevel.useMemory and cached.count() == 4
     assert reports[0] == reports[1]
     assert reports[0]["rows"] == {"dim_date": 1, "dim_media": 1, "dim_visitor": 1, "fct_viewing_event": 1, "fct_media_engagement": 0, "media_engagement_curve": 0}
     assert reports[0]["bronze"]["medias"] == {"served": 2, "loaded": 1, "quarantined": 1, "deduplicated": 0, "skipped": 0}
