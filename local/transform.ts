@@ -36,6 +36,8 @@ export interface TransformReport {
   loaded?: Record<string, { staged: number; inserted: number; updated: number; unchanged: number }>;
   quarantined?: number;
   drift?: { entity: string; field: string; kind: string; records: number }[];
+  /** Locally, whether Spark ran the job without code generation (a small run: glue_job.execution_mode). */
+  interpreted?: boolean;
   timings?: Record<string, number>;
   elapsed_seconds?: number;
 }

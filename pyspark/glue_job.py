@@ -143,6 +143,32 @@ def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
     return spark, None
 
 
+#: the SQL settings execution_mode sets for one run; execute() puts them back after it
+CODEGEN_CONFS = ("spark.sql.codegen.wholeStage", "spark.sql.codegen.factoryMode")
+
+
+def execution_mode(spark: SparkSession, objects: int) -> bool:
+    """Locally, a run of fewer bronze objects than ``WISTIA_SPARK_INTERPRETED_BELOW`` (default 10,000; 0: never) is
+    executed interpreted: no whole-stage code generation, expressions evaluated without generated classes; else (and
+    always on Glue) with Spark's default code generation. Returns whether the run is interpreted.
+
+    Issue 13, ADR 18: a run compiles ~360 classes (Janino, ~11 ms each on this machine) the first time a JVM meets the
+    job's plans, and every local command starts a JVM; measured on one JVM per mode, a daily run's cold transform went
+    15.0 -> 11.9 s and 102,938 events 35.6 -> 34.3 s, while 1,019,439 events went 174.7 -> 197.6 s (36,129 objects),
+    so the largest runs keep code generation. Both are Spark's own execution paths with the same results (Spark tests
+    every expression in both); pytest's session keeps the default, and a test compares a run's output in both modes.
+    The factory mode is an internal setting (SQLConf CODEGEN_FACTORY_MODE, values FALLBACK / CODEGEN_ONLY /
+    NO_CODEGEN: sql/catalyst/src/main/scala/org/apache/spark/sql/internal/SQLConf.scala); Glue's session is left as
+    Glue configures it, since a Glue run starts its own JVM and is billed by the minute anyway."""
+    if ON_GLUE:  # pragma: no cover
+        return False
+    below = int(os.environ.get("WISTIA_SPARK_INTERPRETED_BELOW", "10000"))
+    interpreted = objects < below
+    spark.conf.set("spark.sql.codegen.wholeStage", "false" if interpreted else "true")
+    spark.conf.set("spark.sql.codegen.factoryMode", "NO_CODEGEN" if interpreted else "FALLBACK")
+    return interpreted
+
+
 def bronze_runs(args: dict[str, str]) -> list[str]:
     """The runs whose bronze this job reads: --bronze_runs (a replay of a run that never loaded reads that
     run's bronze too), else --run_id alone."""
@@ -158,11 +184,12 @@ def bronze_root(args: dict[str, str]) -> str:
     return f"s3://{args['bucket']}"
 
 
-def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
-    """The glob patterns that match at least one object, by Hadoop's FileSystem.globStatus: the same code for
-    file:// and s3:// (S3A, or EMRFS on Glue). Spark's reader fails a whole read with PATH_NOT_FOUND for a glob that
-    matches nothing (https://spark.apache.org/docs/3.5.4/sql-error-conditions.html#path_not_found); globStatus
-    returns an empty array for such a glob, null for a missing plain path
+def matched(spark: SparkSession, patterns: list[str]) -> list[tuple[str, int]]:
+    """The glob patterns that match at least one object, with how many each matches, by Hadoop's
+    FileSystem.globStatus: the same code for file:// and s3:// (S3A, or EMRFS on Glue). Spark's reader fails a whole
+    read with PATH_NOT_FOUND for a glob that matches nothing
+    (https://spark.apache.org/docs/3.5.4/sql-error-conditions.html#path_not_found); globStatus returns an empty array
+    for such a glob, null for a missing plain path
     (https://hadoop.apache.org/docs/r3.3.4/api/org/apache/hadoop/fs/FileSystem.html#globStatus-org.apache.hadoop.fs.Path-)."""
     jvm = spark._jvm  # type: ignore[attr-defined]
     conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
@@ -170,16 +197,22 @@ def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
     for pattern in patterns:
         path = jvm.org.apache.hadoop.fs.Path(pattern)
         found = path.getFileSystem(conf).globStatus(path)
-        if found is not None and len(found) > 0:
-            out.append(pattern)
+        n = len(found) if found is not None else 0
+        if n > 0:
+            out.append((pattern, n))
     return out
 
 
-def read_bronze(spark: SparkSession, args: dict[str, str]) -> dict[str, DataFrame]:
+def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
+    """The glob patterns that match at least one object (matched)."""
+    return [p for p, _ in matched(spark, patterns)]
+
+
+def read_bronze(spark: SparkSession, args: dict[str, str], objects: dict[str, int] | None = None) -> dict[str, DataFrame]:
     """Per entity, the run's bronze objects with the envelope schema and their object keys, each read by its own
     glob (bronze/<entity>/…), so that every object is read once and no entity's records are filtered out of the
     others' (issue 13). An entity (or a run) that fetched nothing, e.g. a replay of items that all failed again,
-    reads as an empty frame, on S3 as locally."""
+    reads as an empty frame, on S3 as locally. ``objects``, when given, receives each entity's object count."""
     from wistia_pipeline.schemas import ENTITIES, ENVELOPE
 
     root = bronze_root(args)
@@ -187,9 +220,12 @@ def read_bronze(spark: SparkSession, args: dict[str, str]) -> dict[str, DataFram
     prefix = root[len("file://") :] if root.startswith("file://") else root
     empty = T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())])  # a new schema: StructType.add would change ENVELOPE
     out = {}
+    objects = {} if objects is None else objects  # filled in: the objects each entity's globs match
     for entity in ENTITIES:
         patterns = [f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
-        paths = matching(spark, patterns)
+        found = matched(spark, patterns)
+        paths = [p for p, _ in found]
+        objects[entity] = sum(n for _, n in found)
         if not paths:
             out[entity] = spark.createDataFrame([], empty)
             continue
@@ -274,7 +310,9 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
     known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
 
-    envelopes = read_bronze(spark, args)
+    objects: dict[str, int] = {}
+    envelopes = read_bronze(spark, args, objects)
+    interpreted = execution_mode(spark, sum(objects.values()))
     hosts = [h.strip() for h in args["company_hosts"].split(",") if h.strip()]
     built = build(envelopes, args["run_id"], hosts, args["hash_pii"] == "true", known_media, known_visitors)
     timings["read_validate"] = time.time() - t0
@@ -318,6 +356,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
             "quarantined": sum(c.quarantined for c in built.counts.values()),
             "staged": prefixes,
             "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE", built.counts)), "max_batch": sql.MAX_BATCH},
+            "interpreted": interpreted,
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
 
@@ -333,6 +372,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
         "loaded": loaded,
         "quarantined": sum(c.quarantined for c in built.counts.values()),
         "drift": [r.asDict() for r in drift_rows],
+        "interpreted": interpreted,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
 
@@ -366,10 +406,13 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
         if spark is None:
             spark, job = session(args)
         kept_before = persisted(spark)
+        modes = {k: spark.conf.get(k) for k in CODEGEN_CONFS}
         try:
             report = run(spark, args)
         finally:
             release(spark, kept_before)
+            for k, v in modes.items():
+                spark.conf.set(k, v)
         code = 0
     except Exception as e:  # noqa: BLE001 - the report carries every failure to the runner
         from wistia_pipeline.quality import QualityGateError

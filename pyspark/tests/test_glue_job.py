@@ -160,3 +160,46 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
     assert sorted(p.name for p in stage.iterdir()) == ["dim_date", "dim_media", "dim_visitor", "fct_media_engagement", "fct_viewing_event", "media_engagement_curve", "quarantine", "schema_drift"]
     assert {p.name: len(list(p.glob("part-*.csv"))) for p in stage.iterdir()} == {p.name: 1 for p in stage.iterdir()}
     assert sum(1 for _ in open(next((stage / "quarantine").glob("part-*.csv")), encoding="utf-8")) == 1  # the keyless media
+
+
+def test_a_run_stages_the_same_rows_interpreted_as_with_code_generation(spark, tmp_path, monkeypatch):
+    # issue 13 / ADR 18: locally a small run is executed without code generation (glue_job.execution_mode); both are
+    # Spark's own paths and must stage the same rows, quarantine and drift included, from records that take every
+    # branch of the parse: coercions, an unknown field, a mistyped optional field, a bad time, an out-of-range value
+    sys.path.insert(0, PYSPARK)
+    import glue_job
+
+    m = lambda h, **kw: {"hashed_id": h, "id": 7, "name": f"Launch {h}", "type": "Video", "created": "2026-11-01T00:00:00Z", "updated": "2026-11-19T00:00:00.250+01:00", "duration": 60.5, "project": {"id": 3, "name": "FB", "hashed_id": "p3"}, "tags": [{"name": "fb"}], **kw}  # noqa: E731
+    e = lambda k, **kw: {"event_key": k, "media_id": "m1", "visitor_key": "v1", "received_at": "2026-11-19T10:00:00Z", "percent_viewed": 0.5, "embed_url": "https://www.example.com/p", "country": "US", "user_agent_details": {"browser": "Chrome", "mobile": False}, **kw}  # noqa: E731
+    objects = {
+        ("medias", "all", None): [m("m1"), m("m2", id="8", duration="12.5e0", archived="no"), m("m3", updated="yesterday"), {"name": "no key"}, m("m4", extra_field=1)],
+        ("events", "window=all", None): [e("e1"), e("e2", percent_viewed="0.25"), e("e3", received_at="2026-11-19 11:00:00"), e("e4", percent_viewed=1.5), e("e5", lat="north"), e("e1")],
+        ("visitors", "all", None): [{"visitor_key": "v1", "created_at": "2026-11-01T00:00:00Z", "load_count": 3, "play_count": "2", "visitor_identity": {"name": "A", "email": "a@example.com", "org": {"name": "X"}}}, {"visitor_key": "v2", "load_count": -1}],
+        ("media_stats", "media=m1", "m1"): [{"date": "2026-11-19", "load_count": 10, "play_count": 4, "hours_watched": 0.5}, {"date": "2026-11-18", "load_count": "9", "play_count": 3, "hours_watched": 0.25}],
+        ("media_engagement", "media=m1", "m1"): [{"engagement": 0.4, "engagement_data": [10, 8, 5], "rewatch_data": [0, 1, 0]}],
+    }
+    for (entity, scope, media), records in objects.items():
+        key = f"bronze/{entity}/ingest_date=2026-11-20/run=r1/{scope}/page-00001.json"
+        (tmp_path / key).parent.mkdir(parents=True)
+        body = {"entity": entity, "runId": "r1", "ingestDate": "2026-11-20", "scope": {"media": media} if media else {}, "page": 1, "fetchedAt": "2026-11-20T06:00:00.000Z", "count": len(records), "records": [json.dumps(r) for r in records]}
+        (tmp_path / key).write_text(json.dumps(body))
+    argv = ["glue_job.py", "--run_id", "r1", "--ingest_date", "2026-11-20", "--bucket", "local", "--bronze_root", str(tmp_path), "--warehouse", "postgres", "--dsn", "unused", "--dry_run", "true", "--quarantine_threshold", "1"]
+    out = {}
+    default = spark.conf.get("spark.sql.codegen.wholeStage")
+    for label, below in (("interpreted", "1000000"), ("codegen", "0")):
+        monkeypatch.setenv("WISTIA_SPARK_INTERPRETED_BELOW", below)
+        stage = tmp_path / f"stage-{label}"
+        code, report = glue_job.execute([*argv, "--tmp_dir", str(stage)], spark)
+        assert code == 0, report
+        assert report["interpreted"] is (label == "interpreted")
+        assert spark.conf.get("spark.sql.codegen.wholeStage") == default  # the session's setting is put back
+        staged = {d.name: sorted(line for f in sorted(d.glob("part-*")) for line in f.read_text().splitlines()) for d in stage.iterdir()}
+        out[label] = ({k: report[k] for k in ("bronze", "rows", "quarantined")}, staged)
+    assert out["interpreted"] == out["codegen"]
+    report, staged = out["codegen"]
+    # the fixture takes the branches it means to: rows of each table, quarantine and drift of each kind
+    assert report["rows"]["fct_viewing_event"] == 4 and report["rows"]["fct_media_engagement"] == 2 and report["rows"]["media_engagement_curve"] == 1
+    assert report["bronze"]["medias"]["quarantined"] == 2 and report["bronze"]["events"] == {"served": 6, "loaded": 4, "quarantined": 1, "deduplicated": 1, "skipped": 0}
+    assert len(staged["quarantine"]) == report["quarantined"] == 4
+    kinds = {tuple(line.split(",")[1:4]) for line in staged["schema_drift"]}
+    assert {("medias", "extra_field", "new-field"), ("medias", "archived", "type"), ("medias", "id", "coerced"), ("events", "lat", "type"), ("events", "received_at", "coerced")} <= kinds, kinds

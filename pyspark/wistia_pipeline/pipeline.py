@@ -106,9 +106,10 @@ def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_host
         parsed = validate.parse(source, spec)
         # a usable record with a value over its Redshift column's bytes is quarantined (fit.py, rule 1)
         over = fit.overflow(table, columns)
-        parsed = parsed.withColumn("rule", F.when(F.col("reason").isNull() & over.isNotNull(), F.lit(f"{table}: a value over its column's bytes")).otherwise(F.col("rule")))
-        parsed = parsed.withColumn("reason", F.coalesce(F.col("reason"), over))
-        parsed = truncated(parsed.select(*KEPT, F.when(F.col("reason").isNotNull(), F.col("raw")).alias("raw")))
+        parsed = parsed.withColumn("over", over)
+        fitted = {"rule": F.when(F.col("reason").isNull() & F.col("over").isNotNull(), F.lit(f"{table}: a value over its column's bytes")).otherwise(F.col("rule")), "reason": F.coalesce(F.col("reason"), F.col("over"))}
+        kept = [fitted[k].alias(k) if k in fitted else F.col(k) for k in KEPT]
+        parsed = truncated(parsed.select(*kept, F.when(fitted["reason"].isNotNull(), F.col("raw")).alias("raw")))
         usable[entity] = validate.usable(parsed)
         quarantine.append(validate.quarantined(parsed, spec, run_id))
         drift.append(validate.drift(parsed, spec, entity, run_id))

@@ -51,9 +51,8 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
     (top-level JSON keys), ``coerced`` (the fields coerced), ``reason`` (NULL when usable), ``rule`` (the reason
     without its values, to count by), ``natural_key`` (as text) and ``found`` (the record's drift: field, kind).
     Each record is parsed twice, once typed and once as text (issue 13: it was 20-40 times)."""
-    df = records.withColumn("p", F.from_json("raw", spec.schema, {"mode": "PERMISSIVE"}))
-    df = df.withColumn("t", F.when(F.col("raw").startswith("{"), F.from_json("raw", TEXT, {"mode": "PERMISSIVE"})))
-    df = df.withColumn("keys", F.map_keys("t"))
+    # a few steps, each adding every column it can at once: the driver analyses the whole plan at each step (issue 13)
+    df = records.withColumns({"p": F.from_json("raw", spec.schema, {"mode": "PERMISSIVE"}), "t": F.when(F.col("raw").startswith("{"), F.from_json("raw", TEXT, {"mode": "PERMISSIVE"}))})
     coerced: list[Column] = []
     fixes: list[tuple[str, Column, Column]] = []
     for name in spec.schema.fieldNames():
@@ -68,9 +67,11 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         fixes.append((name, fix, value))
         coerced.append(F.when(fix, F.lit(name)))
     # the flags are taken from the struct as parsed, before any fix replaces a field in it
-    df = df.withColumn("coerced_numbers", F.array_compact(F.array(*coerced)) if coerced else F.array().cast("array<string>"))
+    df = df.withColumns({"keys": F.map_keys("t"), "coerced_numbers": F.array_compact(F.array(*coerced)) if coerced else F.array().cast("array<string>")})
+    # every fix in one expression over the struct as parsed: each reads and replaces only its own field
+    p = F.col("p")
     for name, fix, value in fixes:
-        df = df.withColumn("p", F.col("p").withField(name, F.when(fix, value).otherwise(F.col(f"p.{name}"))))
+        p = p.withField(name, F.when(fix, value).otherwise(F.col(f"p.{name}")))
     coerced = []
     unparseable: list[str] = []
     for name, kind in spec.times:
@@ -79,12 +80,14 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         documented = F.coalesce(text.rlike(DOCUMENTED_TIME[kind]), F.lit(False))
         coerced.append(F.when(text.isNotNull() & parsed.isNotNull() & ~documented, F.lit(name)))
         if name not in spec.required:
-            # an optional time that does not parse: NULL, reported as drift of its type (drift() below)
-            df = df.withColumn("p", F.col("p").withField(name, F.when(parsed.isNull(), F.lit(None).cast("string")).otherwise(text)))
+            # an optional time that does not parse: NULL, reported as drift of its type (drift() below); a time is
+            # text, which no numeric fix above touches
+            p = p.withField(name, F.when(parsed.isNull(), F.lit(None).cast("string")).otherwise(text))
         else:
             unparseable.append(name)
+    # the time flags read the struct as parsed: a time that does not parse is flagged by neither form
     times = F.array_compact(F.array(*coerced)) if coerced else F.array().cast("array<string>")
-    df = df.withColumn("coerced", F.concat(F.col("coerced_numbers"), times)).drop("coerced_numbers")
+    df = df.withColumns({"p": p, "coerced": F.concat(F.col("coerced_numbers"), times)}).drop("coerced_numbers")
     checks: list[tuple[Column, Column, str]] = [
         (~F.coalesce(F.col("run_id").rlike(RUN_ID_PATTERN), F.lit(False)), F.concat(F.lit("runId: "), F.coalesce(F.substring("run_id", 1, 90), F.lit("null")), F.lit(" is not an execution name")), "runId: not an execution name"),
         (F.col("keys").isNull(), F.lit("not a JSON object"), "not a JSON object"),
@@ -103,8 +106,7 @@ def parse(records: DataFrame, spec: EntitySpec) -> DataFrame:
         checks.append((value.isNotNull() & ((value < F.lit(lo)) | (value > F.lit(hi))), F.concat(F.lit(f"{name}: "), value.cast("string"), F.lit(f" is outside [{lo:g}, {hi:g}]")), f"{name}: outside [{lo:g}, {hi:g}]"))
     reason = reduce(lambda acc, c: acc.when(c[0], c[1]), checks[1:], F.when(checks[0][0], checks[0][1]))
     rule = reduce(lambda acc, c: acc.when(c[0], F.lit(c[2])), checks[1:], F.when(checks[0][0], F.lit(checks[0][2])))
-    df = df.withColumn("reason", reason).withColumn("rule", rule)
-    df = df.withColumn("natural_key", _text(spec.key) if spec.key else F.col("scope_media"))
+    df = df.withColumns({"reason": reason, "rule": rule, "natural_key": _text(spec.key) if spec.key else F.col("scope_media")})
     return df.withColumn("found", _found(spec))
 
 
