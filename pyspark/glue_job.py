@@ -394,6 +394,18 @@ def release(spark: SparkSession, kept_before: set[int] | frozenset[int] = frozen
             rdds.get(i).unpersist(False)
 
 
+def heap_pools(spark: SparkSession) -> list:
+    """The driver JVM's heap memory pools (java.lang.management: eden, survivor, old generation)."""
+    factory = spark._jvm.java.lang.management.ManagementFactory  # type: ignore[attr-defined]
+    return [p for p in factory.getMemoryPoolMXBeans() if p.getType().name() == "HEAP"]
+
+
+def peak_heap_mb(pools: list) -> float:
+    """The sum of the pools' peak use since their last reset, in MiB: an upper bound of the driver's peak heap (each
+    pool peaks at its own moment). Locally the driver runs the whole job (executors included)."""
+    return round(sum(p.getPeakUsage().getUsed() for p in pools) / 2**20, 1)
+
+
 def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bool = False) -> tuple[int, dict]:
     """Runs one job; returns (exit code, report). ``spark``: a session to reuse (the local worker).
     ``raise_errors``: after the report is written, re-raise a failure (as Glue shows it: the error's last line)."""
@@ -407,8 +419,12 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
             spark, job = session(args)
         kept_before = persisted(spark)
         modes = {k: spark.conf.get(k) for k in CODEGEN_CONFS}
+        pools = heap_pools(spark)
+        for pool in pools:
+            pool.resetPeakUsage()
         try:
             report = run(spark, args)
+            report["peak_heap_mb"] = peak_heap_mb(pools)
         finally:
             release(spark, kept_before)
             for k, v in modes.items():

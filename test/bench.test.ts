@@ -229,6 +229,7 @@ describe('bench figures on a 20-media account', () => {
         sparkEventsPerSecond: 10_123 / 50.25,
         loadRowsPerSecond: 22_000 / 2.5,
         driverMemory: '8g',
+        peakHeapMb: 2345.6,
       };
       const a = join(dir, 'a.json');
       const b = join(dir, 'b.json');
@@ -260,7 +261,7 @@ describe('bench figures on a 20-media account', () => {
         'The transform and load section comes from another run, `npx wistia-pipeline bench --skip-ingest`, 2026-01-02 03:04 to 2026-01-02 03:30 UTC (load average at its start 1.5;',
       );
       expect(text).toContain('(driver memory 8g)');
-      expect(text).toMatch(/\| 10,123 \|[^\n]*\| 61\.5 \|/);
+      expect(text).toMatch(/\| 10,123 \|[^\n]*\| 61\.5 \|[^\n]*\| 8,800 \| 2,346 \| – \|/);
       expect(text).toContain(`| 20 | no limit | full pull | SUCCEEDED | ${r.pipeline.requests} |`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
