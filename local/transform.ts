@@ -38,8 +38,8 @@ export interface TransformReport {
   drift?: { entity: string; field: string; kind: string; records: number }[];
   /** Locally, whether Spark ran the job without code generation (a small run: glue_job.execution_mode). */
   interpreted?: boolean;
-  /** The driver JVM's peak heap during the run, in MiB (the sum of its heap pools' peaks: an upper bound). */
-  peak_heap_mb?: number;
+  /** The driver JVM's peak resident memory during the run, MiB (Linux VmHWM, reset when the run starts). */
+  driver_peak_rss_mb?: number | null;
   timings?: Record<string, number>;
   elapsed_seconds?: number;
 }

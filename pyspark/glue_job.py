@@ -394,16 +394,20 @@ def release(spark: SparkSession, kept_before: set[int] | frozenset[int] = frozen
             rdds.get(i).unpersist(False)
 
 
-def heap_pools(spark: SparkSession) -> list:
-    """The driver JVM's heap memory pools (java.lang.management: eden, survivor, old generation)."""
-    factory = spark._jvm.java.lang.management.ManagementFactory  # type: ignore[attr-defined]
-    return [p for p in factory.getMemoryPoolMXBeans() if p.getType().name() == "HEAP"]
-
-
-def peak_heap_mb(pools: list) -> float:
-    """The sum of the pools' peak use since their last reset, in MiB: an upper bound of the driver's peak heap (each
-    pool peaks at its own moment). Locally the driver runs the whole job (executors included)."""
-    return round(sum(p.getPeakUsage().getUsed() for p in pools) / 2**20, 1)
+def driver_rss(spark: SparkSession, reset: bool = False) -> float | None:
+    """The driver JVM process's peak resident memory (Linux VmHWM), in MiB; ``reset``: start a new peak now (Linux
+    clear_refs "5", https://docs.kernel.org/filesystems/proc.html). Locally the driver runs the whole job (executors
+    included), so this is the job's memory. None where /proc does not say."""
+    pid = spark._jvm.java.lang.ProcessHandle.current().pid()  # type: ignore[attr-defined]
+    try:
+        if reset:
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
+        with open(f"/proc/{pid}/status") as f:
+            kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+        return round(kb / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bool = False) -> tuple[int, dict]:
@@ -419,12 +423,10 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
             spark, job = session(args)
         kept_before = persisted(spark)
         modes = {k: spark.conf.get(k) for k in CODEGEN_CONFS}
-        pools = heap_pools(spark)
-        for pool in pools:
-            pool.resetPeakUsage()
+        driver_rss(spark, reset=True)
         try:
             report = run(spark, args)
-            report["peak_heap_mb"] = peak_heap_mb(pools)
+            report["driver_peak_rss_mb"] = driver_rss(spark)
         finally:
             release(spark, kept_before)
             for k, v in modes.items():

@@ -227,6 +227,22 @@ describe('the same input with too many bad records', () => {
     await withWarehouse(dirs.gated, async (wh) => {
       for (const t of ['fct_viewing_event', 'dim_media', 'load_audit', 'record_audit', 'quarantine'])
         expect([t, await wh.query(`SELECT COUNT(*)::int AS n FROM analytics.${t}`)]).toEqual([t, [{ n: 0 }]]);
+      // the eight stage tables, UNLOGGED locally (sql/ddl/postgres.sql: their COPY writes no WAL)
+      const stages = await wh.query<{ relname: string; relpersistence: string }>(
+        "SELECT relname, relpersistence FROM pg_class WHERE relnamespace = 'analytics'::regnamespace AND relkind = 'r' AND relname LIKE 'stg\\_%' ORDER BY 1",
+      );
+      expect(stages.map((r) => [r.relname, r.relpersistence])).toEqual(
+        [
+          'dim_date',
+          'dim_media',
+          'dim_visitor',
+          'fct_media_engagement',
+          'fct_viewing_event',
+          'media_engagement_curve',
+          'quarantine',
+          'schema_drift',
+        ].map((n) => [`stg_${n}`, 'u']),
+      );
     });
     expect((await readWatermarks(localStore(dirs.gated))).value).toBeUndefined();
   }, 600_000);

@@ -229,7 +229,7 @@ describe('bench figures on a 20-media account', () => {
         sparkEventsPerSecond: 10_123 / 50.25,
         loadRowsPerSecond: 22_000 / 2.5,
         driverMemory: '8g',
-        peakHeapMb: 2345.6,
+        driverPeakRssMb: 2345.6,
       };
       const a = join(dir, 'a.json');
       const b = join(dir, 'b.json');

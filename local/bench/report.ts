@@ -353,7 +353,7 @@ const TRANSFORM_COLUMNS = [
   'events/s (job)',
   'events/s (spark)',
   'rows/s (load)',
-  'peak heap MB',
+  'driver peak RSS MB',
   'job vs baseline',
 ] as const;
 
@@ -377,7 +377,7 @@ export function transformRows(t: TransformMeasure[]): string[][] {
     int(m.eventsPerSecond),
     int(m.sparkEventsPerSecond),
     int(m.loadRowsPerSecond),
-    m.peakHeapMb !== undefined ? int(m.peakHeapMb) : '–',
+    m.driverPeakRssMb !== undefined ? int(m.driverPeakRssMb) : '–',
     base(m) ? `${(m.jobSeconds / (base(m) as TransformMeasure).jobSeconds).toFixed(2)}×` : '–',
   ]);
 }

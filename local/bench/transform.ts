@@ -100,8 +100,8 @@ export interface TransformMeasure {
   readonly loadRowsPerSecond: number;
   /** spark.driver.memory of the job (local mode: the whole job runs in the driver). */
   readonly driverMemory?: string;
-  /** The driver's peak heap during the (last) run, MiB: the sum of its heap pools' peaks, an upper bound. */
-  readonly peakHeapMb?: number;
+  /** The driver JVM's peak resident memory during the (last) run, MiB (local mode: the whole job). */
+  readonly driverPeakRssMb?: number;
   /** Which code ran: "current", or the --baseline commit (the same account, measured in the same bench run). */
   readonly code?: string;
   /** "warm day": a daily run's size on a worker that has run it before (benchWarmDay); absent: a whole account. */
@@ -206,7 +206,7 @@ export async function benchTransform(target: number, code?: { dir: string; label
       sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
       loadRowsPerSecond: loadSeconds > 0 ? rowsLoaded / loadSeconds : 0,
       driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
-      peakHeapMb: r?.peak_heap_mb,
+      driverPeakRssMb: r?.driver_peak_rss_mb ?? undefined,
       code: code?.label ?? 'current',
     };
   });
@@ -254,7 +254,7 @@ export async function benchWarmDay(code?: { dir: string; label: string }): Promi
       sparkEventsPerSecond: sparkSeconds > 0 ? landed.events / sparkSeconds : 0,
       loadRowsPerSecond: 0,
       driverMemory: process.env.WISTIA_SPARK_DRIVER_MEMORY,
-      peakHeapMb: last?.peak_heap_mb,
+      driverPeakRssMb: last?.driver_peak_rss_mb ?? undefined,
       code: code?.label ?? 'current',
       kind: 'warm day',
       runs,
@@ -267,7 +267,7 @@ export function transformLine(m: TransformMeasure): string {
     `${codeLabel(m, ', ').padEnd(8)} ${String(m.events).padStart(9)} events  ${String(m.medias).padStart(6)} medias  ${String(m.bronzeObjects).padStart(7)} objects  ` +
     `${m.status}  job ${m.jobSeconds.toFixed(1)} s (spark ${m.sparkSeconds.toFixed(1)} s, load ${m.loadSeconds.toFixed(1)} s, ` +
     `${m.rowsLoaded} rows)  ${m.eventsPerSecond.toFixed(0)} events/s` +
-    (m.peakHeapMb !== undefined ? `  peak heap ${m.peakHeapMb.toFixed(0)} MB` : '') +
+    (m.driverPeakRssMb !== undefined ? `  driver peak RSS ${m.driverPeakRssMb.toFixed(0)} MB` : '') +
     (m.error ? `\n  ${m.error}` : '')
   );
 }

@@ -164,5 +164,5 @@ def test_both_ddl_variants_declare_the_same_tables_columns_and_stage_tables():
     assert pg == rs
     for t in STAR:
         assert tuple(c for c in pg[t.name]) == t.all_columns, t.name
-    like = lambda path: dict(re.findall(r"CREATE TABLE IF NOT EXISTS analytics\.(stg_\w+) \(LIKE analytics\.(\w+)\);", ddl(path)))  # noqa: E731
+    like = lambda path: dict(re.findall(r"CREATE (?:UNLOGGED )?TABLE IF NOT EXISTS analytics\.(stg_\w+) \(LIKE analytics\.(\w+)\);", ddl(path)))  # noqa: E731
     assert like("postgres.sql") == like("redshift.sql") == {f"stg_{n}": n for n in STAGED}

@@ -164,12 +164,15 @@ CREATE TABLE IF NOT EXISTS analytics.record_audit (
 -- Stage tables: each load COPYs the run's files into these (cleared first), publishes them in one transaction
 -- (guard, audit row and MERGE per table; the run's quarantine and drift rows replaced), then clears them
 -- (pyspark/wistia_pipeline/load/sql.py). Same columns as their targets, no keys. Created here with the rest,
--- by the deploy's warehouse bootstrap on Redshift: the Glue job runs no DDL there.
-CREATE TABLE IF NOT EXISTS analytics.stg_dim_date (LIKE analytics.dim_date);
-CREATE TABLE IF NOT EXISTS analytics.stg_dim_media (LIKE analytics.dim_media);
-CREATE TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.dim_visitor);
-CREATE TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);
-CREATE TABLE IF NOT EXISTS analytics.stg_fct_media_engagement (LIKE analytics.fct_media_engagement);
-CREATE TABLE IF NOT EXISTS analytics.stg_media_engagement_curve (LIKE analytics.media_engagement_curve);
-CREATE TABLE IF NOT EXISTS analytics.stg_quarantine (LIKE analytics.quarantine);
-CREATE TABLE IF NOT EXISTS analytics.stg_schema_drift (LIKE analytics.schema_drift);
+-- by the deploy's warehouse bootstrap on Redshift: the Glue job runs no DDL there. Here UNLOGGED: a stage holds
+-- nothing between loads, so its COPY need not write the WAL (after a crash PostgreSQL empties an unlogged table:
+-- https://www.postgresql.org/docs/17/sql-createtable.html#SQL-CREATETABLE-UNLOGGED; issue 13). Redshift has no
+-- such option; its stages stay as they are (sql/ddl/redshift.sql).
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_date (LIKE analytics.dim_date);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_media (LIKE analytics.dim_media);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.dim_visitor);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_media_engagement (LIKE analytics.fct_media_engagement);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_media_engagement_curve (LIKE analytics.media_engagement_curve);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_quarantine (LIKE analytics.quarantine);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_schema_drift (LIKE analytics.schema_drift);
