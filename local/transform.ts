@@ -1,5 +1,6 @@
 // The Glue step, locally: the same job entry (pyspark/glue_job.py) under plain pyspark, loading the embedded
 // PostgreSQL. Its JSON report becomes the job run the state machine sees (and runs/<execution>/transform.json).
+import type { MetricPoint } from '#shared/metrics.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,8 @@ export interface TransformReport {
   driver_peak_rss_mb?: number | null;
   timings?: Record<string, number>;
   elapsed_seconds?: number;
+  /** The job's run metrics (contracts/metrics.json, source "glue"): what it publishes to CloudWatch on Glue. */
+  metrics?: MetricPoint[];
 }
 
 export interface LocalTransformOptions {

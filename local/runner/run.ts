@@ -17,7 +17,8 @@ import { WistiaClient, type WistiaClientOptions } from '#shared/wistia/client.ts
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
 import type { Deps, ExecutionStatus, LambdaContextLike } from '#shared/pipeline/deps.ts';
-import type { Handler } from '#shared/pipeline/lambda.ts';
+import type { Handler, MetricsSinkContext } from '#shared/pipeline/lambda.ts';
+import { sumPoints, tracked, type MetricPoint } from '#shared/metrics.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
 import { makeHandler as eventPagesHandler } from '../../functions/event-pages/handler.ts';
@@ -102,6 +103,13 @@ export interface ExecutionRecord {
   readonly requests: number;
   /** Of those, the client's retries (faults, timeouts, rate limits); state-level retries are in the history. */
   readonly retries?: number;
+  /**
+   * The run's metrics as its Lambdas emitted them (EMF, summed over invocations by name and dimensions; names in
+   * contracts/metrics.json). The transform's are in its report (runs/<name>/transform.json `metrics`).
+   */
+  readonly metrics?: MetricPoint[];
+  /** Per function (by name): invocations and their summed wall time, ms (what Lambda would bill, locally timed). */
+  readonly lambdaUsage?: Record<string, { invocations: number; durationMs: number }>;
   readonly historyKey: string;
 }
 
@@ -390,13 +398,15 @@ async function execute(
     }
   };
   const invocation = new AsyncLocalStorage<WistiaClient[]>();
+  const runPoints: MetricPoint[] = [];
+  const usage: Record<string, { invocations: number; durationMs: number }> = {};
   const outside: WistiaClient[] = [];
   const active = new Set<WistiaClient[]>();
   const deps: Deps = {
     store,
     config: o.awsDeps?.config ?? config,
     wistia: (rpm) => {
-      const v = clientFor(rpm);
+      const v = tracked(clientFor(rpm));
       (invocation.getStore() ?? outside).push(v);
       return v;
     },
@@ -426,10 +436,13 @@ async function execute(
         name: 'Lambda.ResourceNotFoundException',
       });
     const started = Date.now();
-    const ctx: LambdaContextLike & Record<string, unknown> = {
+    const functionName = String(p.FunctionName).split(':').pop() ?? 'unknown';
+    const ctx: LambdaContextLike & MetricsSinkContext & Record<string, unknown> = {
       awsRequestId: `${state}-${started}`,
-      functionName: String(p.FunctionName).split(':').pop(),
+      functionName,
       getRemainingTimeInMillis: () => Math.max(0, lambdaTimeoutMs - (Date.now() - started)),
+      // the invocation's EMF figures: the run's metrics (in AWS these lines go to CloudWatch Logs)
+      metricsSink: (_lines, points) => runPoints.push(...points),
     };
     const views: WistiaClient[] = [];
     active.add(views);
@@ -449,6 +462,9 @@ async function execute(
     } finally {
       active.delete(views);
       count(views);
+      const u = (usage[functionName] ??= { invocations: 0, durationMs: 0 });
+      u.invocations++;
+      u.durationMs += Date.now() - started;
     }
   };
 
@@ -648,6 +664,8 @@ async function execute(
     mapRuns,
     requests: clients.requests,
     retries: clients.retries,
+    metrics: sumPoints(runPoints),
+    lambdaUsage: usage,
     historyKey: runKey(name, 'history.json'),
   };
   return record;

@@ -2,7 +2,8 @@
 import type { DriftIssue, RecordFinding } from '../wistia/validate.ts';
 import type { RequestRecord } from '../wistia/client.ts';
 import { bronzeKey, type Entity } from './keys.ts';
-import { putJson, type ObjectStore } from '../store/store.ts';
+import type { ObjectStore } from '../store/store.ts';
+import { currentCounters } from '../metrics.ts';
 
 export interface BronzeObject {
   readonly entity: Entity;
@@ -50,6 +51,8 @@ export async function writeBronze(
     findings: o.findings ?? [],
     records: o.records,
   };
-  await putJson(store, key, body);
+  const text = `${JSON.stringify(body)}\n`;
+  await store.put(key, text, { contentType: 'application/json' });
+  currentCounters()?.bronzeWritten(o.entity, o.records.length, Buffer.byteLength(text));
   return key;
 }
