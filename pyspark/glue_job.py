@@ -410,6 +410,20 @@ def driver_rss(spark: SparkSession, reset: bool = False) -> float | None:
         return None
 
 
+def publish_metrics(pts: list[dict]) -> None:
+    """On Glue: the run's metrics to CloudWatch (the VPC's monitoring endpoint; the role may put to this namespace
+    alone). A failure to publish is logged, never the run's failure: the data is loaded either way, and a missing
+    datapoint shows on the dashboard (the alarms treat missing data deliberately)."""
+    import boto3  # noqa: PLC0415 - ships with Glue 5.0
+
+    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
+
+    try:
+        run_metrics.publish(boto3.client("cloudwatch"), pts)
+    except Exception as e:  # noqa: BLE001
+        print(f"could not publish the run's metrics to CloudWatch: {type(e).__name__}: {e}", file=sys.stderr)
+
+
 def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bool = False) -> tuple[int, dict]:
     """Runs one job; returns (exit code, report). ``spark``: a session to reuse (the local worker).
     ``raise_errors``: after the report is written, re-raise a failure (as Glue shows it: the error's last line)."""
@@ -440,6 +454,11 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
         code = 1
         error = e
     report["elapsed_seconds"] = round(time.time() - started, 3)
+    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
+
+    report["metrics"] = run_metrics.points(report)
+    if ON_GLUE:  # pragma: no cover - Glue only; publish() is tested against moto's CloudWatch server
+        publish_metrics(report["metrics"])
     if args.get("report"):
         with open(args["report"], "w", encoding="utf-8") as f:
             json.dump(report, f, default=str)

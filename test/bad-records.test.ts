@@ -8,6 +8,7 @@
 //    quarantined + deduplicated + skipped holds per entity, in analytics.record_audit and in `status`;
 //  - the same input under the default threshold (5 %) fails the quality gate, naming entity, share and the most
 //    common reason, and publishes nothing.
+import { byDimension, total } from '#shared/metrics.ts';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFECTS, defectOf, type MisbehaveOptions, type MisbehavingEntity } from '#local/simulator/misbehave.ts';
@@ -183,7 +184,15 @@ describe('records with every kind of defect, on otherwise good pages', () => {
         deduplicated: a.deduplicated,
         skipped: a.skipped,
       });
+      // the job's run metrics (what it publishes to CloudWatch on Glue) are the warehouse's audit
+      const m = run.transform?.metrics;
+      expect([a.entity, byDimension(m, 'RecordsRead', 'entity')[a.entity]]).toEqual([a.entity, a.served]);
+      expect([a.entity, byDimension(m, 'RecordsQuarantined', 'entity')[a.entity]]).toEqual([a.entity, a.quarantined]);
+      expect([a.entity, byDimension(m, 'RecordsLoaded', 'entity')[a.entity]]).toEqual([a.entity, a.loaded]);
     }
+    expect(total(run.transform?.metrics, 'RecordsQuarantined')).toBe(audit.reduce((n, a) => n + a.quarantined, 0));
+    expect(total(run.transform?.metrics, 'DriftFindings')).toBe(run.transform?.drift?.length);
+    expect(total(run.transform?.metrics, 'TransformFailed')).toBe(0);
     const text = formatStatus(await gatherStatus({ dataDir: dirs.ok }));
     expect(text).toContain(`Records of ${run.record.name} (served = loaded + quarantined + deduplicated + skipped):`);
     for (const a of audit)
@@ -212,6 +221,9 @@ describe('the same input with too many bad records', () => {
     const r = await runDay({ dataDir: dirs.gated, sim, token: TOKEN, worker });
     expect([r.record.status, r.transform?.status]).toEqual(['FAILED', 'FAILED']);
     const message = String(r.transform?.message ?? '');
+    // the failure is a metric too (the TransformFailed alarm), with the job's time
+    expect(total(r.transform?.metrics, 'TransformFailed')).toBe(1);
+    expect(total(r.transform?.metrics, 'TransformSeconds')).toBe(r.transform?.elapsed_seconds);
     console.log(`issue 12 gate at the default threshold: ${r.record.status}: ${message}`);
     expect(message).toMatch(/^data-quality gate failed: /);
     const m =

@@ -1,4 +1,5 @@
 // End to end: the ASL run locally against the simulator over real HTTP, with the same handler code as AWS.
+import { byDimension, total } from '#shared/metrics.ts';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
@@ -62,6 +63,19 @@ describe('a clean account', () => {
     const c = sim.getCounters();
     expect(c.total).toBe(min.total);
     expect(r.requests).toBe(min.total);
+    // the run's metrics (its Lambdas' EMF figures, summed) say the same, and count every bronze object and record
+    expect(total(r.metrics, 'WistiaRequests')).toBe(min.total);
+    expect(total(r.metrics, 'WistiaRateLimited')).toBe(0);
+    const bronzeKeys = await listKeys(store, 'bronze/');
+    expect(total(r.metrics, 'BronzePages')).toBe(bronzeKeys.length);
+    expect(byDimension(r.metrics, 'RecordsLanded', 'entity')).toMatchObject({
+      events: events.length,
+      visitors: visitors.length,
+      media_stats: stats.length,
+    });
+    expect(Object.keys(r.lambdaUsage ?? {}).sort()).toEqual(
+      expect.arrayContaining(['wistia-commit', 'wistia-event-pages', 'wistia-media-engagement', 'wistia-plan']),
+    );
     expect(c.byRoute['/medias']).toBe(min.parts.medias);
     expect(c.byRoute['/stats/events']).toBe(min.parts.events);
     expect((c.byRoute['/stats/medias/:id/by_date'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(

@@ -53,7 +53,9 @@ export function pointKey(p: Pick<MetricPoint, 'name' | 'dimensions'>): string {
 
 /** The total of a metric (its points without dimensions besides service), 0 when absent. */
 export function total(points: readonly MetricPoint[] | undefined, name: MetricName): number {
-  return (points ?? []).filter((p) => p.name === name && !Object.keys(p.dimensions).length).reduce((s, p) => s + p.value, 0);
+  return (points ?? [])
+    .filter((p) => p.name === name && !Object.keys(p.dimensions).length)
+    .reduce((s, p) => s + p.value, 0);
 }
 
 /** The values of a metric by one dimension's value (e.g. RecordsLanded by entity). */
@@ -95,16 +97,28 @@ export class InvocationCounters {
     const add = (name: MetricName, value: number, dimensions: Record<string, string> = {}) =>
       out.push({ name, value, unit: METRIC_SPECS[name].unit, dimensions });
     const sum = (f: (m: ClientMetrics) => number) => this.clients.reduce((s, c) => s + f(c.metrics), 0);
-    add('WistiaRequests', sum((m) => m.requests));
-    add('WistiaRetries', sum((m) => m.retries));
-    add('WistiaRateLimited', sum((m) => m.byStatus['429'] ?? 0));
+    add(
+      'WistiaRequests',
+      sum((m) => m.requests),
+    );
+    add(
+      'WistiaRetries',
+      sum((m) => m.retries),
+    );
+    add(
+      'WistiaRateLimited',
+      sum((m) => m.byStatus['429'] ?? 0),
+    );
     const entities = [...this.bronze.keys()].sort();
     for (const [name, field] of [
       ['BronzePages', 'pages'],
       ['RecordsLanded', 'records'],
       ['BronzeBytes', 'bytes'],
     ] as const) {
-      add(name, entities.reduce((s, e) => s + this.bronze.get(e)![field], 0));
+      add(
+        name,
+        entities.reduce((s, e) => s + this.bronze.get(e)![field], 0),
+      );
       for (const e of entities) add(name, this.bronze.get(e)![field], { entity: e });
     }
     return out;
@@ -180,8 +194,7 @@ export function parseEmf(lines: Iterable<string>): MetricPoint[] {
       continue;
     }
     const aws = doc._aws as
-      | { CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }
-      | undefined;
+      { CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } | undefined;
     for (const d of aws?.CloudWatchMetrics ?? []) {
       if (d.Namespace !== METRICS_NAMESPACE) continue;
       const dimNames = (d.Dimensions[0] ?? []).filter((n) => n !== 'service');

@@ -18,7 +18,7 @@ import type { TokenSource } from '#shared/wistia/token.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
 import type { Deps, ExecutionStatus, LambdaContextLike } from '#shared/pipeline/deps.ts';
 import type { Handler, MetricsSinkContext } from '#shared/pipeline/lambda.ts';
-import { sumPoints, tracked, type MetricPoint } from '#shared/metrics.ts';
+import { sumPoints, type MetricPoint } from '#shared/metrics.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
 import { makeHandler as eventPagesHandler } from '../../functions/event-pages/handler.ts';
@@ -406,7 +406,7 @@ async function execute(
     store,
     config: o.awsDeps?.config ?? config,
     wistia: (rpm) => {
-      const v = tracked(clientFor(rpm));
+      const v = clientFor(rpm);
       (invocation.getStore() ?? outside).push(v);
       return v;
     },

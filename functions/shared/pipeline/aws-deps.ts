@@ -7,7 +7,6 @@ import { clientLogger, tracer } from '../powertools.ts';
 import { S3ObjectStore } from '../store/s3-store.ts';
 import { WistiaClient } from '../wistia/client.ts';
 import { ssmToken } from '../wistia/token.ts';
-import { tracked } from '../metrics.ts';
 import { configFromEnv, requireEnv } from './config.ts';
 import type { Deps, ExecutionStatus } from './deps.ts';
 
@@ -28,7 +27,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   return {
     store: new S3ObjectStore(s3, bucket),
     config,
-    wistia: (rpm) => tracked(base.withBudget(rpm)),
+    wistia: (rpm) => base.withBudget(rpm),
     now: () => new Date(),
     // The run lease's question "does its holder still run?": states:DescribeExecution on this state machine's
     // executions (the plan's role; https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).

@@ -1,6 +1,7 @@
 // The Wistia Data/Stats API v1 client: one place that knows auth, paging, retries, the rate budget and
 // response validation. Built for the documented API and the quirks of real bodies (../shared/wistia-api),
 // not for the simulator's habits.
+import { tracked } from '../metrics.ts';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
@@ -187,7 +188,8 @@ export class WistiaClient {
           : budget,
       metrics: { requests: 0, retries: 0, byStatus: {}, rateLimited: 0, retryWaitMs: 0 },
     });
-    return view;
+    // the current Lambda invocation's run metrics count this view's requests (functions/shared/metrics.ts)
+    return tracked(view);
   }
 
   // ---- endpoints -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // Where the Wistia API token comes from: WISTIA_API_TOKEN locally, an SSM SecureString in AWS (read once
-// and cached for a while, so a rotated token is picked up without a redeploy). Errors name the variable or
+// through Powertools Parameters and cached for a while, so a rotated token is picked up without a redeploy). Errors name the variable or
 // parameter, never the value.
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { WistiaConfigError } from './errors.ts';
 
 export type TokenSource = () => Promise<string>;
@@ -18,22 +19,27 @@ export function envToken(env: NodeJS.ProcessEnv = process.env, name = 'WISTIA_AP
   };
 }
 
-/** The token from an SSM SecureString parameter, cached for `ttlMs` (default 5 minutes). */
-export function ssmToken(ssm: Pick<SSMClient, 'send'>, parameterName: string, ttlMs = 300_000): TokenSource {
-  let cached: { value: string; until: number } | undefined;
+/**
+ * The token from an SSM SecureString parameter through Powertools Parameters (decrypted, cached for `ttlMs`,
+ * default 5 minutes, so a rotated token is picked up without a redeploy; concurrent first reads share one
+ * GetParameter). Errors name the parameter and the error kind, never a value.
+ */
+export function ssmToken(ssm: SSMClient, parameterName: string, ttlMs = 300_000): TokenSource {
+  const provider = new SSMProvider({ awsSdkV3Client: ssm });
+  // Powertools caches by seconds (maxAge); at least one second
+  const maxAge = Math.max(1, Math.round(ttlMs / 1000));
   let inflight: Promise<string> | undefined;
   return async () => {
-    if (cached && Date.now() < cached.until) return cached.value;
     inflight ??= (async () => {
       try {
-        const out = await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
-        const value = out.Parameter?.Value?.trim();
+        const value = (await provider.get(parameterName, { decrypt: true, maxAge }))?.trim();
         if (!value) throw new WistiaConfigError(`SSM parameter ${parameterName} is empty`);
-        cached = { value, until: Date.now() + ttlMs };
         return value;
       } catch (e) {
         if (e instanceof WistiaConfigError) throw e;
-        throw new WistiaConfigError(`could not read SSM parameter ${parameterName}: ${(e as Error).name}`);
+        // Powertools wraps the SDK's error (GetParameterError, cause = e.g. ParameterNotFound, AccessDeniedException)
+        const cause = ((e as Error).cause as Error | undefined) ?? (e as Error);
+        throw new WistiaConfigError(`could not read SSM parameter ${parameterName}: ${cause.name}`);
       } finally {
         inflight = undefined;
       }
