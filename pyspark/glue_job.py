@@ -418,8 +418,12 @@ def publish_metrics(pts: list[dict]) -> None:
 
     from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
 
+    from botocore.config import Config  # noqa: PLC0415 - ships with Glue 5.0
+
     try:
-        run_metrics.publish(boto3.client("cloudwatch"), pts)
+        # short timeouts: an unreachable endpoint costs the run seconds, not boto3's default minutes
+        client = boto3.client("cloudwatch", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3}))
+        run_metrics.publish(client, pts)
     except Exception as e:  # noqa: BLE001
         print(f"could not publish the run's metrics to CloudWatch: {type(e).__name__}: {e}", file=sys.stderr)
 
