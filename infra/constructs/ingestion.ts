@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
 import { pipelineFunction } from './lambda.ts';
+import { DEFAULT_LAMBDA_MEMORY_MB, LAMBDA_MEMORY_MB } from './sizing.ts';
 import { Construct } from 'constructs';
 // the run lease (docs/adr/0014): the plan function takes it, the commit function releases it
 import { LEASE_KEY } from '../../functions/shared/pipeline/keys.ts';
@@ -101,6 +102,7 @@ export class Ingestion extends Construct {
       const fn = pipelineFunction(this, name, {
         entry: `functions/${h.dir}/index.ts`,
         timeout: Duration.seconds(h.timeout),
+        memorySize: LAMBDA_MEMORY_MB[h.dir] ?? DEFAULT_LAMBDA_MEMORY_MB,
         environment: { ...env, RESERVE_MS: String(Math.min(120_000, Math.floor(h.timeout * 1000 * 0.2))) },
       });
       for (const p of h.reads) props.bucket.grantRead(fn, `${p}*`);

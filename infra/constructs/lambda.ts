@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { acknowledge, nagString } from './nag.ts';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { DEFAULT_LAMBDA_MEMORY_MB } from './sizing.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -22,7 +23,7 @@ export interface PipelineFunctionProps {
   readonly entry: string;
   readonly timeout: Duration;
   readonly environment?: Record<string, string>;
-  /** Default 512. */
+  /** Default DEFAULT_LAMBDA_MEMORY_MB (sizing.ts). */
   readonly memorySize?: number;
   /** Shell commands run around esbuild (e.g. copying files into the bundle). */
   readonly commandHooks?: ICommandHooks;
@@ -35,7 +36,7 @@ export function pipelineFunction(scope: Construct, id: string, props: PipelineFu
     handler: 'handler',
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
-    memorySize: props.memorySize ?? 512,
+    memorySize: props.memorySize ?? DEFAULT_LAMBDA_MEMORY_MB,
     timeout: props.timeout,
     tracing: lambda.Tracing.ACTIVE,
     logGroup,

@@ -16,6 +16,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { acknowledge, acknowledgeWildcardResources, logicalIdOf } from './nag.ts';
 import { acknowledgeManagedPolicy, ROOT } from './lambda.ts';
 import { derivedName } from './names.ts';
+import { DEFAULT_BASE_CAPACITY, DEFAULT_GLUE_WORKERS, GLUE_WORKER_TYPE } from './sizing.ts';
 import { dbRoleTagStatement, ownDataApiStatements, unscopedStatement } from './unscoped.ts';
 import { WarehouseBootstrap } from './bootstrap.ts';
 import { RpuUsageLimit, type UsageLimitBreachAction, type UsageLimitPeriod } from './usage-limit.ts';
@@ -56,7 +57,7 @@ export interface WarehouseProps {
   readonly destroyOnRemoval?: boolean;
 }
 
-export const DEFAULT_BASE_CAPACITY = 8;
+export { DEFAULT_BASE_CAPACITY };
 export const DEFAULT_MAX_CAPACITY = 32;
 export const DEFAULT_USAGE_LIMIT_RPU_HOURS = 64;
 export const DEFAULT_USAGE_LIMIT_PERIOD: UsageLimitPeriod = 'daily';
@@ -363,8 +364,8 @@ export class Warehouse extends Construct {
       role: role.roleArn,
       glueVersion: '5.0',
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: script.s3ObjectUrl },
-      workerType: 'G.1X',
-      numberOfWorkers: props.glueWorkers ?? 2,
+      workerType: GLUE_WORKER_TYPE,
+      numberOfWorkers: props.glueWorkers ?? DEFAULT_GLUE_WORKERS,
       executionProperty: { maxConcurrentRuns: 1 },
       // A run started while one is running waits in Glue's queue instead of failing with
       // ConcurrentRunsExceededException (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-job.html,

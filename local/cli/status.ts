@@ -7,6 +7,7 @@ import { S3ObjectStore } from '#shared/store/s3-store.ts';
 import { gatherStatus, type ExecutionSummary, type StatusReport } from '../ops/status.ts';
 import { gatherAwsStatus } from '../ops/sfn.ts';
 import { formatMs } from '../ops/graph.ts';
+import { PricesError } from '../ops/cost.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
 
 /** --state-machine-arn, else WISTIA_STATE_MACHINE_ARN (the stack's output). */
@@ -77,6 +78,56 @@ function executionRows(xs: ExecutionSummary[]): string[] {
   return out;
 }
 
+/** USD with six decimals (a run costs fractions of a cent). */
+export const usd = (v: number) => `$${v.toFixed(6)}`;
+
+function metricsRows(xs: ExecutionSummary[]): string[] {
+  const rows = xs.map((x) => {
+    const m = x.metrics;
+    return [
+      x.id,
+      dash(m?.requests),
+      dash(m?.retries),
+      dash(m?.rateLimited),
+      dash(m?.recordsLanded),
+      dash(m?.recordsQuarantined),
+      m?.quarantineShare === null || m?.quarantineShare === undefined
+        ? '-'
+        : `${(100 * m.quarantineShare).toFixed(1)}%`,
+      m?.transformSeconds === null || m?.transformSeconds === undefined ? '-' : m.transformSeconds.toFixed(1),
+    ];
+  });
+  return table(
+    ['execution', 'requests', 'retries', '429s', 'records landed', 'quarantined', 'share', 'transform s'],
+    rows,
+    new Set([1, 2, 3, 4, 5, 6, 7]),
+  );
+}
+
+/** Components of the cost table, in order: the estimate's lines grouped by service. */
+const COST_COLUMNS: [string, (component: string) => boolean][] = [
+  ['lambda', (c) => c.startsWith('Lambda')],
+  ['step functions', (c) => c === 'Step Functions'],
+  ['glue', (c) => c === 'Glue'],
+  ['redshift', (c) => c === 'Redshift Serverless'],
+  ['s3', (c) => c.startsWith('S3')],
+];
+
+function costRows(xs: ExecutionSummary[]): string[] {
+  const rows = xs.map((x) => {
+    const c = x.cost;
+    if (!c) return [x.id, ...COST_COLUMNS.map(() => '-'), '-'];
+    const cell = (f: (component: string) => boolean) =>
+      usd(c.lines.filter((l) => f(l.component)).reduce((s, l) => s + l.usd, 0));
+    return [x.id, ...COST_COLUMNS.map(([, f]) => cell(f)), usd(c.totalUsd)];
+  });
+  return table(
+    ['execution', ...COST_COLUMNS.map(([h]) => h), 'total'],
+    rows,
+    new Set(COST_COLUMNS.map((_, i) => i + 1).concat(COST_COLUMNS.length + 1)),
+  );
+}
+
 export function formatStatus(r: StatusReport): string {
   const out: string[] = [r.stateMachineArn ? `State machine ${r.stateMachineArn}` : `Data dir ${r.dataDir}`, ''];
   const total = r.totalExecutions === null ? 'more in AWS' : String(r.totalExecutions);
@@ -86,6 +137,20 @@ export function formatStatus(r: StatusReport): string {
       : 'Executions: none yet (run `wistia-pipeline run` or `demo`).',
   );
   if (r.executions.length) out.push(...executionRows(r.executions).map((l) => `  ${l}`));
+  if (r.executions.some((x) => x.metrics)) {
+    out.push('', 'Run metrics (contracts/metrics.json; quarantined and transform s from the transform):');
+    out.push(...metricsRows(r.executions).map((l) => `  ${l}`));
+  }
+  const priced = r.executions.find((x) => x.cost);
+  if (priced?.cost) {
+    out.push(
+      '',
+      `Cost in AWS per execution (an estimate, USD, ${priced.cost.region} list prices checked ${priced.cost.pricesChecked}, config/prices.json):`,
+    );
+    out.push(...costRows(r.executions).map((l) => `  ${l}`));
+    const notes = [...new Set(r.executions.flatMap((x) => x.cost?.notes ?? []))];
+    for (const n of notes) out.push(`  note: ${n}`);
+  }
   const last = r.executions.find((x) => x.records);
   if (last?.records) {
     // what each entity's records became in the latest run that loaded (issue 12)
@@ -131,25 +196,32 @@ export function formatStatus(r: StatusReport): string {
 export const statusCommand: Command = {
   summary: 'recent executions, watermarks and warehouse row counts of a data dir',
   usage:
-    'wistia-pipeline status [--data-dir DIR] [--limit N] [--json] [--no-warehouse]\n' +
+    'wistia-pipeline status [--data-dir DIR] [--limit N] [--json] [--no-warehouse] [--cost [--prices FILE]]\n' +
     '                       [--aws --state-machine-arn ARN [--region R] [--bucket BUCKET]]\n\n' +
     'Lists the most recent executions first (id, start, end, status, map items succeeded / failed / not run,\n' +
     'Wistia requests, warehouse rows inserted / updated by its load), the current watermarks and the row count\n' +
-    'of every table of schema analytics (starting the local warehouse if needed; --no-warehouse skips it).\n' +
+    'of every table of schema analytics (starting the local warehouse if needed; --no-warehouse skips it), and\n' +
+    "each execution's run metrics (requests, retries, 429s, records landed, quarantined, transform seconds).\n" +
+    '--cost adds what each execution would cost in AWS (local/ops/cost.ts, prices from config/prices.json or\n' +
+    '--prices FILE): Lambda, Step Functions, Glue, Redshift Serverless, S3, and the total.\n' +
     'Default data dir: .data/demo. --json prints one object:\n' +
     '  {"dataDir", "executions": [{"id", "status", "startedAt", "stoppedAt", "durationMs", "itemsSucceeded",\n' +
     '    "itemsFailed", "itemsAborted", "itemsPending", "requests", "rowsLoaded", "rowsInserted", "rowsUpdated",\n' +
-    '    "quarantined", "records", "transform", "error", "cause", "maps"}], "totalExecutions", "watermarks",\n' +
+    '    "quarantined", "records", "transform", "error", "cause", "maps", "metrics", "cost" (with --cost:\n' +
+    '    {"region", "pricesChecked", "lines": [{"component", "quantity", "unit", "price", "usd", "basis"}],\n' +
+    '    "totalUsd", "notes"})}], "totalExecutions", "watermarks",\n' +
     '   "tables": {"<table>": rows} | null, "warehouse": {"state": "ok" | "none" | "unavailable" | "skipped", …}}\n' +
     'With --aws: the executions of the state machine (--state-machine-arn or WISTIA_STATE_MACHINE_ARN) from Step\n' +
     'Functions with their map items, and the watermarks from --bucket (or WISTIA_BUCKET) if given.\n' +
     'Exit codes: 0 ok (also when the warehouse is missing or cannot start: "warehouse" says why), 2 bad usage\n' +
-    '(e.g. no such data dir).',
+    '(e.g. no such data dir), 3 a prices file that is not usable (the message names the field).',
   options: {
     'data-dir': { type: 'string', default: '.data/demo' },
     limit: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
     'no-warehouse': { type: 'boolean', default: false },
+    cost: { type: 'boolean', default: false },
+    prices: { type: 'string' },
     aws: { type: 'boolean', default: false },
     'state-machine-arn': { type: 'string' },
     region: { type: 'string' },
@@ -158,6 +230,7 @@ export const statusCommand: Command = {
   async run(v, positionals) {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const limit = num(v, 'limit', { min: 1, max: 1000, int: true });
+    if (v.aws && v.cost) throw new UsageError('--cost reads a local data dir: it cannot be used with --aws');
     if (v.aws) {
       const arn = stateMachineArn(v);
       const region = typeof v.region === 'string' ? { region: v.region } : {};
@@ -174,11 +247,20 @@ export const statusCommand: Command = {
     const dataDir = resolve(String(v['data-dir']));
     if (!existsSync(dataDir))
       throw new UsageError(`no data dir at ${dataDir} (run "wistia-pipeline demo" first, or pass --data-dir)`);
-    const report = await gatherStatus({
-      dataDir,
-      limit,
-      warehouse: v['no-warehouse'] !== true,
-    });
+    let report: StatusReport;
+    try {
+      report = await gatherStatus({
+        dataDir,
+        limit,
+        warehouse: v['no-warehouse'] !== true,
+        cost: v.cost === true,
+        ...(typeof v.prices === 'string' ? { pricesFile: resolve(v.prices) } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof PricesError)) throw e;
+      process.stderr.write(`status: the prices are not usable: ${e.message}\n`);
+      return EXIT.config;
+    }
     process.stdout.write(v.json === true ? `${JSON.stringify(report)}\n` : formatStatus(report));
     return EXIT.ok;
   },

@@ -10,6 +10,8 @@ import { localStore, type ExecutionRecord, type HistoryEvent } from '../runner/r
 import type { MapRunRecord } from '../runner/distributed-map.ts';
 import type { TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
+import { estimateCost, itemProcessorStates, loadPrices, type CostEstimate, type Prices } from './cost.ts';
+import { runMetrics, type RunMetrics } from './run-metrics.ts';
 
 /** An execution the data dir does not hold (or holds no history of): the message names it and the data dir. */
 export class UnknownExecutionError extends Error {
@@ -70,6 +72,10 @@ export interface ExecutionSummary {
   readonly error: string | null;
   readonly cause: string | null;
   readonly maps: MapSummary[];
+  /** The run's metrics (contracts/metrics.json through functions/shared/metrics.ts); absent from AWS listings. */
+  readonly metrics?: RunMetrics | null;
+  /** What the run would cost in AWS (local/ops/cost.ts), with --cost; null when it has no execution record. */
+  readonly cost?: CostEstimate | null;
 }
 
 export type WarehouseStatus =
@@ -110,22 +116,49 @@ function runsDir(dataDir: string): string {
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 /** Every execution of the data dir, the most recent first (by start; an incomplete one by its folder's time). */
-export async function listExecutions(dataDir: string): Promise<ExecutionSummary[]> {
+export async function listExecutions(dataDir: string, o: { cost?: Prices } = {}): Promise<ExecutionSummary[]> {
   const dir = runsDir(dataDir);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && NAME.test(e.name))
     .map((e) => e.name);
-  const out = await Promise.all(names.map((n) => summarise(dataDir, n)));
+  const childStates = o.cost ? itemProcessorStates() : undefined;
+  const out = await Promise.all(
+    names.map((n) => summarise(dataDir, n, o.cost && childStates ? { prices: o.cost, childStates } : undefined)),
+  );
   return out.sort(
     (a, b) => (time(b.startedAt) || 0) - (time(a.startedAt) || 0) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
   );
 }
 
-async function summarise(dataDir: string, id: string): Promise<ExecutionSummary> {
+/** Files under a folder, recursively. */
+function countFiles(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : e.isFile() ? 1 : 0),
+    0,
+  );
+}
+
+async function summarise(
+  dataDir: string,
+  id: string,
+  cost?: { prices: Prices; childStates: Record<string, number> },
+): Promise<ExecutionSummary> {
   const store = localStore(resolve(dataDir));
   const record = (await getJson<ExecutionRecord>(store, runKey(id, 'execution.json')))?.value;
   const report = (await getJson<TransformReport>(store, runKey(id, 'transform.json')))?.value;
+  let estimate: CostEstimate | null | undefined;
+  if (cost) {
+    const history = record ? (await getJson<ExecutionHistory>(store, runKey(id, 'history.json')))?.value : undefined;
+    estimate = record
+      ? estimateCost(record, report, history, {
+          prices: cost.prices,
+          childStates: cost.childStates,
+          runObjects: countFiles(join(runsDir(dataDir), id)),
+        })
+      : null;
+  }
   const maps: MapSummary[] = (record?.mapRuns ?? []).map((m) => ({
     state: m.state,
     label: m.label,
@@ -166,6 +199,8 @@ async function summarise(dataDir: string, id: string): Promise<ExecutionSummary>
     error: record?.error ?? null,
     cause: record?.cause ?? null,
     maps,
+    metrics: record ? runMetrics(record, report) : null,
+    ...(estimate !== undefined ? { cost: estimate } : {}),
   };
 }
 
@@ -258,12 +293,16 @@ export interface StatusOptions {
   readonly limit?: number;
   /** Count the warehouse's rows (starts the local warehouse). Default true. */
   readonly warehouse?: boolean;
+  /** Estimate each listed execution's AWS cost (config/prices.json). Default false. */
+  readonly cost?: boolean;
+  /** The prices file (default config/prices.json). */
+  readonly pricesFile?: string;
 }
 
 /** Everything `wistia-pipeline status` shows, as one object. */
 export async function gatherStatus(o: StatusOptions): Promise<StatusReport> {
   const dataDir = resolve(o.dataDir);
-  const all = await listExecutions(dataDir);
+  const all = await listExecutions(dataDir, o.cost ? { cost: loadPrices(o.pricesFile) } : {});
   const watermarks = (await readWatermarks(localStore(dataDir))).value ?? null;
   const wh =
     o.warehouse === false

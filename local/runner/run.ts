@@ -528,15 +528,20 @@ async function execute(
                 },
               });
             },
-            onItem: (e) =>
+            onItem: (e) => {
+              // the states the child entered (what Standard bills per child besides its retries, which are
+              // ChildStateRetried events): local/ops/cost.ts counts them
+              const transitions = childTransitions.get(e.name);
+              childTransitions.delete(e.name);
               emit({
                 timestamp: new Date().toISOString(),
                 type: e.status === 'SUCCEEDED' ? 'MapItemSucceeded' : 'MapItemFailed',
                 state: sname,
                 child: e.name,
                 ...(e.error ? { error: e.error } : {}),
-                detail: { index: e.index, total: e.total },
-              }),
+                detail: { index: e.index, total: e.total, ...(transitions !== undefined ? { transitions } : {}) },
+              });
+            },
           })) as Json;
         });
         continue;
@@ -567,6 +572,8 @@ async function execute(
   };
 
   const machines = new Map<Definition, StateMachine>();
+  /** States entered per running map child, by child name (recorded on its MapItem event when it ends). */
+  const childTransitions = new Map<string, number>();
   const runMachine = (def: Definition, machineInput: unknown, child?: string): ChildHandle => {
     const started = new Date().toISOString();
     const context: Record<string, unknown> = {
@@ -597,6 +604,7 @@ async function execute(
         const t = new Date(ev.timestamp).toISOString();
         const state = 'state' in ev ? ev.state.name : undefined;
         if (child) {
+          if (ev.type === 'StateEntered') childTransitions.set(child, (childTransitions.get(child) ?? 0) + 1);
           // Children keep their retries and failures in the parent's history (the rest stays in their outcome).
           if (ev.type === 'StateRetried')
             emit({
