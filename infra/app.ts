@@ -24,6 +24,9 @@
 //   hashPii                  true ("false" stores email and ip in clear)
 //   quarantineThreshold      0.05 (the share of an entity's records a run may quarantine; above it the run fails)
 //   destroyOnRemoval         false (data is retained)
+//   alarmEmail               none: an address subscribed to the alarm topic (it confirms by e-mail)
+//   quarantineShareAlarm     0.02 (QuarantineShare alarms above this share of a run's records quarantined)
+//   rateLimitedShareAlarm    0.01 (RateLimitedShare alarms above this share of 429 responses in an hour)
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
@@ -114,6 +117,18 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
     throw new EnvironmentError(
       `quarantineThreshold must be a share between 0 and 1 (e.g. 0.05 for 5 %), got "${threshold}"`,
     );
+  const share = (k: string): number | undefined => {
+    const v = ctx(k);
+    if (v === undefined) return undefined;
+    if (!/^0\.\d*[1-9]\d*$/.test(v))
+      throw new EnvironmentError(`${k} must be a share between 0 and 1 (e.g. 0.02 for 2 %), got "${v}"`);
+    return Number(v);
+  };
+  const quarantineShareAlarm = share('quarantineShareAlarm');
+  const rateLimitedShareAlarm = share('rateLimitedShareAlarm');
+  const alarmEmail = ctx('alarmEmail');
+  if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
+    throw new EnvironmentError(`alarmEmail must be an e-mail address, got "${alarmEmail}"`);
   const maxCapacity = int('redshiftMaxCapacity');
   const usageLimit = int('rpuUsageLimit');
   const period = oneOf<UsageLimitPeriod>('rpuUsageLimitPeriod', USAGE_LIMIT_PERIODS);
@@ -137,6 +152,9 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
     hashPii: ctx('hashPii') !== 'false',
     ...(threshold !== undefined ? { quarantineThreshold: Number(threshold) } : {}),
     destroyOnRemoval: ctx('destroyOnRemoval') === 'true',
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...(quarantineShareAlarm !== undefined ? { quarantineShareAlarm } : {}),
+    ...(rateLimitedShareAlarm !== undefined ? { rateLimitedShareAlarm } : {}),
   });
   if (opts.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack };

@@ -229,4 +229,28 @@ describe('context', () => {
         `quarantineThreshold must be a share between 0 and 1 (e.g. 0.05 for 5 %), got "${bad}"`,
       );
   });
+
+  it("subscribes context alarmEmail to the alarm topic and takes the share alarms' thresholds, refusing bad ones (issue 14)", () => {
+    const base = { account: '111111111111', region: 'us-east-1', env: {} };
+    const { stack } = build({
+      ...base,
+      context: { alarmEmail: 'ops@example.com', quarantineShareAlarm: '0.1', rateLimitedShareAlarm: '0.05' },
+    });
+    const tplC = Template.fromStack(stack).toJSON() as Tpl;
+    const subs = entries(tplC, 'AWS::SNS::Subscription').map(([, r]) => r.Properties);
+    const [topicId] = entries(tplC, 'AWS::SNS::Topic')[0]!;
+    expect(subs).toEqual([{ Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } }]);
+    const threshold = (part: string) =>
+      entries(tplC, 'AWS::CloudWatch::Alarm').find(([, r]) => JSON.stringify(r.Metadata ?? '').includes(part))![1]
+        .Properties!.Threshold;
+    expect(threshold('/Monitoring/QuarantineShare/')).toBe(0.1);
+    expect(threshold('/Monitoring/RateLimitedShare/')).toBe(0.05);
+    for (const bad of ['0', '1', '5%', '0.0', 'x'])
+      expect(() => build({ ...base, context: { quarantineShareAlarm: bad } })).toThrow(
+        `quarantineShareAlarm must be a share between 0 and 1 (e.g. 0.02 for 2 %), got "${bad}"`,
+      );
+    expect(() => build({ ...base, context: { alarmEmail: 'ops at example' } })).toThrow(
+      'alarmEmail must be an e-mail address, got "ops at example"',
+    );
+  });
 });

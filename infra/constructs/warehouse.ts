@@ -21,6 +21,7 @@ import { dbRoleTagStatement, ownDataApiStatements, unscopedStatement } from './u
 import { WarehouseBootstrap } from './bootstrap.ts';
 import { RpuUsageLimit, type UsageLimitBreachAction, type UsageLimitPeriod } from './usage-limit.ts';
 import { Construct } from 'constructs';
+import { readMetricsContract } from './monitoring.ts';
 import { join } from 'node:path';
 
 /** The database roles the bootstrap creates (sql/ddl/redshift-grants.sql) and the IAM roles map to. */
@@ -324,12 +325,13 @@ export class Warehouse extends Construct {
         resources: [glueLogGroups],
       }),
     );
-    // --enable-metrics / --enable-observability-metrics: the "Glue" namespace only
-    // (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html).
+    // --enable-metrics / --enable-observability-metrics: the "Glue" namespace
+    // (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html), and the run's
+    // own metrics (records, rows, seconds: contracts/metrics.json) in the pipeline's namespace; no other.
     role.addToPolicy(
       unscopedStatement({
         actions: ['cloudwatch:PutMetricData'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': ['Glue', readMetricsContract().namespace] } },
       }),
     );
     // The VPC job's ENIs, as AWSGlueServiceRole grants them

@@ -6,6 +6,7 @@ import { Ingestion } from '../constructs/ingestion.ts';
 import { Warehouse } from '../constructs/warehouse.ts';
 import { Orchestration, glueJobTimeoutMinutes } from '../constructs/orchestration.ts';
 import { DailySchedule } from '../constructs/schedule.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
 import type { UsageLimitBreachAction, UsageLimitPeriod } from '../constructs/usage-limit.ts';
 
 export interface PipelineStackProps extends StackProps {
@@ -40,6 +41,12 @@ export interface PipelineStackProps extends StackProps {
   readonly rpuUsageLimitPeriod?: UsageLimitPeriod;
   /** Default "deactivate". */
   readonly rpuUsageLimitBreachAction?: UsageLimitBreachAction;
+  /** An e-mail address subscribed to the alarm topic. Default: none (subscribe to AlarmTopicArn yourself). */
+  readonly alarmEmail?: string;
+  /** Share (0..1) of a run's records quarantined above which the QuarantineShare alarm fires. Default 0.02. */
+  readonly quarantineShareAlarm?: number;
+  /** Share (0..1) of Wistia responses that are 429 above which the RateLimitedShare alarm fires. Default 0.01. */
+  readonly rateLimitedShareAlarm?: number;
 }
 
 export class PipelineStack extends Stack {
@@ -48,6 +55,7 @@ export class PipelineStack extends Stack {
   readonly warehouse: Warehouse;
   readonly orchestration: Orchestration;
   readonly schedule: DailySchedule;
+  readonly monitoring: Monitoring;
   private readonly azs: string[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -86,6 +94,15 @@ export class PipelineStack extends Stack {
     });
     // the first scheduled run finds the tables the bootstrap creates
     this.schedule.node.addDependency(this.warehouse.bootstrap);
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.orchestration.stateMachine,
+      functions: this.ingestion.functions,
+      glueJobName: this.warehouse.jobName,
+      deadLetterQueue: this.schedule.deadLetterQueue,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      ...(props.quarantineShareAlarm !== undefined ? { quarantineShareThreshold: props.quarantineShareAlarm } : {}),
+      ...(props.rateLimitedShareAlarm !== undefined ? { rateLimitedShareThreshold: props.rateLimitedShareAlarm } : {}),
+    });
 
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     out(
@@ -99,6 +116,12 @@ export class PipelineStack extends Stack {
     out('DatabaseName', this.warehouse.databaseName, 'Redshift database');
     out('GlueJobName', this.warehouse.jobName, 'The transform and load job');
     out('ReaderRoleArn', this.warehouse.readerRole.roleArn, 'Analysts assume it (query editor v2, dashboard --aws)');
+    out('AlarmTopicArn', this.monitoring.topic.topicArn, 'Every alarm notifies it: subscribe (e-mail, chat) here');
+    out(
+      'DashboardUrl',
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+      'The CloudWatch dashboard: alarms, executions, API, bronze, transform',
+    );
     out('DeadLetterQueueUrl', this.schedule.deadLetterQueue.queueUrl, 'Scheduled runs Scheduler could not start');
   }
 
