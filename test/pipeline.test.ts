@@ -1,5 +1,5 @@
 // End to end: the ASL run locally against the simulator over real HTTP, with the same handler code as AWS.
-import { byDimension, total } from '#shared/metrics.ts';
+import { byDimension, parseEmf, sumPoints, total } from '#shared/metrics.ts';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
@@ -76,6 +76,21 @@ describe('a clean account', () => {
     expect(Object.keys(r.lambdaUsage ?? {}).sort()).toEqual(
       expect.arrayContaining(['wistia-commit', 'wistia-event-pages', 'wistia-media-engagement', 'wistia-plan']),
     );
+    // the EMF documents themselves (what CloudWatch Logs would hold) parse to the same figures, and each map
+    // item's carries the execution, the Distributed Map child execution serving it and the item
+    const emfText = (await store.get(r.emfKey!))!.body.toString('utf8');
+    const docs = emfText.trim().split('\n');
+    expect(sumPoints(parseEmf(docs))).toEqual(r.metrics);
+    const parsed = docs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(new Set(parsed.map((d) => d.execution))).toEqual(new Set([r.name]));
+    const engagementDocs = parsed.filter((d) => String(d.item ?? '').startsWith('media='));
+    expect(engagementDocs.length).toBeGreaterThan(0);
+    for (const d of engagementDocs) expect(String(d.childExecution)).toMatch(new RegExp(`^${r.arn}/\\w+-\\d{6}$`));
+    const windowDocs = parsed.filter((d) => String(d.item ?? '').startsWith('window='));
+    expect(windowDocs.length).toBeGreaterThan(0);
+    for (const d of windowDocs) expect(d.childExecution).toMatch(/\/\w+-\d{6}$/);
+    // the plan is no map item: no child execution
+    expect(parsed.filter((d) => d.handler === 'wistia-plan').every((d) => d.childExecution === undefined)).toBe(true);
     expect(c.byRoute['/medias']).toBe(min.parts.medias);
     expect(c.byRoute['/stats/events']).toBe(min.parts.events);
     expect((c.byRoute['/stats/medias/:id/by_date'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(

@@ -146,6 +146,12 @@ export function tracked<C extends { readonly metrics: ClientMetrics }>(client: C
 /** Correlation of a run's metrics and log lines: high-cardinality values go to EMF metadata, not dimensions. */
 export interface Correlation {
   readonly execution?: string;
+  /**
+   * The Distributed Map child execution serving the item (its `$$.Execution.Id`, which the ASL merges into the
+   * item Tasks' payload): in AWS its ARN names the state machine and the map run's label, and
+   * DescribeStateMachineForExecution on it answers the map run's ARN.
+   */
+  readonly childExecution?: string;
   readonly item?: string;
 }
 
@@ -164,6 +170,7 @@ function metricsInstances(points: readonly MetricPoint[], handler: string, corre
     // would be a new custom metric a day)
     m.addMetadata('handler', handler);
     if (correlation.execution) m.addMetadata('execution', correlation.execution);
+    if (correlation.childExecution) m.addMetadata('childExecution', correlation.childExecution);
     if (correlation.item) m.addMetadata('item', correlation.item);
     return m;
   });

@@ -111,6 +111,11 @@ export interface ExecutionRecord {
   /** Per function (by name): invocations and their summed wall time, ms (what Lambda would bill, locally timed). */
   readonly lambdaUsage?: Record<string, { invocations: number; durationMs: number }>;
   readonly historyKey: string;
+  /**
+   * The invocations' EMF documents, one JSON per line, as CloudWatch Logs would hold them (each with its
+   * execution, child execution and item): runs/<name>/metrics.emf.jsonl.
+   */
+  readonly emfKey?: string;
 }
 
 export interface LocalRunOptions {
@@ -399,6 +404,7 @@ async function execute(
   };
   const invocation = new AsyncLocalStorage<WistiaClient[]>();
   const runPoints: MetricPoint[] = [];
+  const emfLines: string[] = [];
   const usage: Record<string, { invocations: number; durationMs: number }> = {};
   const outside: WistiaClient[] = [];
   const active = new Set<WistiaClient[]>();
@@ -442,7 +448,10 @@ async function execute(
       functionName,
       getRemainingTimeInMillis: () => Math.max(0, lambdaTimeoutMs - (Date.now() - started)),
       // the invocation's EMF figures: the run's metrics (in AWS these lines go to CloudWatch Logs)
-      metricsSink: (_lines, points) => runPoints.push(...points),
+      metricsSink: (lines, points) => {
+        runPoints.push(...points);
+        emfLines.push(...lines);
+      },
     };
     const views: WistiaClient[] = [];
     active.add(views);
@@ -675,6 +684,8 @@ async function execute(
     metrics: sumPoints(runPoints),
     lambdaUsage: usage,
     historyKey: runKey(name, 'history.json'),
+    emfKey: runKey(name, 'metrics.emf.jsonl'),
   };
+  await store.put(record.emfKey!, emfLines.map((l) => `${l}\n`).join(''), { contentType: 'application/x-ndjson' });
   return record;
 }

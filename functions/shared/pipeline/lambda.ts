@@ -30,7 +30,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v
 
 /**
  * The correlation ids of an invocation, from its input: the execution (runId, or the plan's executionName) and
- * the map item it serves (a window, a media, a batch of visitors, a scan's page), so that every log line and
+ * the map item it serves (a window, a media, a batch of visitors, a scan's page) and, inside a Distributed Map,
+ * the child execution (its map run) that serves it, so that every log line and
  * metric document of one item can be found together (Logs Insights: filter execution = … and item = …).
  */
 export function correlationOf(event: unknown): Correlation {
@@ -50,7 +51,13 @@ export function correlationOf(event: unknown): Correlation {
           : typeof e.startPage === 'number' && e.scan !== undefined
             ? `scan page ${e.startPage}`
             : undefined;
-  return { ...(execution ? { execution } : {}), ...(item ? { item } : {}) };
+  const childExecution =
+    typeof e.childExecution === 'string' && e.childExecution ? e.childExecution.slice(0, 400) : undefined;
+  return {
+    ...(execution ? { execution } : {}),
+    ...(childExecution ? { childExecution } : {}),
+    ...(item ? { item } : {}),
+  };
 }
 
 export function wrap<O>(fn: (event: unknown, context: LambdaContextLike) => Promise<O>): Handler<O> {
