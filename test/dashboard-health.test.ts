@@ -4,7 +4,7 @@
 // first run's record as an older runner wrote it (no metrics, no Lambda usage; a transform report without
 // `metrics`), two days before. Every figure is checked against the simulator's counters, the run's files and
 // `status --cost`, in the JSON and in headless Chromium.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -16,10 +16,12 @@ import { startSimulator, type WistiaSimulator } from '#local/simulator/server.ts
 import { TransformWorker } from '#local/transform.ts';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import { tempDir } from './helpers/pipeline.ts';
+import { ROOT } from './helpers/sim.ts';
 import { postmasterOf, runDay, stopProcess, type DayRun } from './helpers/reliability.ts';
 import { drawnDays, expectedRow, healthRows, healthTruth, type RunTruth } from './helpers/health.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(ROOT, 'test-results', 'dashboard-health.png');
 const TOKEN = 'health-token-3c9e1a';
 const OLD = 'daily-2026-11-18-olderrunner';
 
@@ -93,6 +95,8 @@ beforeAll(async () => {
   });
   await page.goto(dash.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  await page.locator('section[aria-labelledby="health-title"]').screenshot({ path: SCREENSHOT });
 }, 600_000);
 
 afterAll(async () => {
@@ -226,7 +230,8 @@ describe('pipeline health in headless Chromium', () => {
     expect(await line('429s')).toEqual({ points: withMetrics.length, sum: served.rateLimited });
   });
 
-  it('had no console error and no failed request', () => {
+  it('had no console error and no failed request, and kept a screenshot of the section', () => {
     expect(problems).toEqual([]);
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   });
 });

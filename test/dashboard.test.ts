@@ -164,6 +164,11 @@ describe('Redshift Data API client', () => {
       expect([res.status, await res.json()]).toEqual([500, { error }]);
       expect(told).toEqual([`/api/channels: ${error}`]);
       expect(await fetch(new URL('/api/runs', dash.url)).then((r) => r.json())).toEqual([]); // no store: no runs
+      expect(await fetch(new URL('/api/health', dash.url)).then((r) => r.json())).toEqual({
+        statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        days: [],
+        runs: [],
+      });
     } finally {
       await dash.close();
     }
