@@ -89,7 +89,7 @@ function lineChart(
     svg.append(
       svgEl(
         'text',
-        { class: 'tick', x: x(i), y: height - 8, 'text-anchor': i === 0 ? 'start' : 'middle' },
+        { class: 'tick', x: x(i), y: height - 8, 'text-anchor': i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle' },
         xFormat(labels[i]),
       ),
     );
