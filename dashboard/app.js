@@ -89,7 +89,7 @@ function lineChart(
     svg.append(
       svgEl(
         'text',
-        { class: 'tick', x: x(i), y: height - 8, 'text-anchor': i === 0 ? 'start' : 'middle' },
+        { class: 'tick', x: x(i), y: height - 8, 'text-anchor': i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle' },
         xFormat(labels[i]),
       ),
     );
@@ -316,6 +316,122 @@ function renderRuns(runs) {
   );
 }
 
+/** A column chart of counts per label, each column stacked by series ({name, cls, values}). */
+function stackedColumns(container, { labels, series, xFormat, xHover = xFormat, width = 640, height = 240 }) {
+  const n = labels.length;
+  if (n === 0) return message(container, 'empty', 'No runs yet.');
+  const m = { l: 40, r: 14, t: 14, b: 26 };
+  const totals = labels.map((_, i) => sum(series.map((s) => s.values[i])));
+  const { max, ticks } = axis(Math.max(0, ...totals), true);
+  const slot = (width - m.l - m.r) / n;
+  const bar = Math.max(2, Math.min(40, slot * 0.7));
+  const y = (v) => height - m.b - (v / max) * (height - m.t - m.b);
+  const svg = svgEl('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  for (const v of ticks)
+    svg.append(
+      svgEl('line', { class: 'gridline', x1: m.l, x2: width - m.r, y1: y(v), y2: y(v) }),
+      svgEl('text', { class: 'tick', x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmt.int(v)),
+    );
+  const step = Math.max(1, Math.ceil(n / 8));
+  labels.forEach((label, i) => {
+    const cx = m.l + slot * (i + 0.5);
+    if (i % step === 0)
+      svg.append(svgEl('text', { class: 'tick', x: cx, y: height - 8, 'text-anchor': 'middle' }, xFormat(label)));
+    let base = 0;
+    for (const s of series) {
+      const v = s.values[i] ?? 0;
+      const rect = svgEl('rect', {
+        class: `bar mark ${s.cls}`,
+        x: (cx - bar / 2).toFixed(1),
+        y: y(base + v).toFixed(1),
+        width: bar.toFixed(1),
+        height: (y(base) - y(base + v)).toFixed(1),
+        'data-label': label,
+        'data-series': s.name,
+        'data-value': v,
+      });
+      rect.append(svgEl('title', {}, `${xHover(label)}: ${fmt.int(v)} ${s.name.toLowerCase()}`));
+      svg.append(rect);
+      base += v;
+    }
+  });
+  container.replaceChildren(svg);
+}
+
+const NONE = '—';
+const orNone = (f) => (v) => (v === null || v === undefined ? NONE : f(v));
+const health = {
+  count: orNone((n) => Math.round(Number(n)).toLocaleString('en-US')),
+  share: orNone((x) => `${(Number(x) * 100).toFixed(2)} %`),
+  seconds: orNone((s) => `${Number(s).toFixed(1)} s`),
+  usd: orNone((v) => `$${Number(v).toFixed(6)}`),
+};
+
+function renderHealth(h) {
+  if (h.prices)
+    document.getElementById('health-prices').textContent =
+      `cost: an estimate at ${h.prices.region} list prices checked ${h.prices.checked}`;
+  stackedColumns(document.getElementById('chart-run-days'), {
+    labels: h.days.map((d) => d.day),
+    xFormat: fmt.day,
+    xHover: (d) => d,
+    series: h.statuses.map((s) => ({
+      name: s,
+      cls: `st-${s.toLowerCase()}`,
+      values: h.days.map((d) => d.counts[s] ?? 0),
+    })),
+  });
+  const oldestFirst = [...h.runs].reverse();
+  lineChart(document.getElementById('chart-requests'), {
+    labels: oldestFirst.map((r) => r.execution),
+    // daily-YYYY-MM-DD-xxxx: the day it ingested
+    xFormat: (e) => {
+      const d = /\d{4}-\d{2}-\d{2}/.exec(e);
+      return d ? fmt.day(d[0]) : e.slice(0, 10);
+    },
+    xHover: (e) => e,
+    yFormat: fmt.int,
+    whole: true,
+    series: [
+      { name: 'requests', cls: 'plays', values: oldestFirst.map((r) => r.requests) },
+      { name: '429s', cls: 'rewatch', values: oldestFirst.map((r) => r.rateLimited) },
+    ],
+  });
+  const body = document.querySelector('#health tbody');
+  if (h.runs.length === 0) {
+    const tr = htmlEl('tr');
+    tr.append(htmlEl('td', { colspan: 9, class: 'empty' }, 'No runs in the object store.'));
+    body.replaceChildren(tr);
+    return;
+  }
+  body.replaceChildren(
+    ...h.runs.map((r) => {
+      const tr = htmlEl('tr', { 'data-execution': r.execution });
+      const statusCls = r.status === 'SUCCEEDED' ? 'ok' : 'failed';
+      tr.append(htmlEl('td', {}, r.execution), htmlEl('td', {}, r.startDate.replace('T', ' ').slice(0, 19)));
+      const status = htmlEl('td', { 'data-field': 'status' });
+      status.append(htmlEl('span', { class: `status ${statusCls}` }, r.status));
+      tr.append(status);
+      const quarantine =
+        r.recordsQuarantined === null ? undefined : `${fmt.int(r.recordsQuarantined)} of ${fmt.int(r.recordsRead)}`;
+      for (const [field, f, title] of [
+        ['requests', health.count],
+        ['rateLimited', health.count],
+        ['retries', health.count],
+        ['quarantineShare', health.share, quarantine],
+        ['transformSeconds', health.seconds],
+        ['costUsd', health.usd],
+      ]) {
+        const v = r[field];
+        tr.append(
+          htmlEl('td', { class: 'num', 'data-field': field, 'data-value': v ?? '', ...(title ? { title } : {}) }, f(v)),
+        );
+      }
+      return tr;
+    }),
+  );
+}
+
 async function showCurve(mediaId) {
   const chart = document.getElementById('chart-curve');
   const info = document.getElementById('curve-info');
@@ -379,6 +495,7 @@ async function main() {
     part('/api/countries', renderCountries, ['chart-countries']),
     part('/api/devices', renderDevices, ['chart-devices']),
     part('/api/runs', renderRuns, ['runs']),
+    part('/api/health', renderHealth, ['chart-run-days', 'chart-requests']),
   ]);
   document.body.dataset.ready = 'true';
 }

@@ -1,6 +1,7 @@
 // The dashboard: its SQL runs unchanged on PostgreSQL and (through the Data API) Redshift, the CLI's habits
 // (help, exit codes, a busy port, no warehouse), and the page itself in headless Chromium over the seeded
-// account: every chart drawn with the warehouse's numbers, the curve's picker, the run history and its graphs.
+// account: every chart drawn with the warehouse's numbers, the curve's picker, the run history and its graphs, the
+// pipeline health of the seeded runs (test/dashboard-health.test.ts covers 429s, quarantine, failures, old records).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -29,6 +30,7 @@ import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import { freePort } from '#local/net.ts';
 import { seededCopy, type Seeded } from './helpers/seeded.ts';
 import { tempDir } from './helpers/pipeline.ts';
+import { drawnDays, expectedRow, healthRows, healthTruth } from './helpers/health.ts';
 import { ROOT } from './helpers/sim.ts';
 
 /** Debian's chromium; CHROMIUM_PATH names another Chromium build (e.g. a CI image's google-chrome). */
@@ -162,6 +164,11 @@ describe('Redshift Data API client', () => {
       expect([res.status, await res.json()]).toEqual([500, { error }]);
       expect(told).toEqual([`/api/channels: ${error}`]);
       expect(await fetch(new URL('/api/runs', dash.url)).then((r) => r.json())).toEqual([]); // no store: no runs
+      expect(await fetch(new URL('/api/health', dash.url)).then((r) => r.json())).toEqual({
+        statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+        days: [],
+        runs: [],
+      });
     } finally {
       await dash.close();
     }
@@ -364,6 +371,31 @@ describe('dashboard over the seeded account', () => {
     } finally {
       await overRedshift.close();
     }
+  });
+
+  it("answers /api/health with each seeded run's figures as its records and `status --cost` give them", async () => {
+    const truth = await healthTruth(seeded.dataDir);
+    const { status, body } = await get('/api/health');
+    const health = body as { days: { day: string; counts: Record<string, number> }[]; runs: Row[] };
+    expect(status).toBe(200);
+    expect(truth.runs.map((r) => r.execution)).toEqual([...seeded.days].reverse().map((d) => d.execution));
+    expect(health.runs.map((r) => r.execution)).toEqual(truth.runs.map((r) => r.execution));
+    for (const [i, t] of truth.runs.entries()) {
+      expect(health.runs[i]).toMatchObject({
+        status: t.status,
+        requests: t.requests,
+        rateLimited: t.rateLimited,
+        retries: t.retries,
+        quarantineShare: t.quarantineShare,
+        transformSeconds: t.transformSeconds,
+        costUsd: t.costUsd,
+      });
+      expect(t.requests).toBeGreaterThan(0);
+      expect(t.transformSeconds).toBeGreaterThan(0);
+      expect(t.costUsd).toBeGreaterThan(0);
+    }
+    const nonZero = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).filter(([, n]) => n > 0));
+    expect(Object.fromEntries(health.days.map((d) => [d.day, nonZero(d.counts)]))).toEqual(truth.days);
   });
 
   it("rejects bad requests with a clear error and serves only the page's own files", async () => {
@@ -577,6 +609,12 @@ describe('dashboard over the seeded account', () => {
       } finally {
         await graph.close();
       }
+    });
+
+    it("shows each seeded run's requests, 429s, quarantine share, transform time and cost, and runs per day", async () => {
+      const truth = await healthTruth(seeded.dataDir);
+      expect(await healthRows(page)).toEqual(truth.runs.map(expectedRow));
+      expect(await drawnDays(page)).toEqual(truth.days);
     });
 
     it('had no console error and no failed request, and kept a screenshot', () => {

@@ -95,14 +95,16 @@ async function awsSource(v: Record<string, string | boolean | undefined>): Promi
 }
 
 export const dashboardCommand: Command = {
-  summary: 'serve the dashboard (KPIs, trends, top media, engagement, channels, audience, runs) over the warehouse',
+  summary:
+    'serve the dashboard (KPIs, trends, top media, engagement, channels, audience, pipeline health, runs) over the warehouse',
   usage:
     'wistia-pipeline dashboard [--data-dir DIR] [--port P] [--host H]\n' +
     '                          [--aws [--workgroup NAME] [--database DB] [--region R] [--bucket BUCKET]]\n\n' +
     'Serves a web page on http://H:P/ (default 127.0.0.1:8700; --port 0 picks a free port) until Ctrl-C.\n' +
     'Locally it reads the embedded PostgreSQL warehouse of the data dir (default .data/demo: run\n' +
     '"npx wistia-pipeline demo" first) and the run history under <data dir>/store/runs, each run linking its\n' +
-    'execution graph. With --aws it runs the same SQL on Redshift Serverless through the Data API (IAM credentials\n' +
+    'execution graph, with the pipeline health (runs per day by status; per run Wistia requests, 429s, retries,\n' +
+    'quarantine share, transform time, estimated cost). With --aws it runs the same SQL on Redshift Serverless through the Data API (IAM credentials\n' +
     "from the usual AWS chain, e.g. the stack's ReaderRole; --workgroup is the stack's WorkgroupName output,\n" +
     'database analytics by default) and reads the run history\n' +
     "from the pipeline's bucket when --bucket is given.\n" +

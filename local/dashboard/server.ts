@@ -1,12 +1,13 @@
 // The dashboard's web server (node:http, no framework): the page's static files from dashboard/, one JSON
-// endpoint per warehouse query (local/dashboard/queries.ts), the run history from the object store, and each
-// run's execution graph. Read-only: every route is a GET.
+// endpoint per warehouse query (local/dashboard/queries.ts), the run history and the pipeline's health from the
+// object store, and each run's execution graph. Read-only: every route is a GET.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ObjectStore } from '#shared/store/store.ts';
 import { renderExecutionGraph } from '../ops/graph.ts';
+import { pipelineHealth, RUN_STATUSES } from './health.ts';
 import { QUERIES } from './queries.ts';
 import { listRuns, runExists } from './runs.ts';
 import type { Row, WarehouseClient } from './warehouse.ts';
@@ -98,6 +99,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
     '/api/countries': () => warehouse.query(QUERIES.countries),
     '/api/devices': () => warehouse.query(QUERIES.devices),
     '/api/runs': async () => (runs ? listRuns(runs) : []),
+    '/api/health': async () => (runs ? pipelineHealth(runs) : { statuses: [...RUN_STATUSES], days: [], runs: [] }),
   };
 
   async function graph(res: ServerResponse, execution: string): Promise<void> {

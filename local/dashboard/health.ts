@@ -1,0 +1,154 @@
+// The dashboard's pipeline health (issue 14): from the run history in the object store (runs/<execution>/:
+// execution.json, transform.json, history.json), runs per day by status and each recent run's Wistia requests,
+// 429s and retries, quarantine share, transform time and cost. The figures are read through local/ops/run-metrics.ts
+// (metric names from contracts/metrics.json) and the cost through local/ops/cost.ts with the inputs
+// `status --cost` gives it (local/ops/status.ts); nothing is re-derived here. A run recorded before the runner kept
+// metrics (no `metrics` in its record) has null figures, not zeros.
+import { getJson, type ObjectStore } from '#shared/store/store.ts';
+import { runKey } from '#shared/pipeline/keys.ts';
+import type { ExecutionRecord } from '../runner/run.ts';
+import type { TransformReport } from '../transform.ts';
+import { estimateCost, itemProcessorStates, loadPrices, type Prices } from '../ops/cost.ts';
+import { runMetrics, transformFigures } from '../ops/run-metrics.ts';
+import type { ExecutionHistory } from '../ops/status.ts';
+
+/** Execution statuses, as Step Functions names them (locally only the first two occur). */
+export const RUN_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+export interface HealthDay {
+  /** UTC day the runs started, YYYY-MM-DD. */
+  readonly day: string;
+  /** Runs by status (every status of `statuses`, 0 included). */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly total: number;
+}
+
+export interface HealthRun {
+  readonly execution: string;
+  readonly status: string;
+  readonly startDate: string;
+  /** The day the run ingested (its input's `today`), when it says. */
+  readonly ingestDay: string | null;
+  /** Whether the record holds the run's metrics (false: recorded before the runner kept them). */
+  readonly hasMetrics: boolean;
+  /** WistiaRequests, WistiaRateLimited, WistiaRetries; null without metrics. */
+  readonly requests: number | null;
+  readonly rateLimited: number | null;
+  readonly retries: number | null;
+  /** The transform's RecordsRead and RecordsQuarantined; null when it did not run. */
+  readonly recordsRead: number | null;
+  readonly recordsQuarantined: number | null;
+  /** Quarantined / read; null when the transform did not run or read nothing. */
+  readonly quarantineShare: number | null;
+  /** TransformSeconds; null when the transform did not run. */
+  readonly transformSeconds: number | null;
+  /** estimateCost(...).totalUsd; null without metrics (its Lambda usage is unknown). */
+  readonly costUsd: number | null;
+}
+
+export interface PipelineHealth {
+  /** The statuses the days count, RUN_STATUSES first, then any other a record holds. */
+  readonly statuses: string[];
+  /** Every UTC day from the first run's to the last's (at most `days`, the latest), oldest first. */
+  readonly days: HealthDay[];
+  /** The most recent runs (at most `limit`), newest first. */
+  readonly runs: HealthRun[];
+  /** The prices the costs are estimated with. */
+  readonly prices: { readonly region: string; readonly checked: string };
+}
+
+export interface HealthOptions {
+  /** Runs listed one by one (the most recent). Default 50, as the run history. */
+  readonly limit?: number;
+  /** Days counted (the latest). Default 30. */
+  readonly days?: number;
+  /** Default: config/prices.json. */
+  readonly prices?: Prices;
+}
+
+const EXECUTION_KEY = /^runs\/([^/]+)\/execution\.json$/;
+const DAY_MS = 86_400_000;
+
+/** Every UTC day from first to last, YYYY-MM-DD. */
+function daysBetween(first: string, last: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${first}T00:00:00Z`); t <= Date.parse(`${last}T00:00:00Z`); t += DAY_MS)
+    out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}): Promise<PipelineHealth> {
+  const prices = o.prices ?? loadPrices();
+  const childStates = itemProcessorStates();
+  // one listing: the execution records, and how many objects each run wrote (the cost's S3 PUTs)
+  const names: string[] = [];
+  const objects = new Map<string, number>();
+  for await (const obj of store.list('runs/')) {
+    const run = obj.key.split('/')[1];
+    if (run) objects.set(run, (objects.get(run) ?? 0) + 1);
+    const m = EXECUTION_KEY.exec(obj.key);
+    if (m?.[1]) names.push(m[1]);
+  }
+  const records = (
+    await Promise.all(
+      names.map(async (name) => {
+        const record = (await getJson<ExecutionRecord>(store, runKey(name, 'execution.json')))?.value;
+        return record ? { name, record } : undefined;
+      }),
+    )
+  )
+    .filter((r): r is { name: string; record: ExecutionRecord } => r !== undefined)
+    .sort((a, b) => b.record.startDate.localeCompare(a.record.startDate) || (a.name < b.name ? 1 : -1));
+
+  const statuses: string[] = [...RUN_STATUSES];
+  for (const { record } of records) if (!statuses.includes(record.status)) statuses.push(record.status);
+  const byDay = new Map<string, Record<string, number>>();
+  for (const { record } of records) {
+    const day = record.startDate.slice(0, 10);
+    const counts = byDay.get(day) ?? {};
+    counts[record.status] = (counts[record.status] ?? 0) + 1;
+    byDay.set(day, counts);
+  }
+  const last = records[0]?.record.startDate.slice(0, 10);
+  const first = records.at(-1)?.record.startDate.slice(0, 10);
+  const span = first && last ? daysBetween(first, last).slice(-(o.days ?? 30)) : [];
+  const days = span.map((day): HealthDay => {
+    const counts = Object.fromEntries(statuses.map((s) => [s, byDay.get(day)?.[s] ?? 0]));
+    return { day, counts, total: Object.values(counts).reduce((a, n) => a + n, 0) };
+  });
+
+  const runs = await Promise.all(
+    records.slice(0, o.limit ?? 50).map(async ({ name, record }): Promise<HealthRun> => {
+      const report = (await getJson<TransformReport>(store, runKey(name, 'transform.json')))?.value;
+      const hasMetrics = Array.isArray(record.metrics);
+      const m = runMetrics(record, report);
+      const t = transformFigures(report);
+      let costUsd: number | null = null;
+      if (hasMetrics) {
+        const history = (await getJson<ExecutionHistory>(store, runKey(name, 'history.json')))?.value;
+        costUsd = estimateCost(record, report, history, {
+          prices,
+          childStates,
+          runObjects: objects.get(name) ?? 0,
+        }).totalUsd;
+      }
+      const input = record.input as { today?: unknown } | undefined;
+      return {
+        execution: record.name ?? name,
+        status: record.status,
+        startDate: record.startDate,
+        ingestDay: typeof input?.today === 'string' ? input.today : null,
+        hasMetrics,
+        requests: hasMetrics ? m.requests : null,
+        rateLimited: hasMetrics ? m.rateLimited : null,
+        retries: hasMetrics ? m.retries : null,
+        recordsRead: t ? t.recordsRead : null,
+        recordsQuarantined: m.recordsQuarantined,
+        quarantineShare: m.quarantineShare,
+        transformSeconds: m.transformSeconds,
+        costUsd,
+      };
+    }),
+  );
+  return { statuses, days, runs, prices: { region: prices.region, checked: prices.checked } };
+}
