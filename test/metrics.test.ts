@@ -194,3 +194,36 @@ describe('run metrics', () => {
     }
   });
 });
+
+describe('the run figures status and the dashboard show (local/ops/run-metrics.ts)', () => {
+  it("are null, not 0, for a record written before the runner kept metrics, and the sums of a record's points", async () => {
+    const { runMetrics } = await import('#local/ops/run-metrics.ts');
+    const old = runMetrics({}, null);
+    expect(old).toEqual({
+      requests: null,
+      retries: null,
+      rateLimited: null,
+      bronzePages: null,
+      recordsLanded: null,
+      recordsQuarantined: null,
+      quarantineShare: null,
+      transformSeconds: null,
+    });
+    const point = (name: string, value: number, dimensions: Record<string, string> = {}) =>
+      ({ name, value, unit: 'Count', dimensions }) as never;
+    const m = runMetrics(
+      {
+        metrics: [
+          point('WistiaRequests', 40),
+          point('WistiaRateLimited', 2),
+          // an entity metric is emitted per entity and with `service` alone (the total an alarm reads)
+          point('RecordsLanded', 7, { entity: 'events' }),
+          point('RecordsLanded', 5, { entity: 'visitors' }),
+          point('RecordsLanded', 12),
+        ],
+      },
+      null,
+    );
+    expect([m.requests, m.retries, m.rateLimited, m.recordsLanded, m.transformSeconds]).toEqual([40, 0, 2, 12, null]);
+  });
+});

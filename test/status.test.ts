@@ -96,6 +96,36 @@ describe('status of the seeded account', () => {
     }
   });
 
+  it("shows each execution's run metrics: the Lambdas' EMF figures and the transform's, counted independently", () => {
+    for (const x of report.executions) {
+      const rec = readJson<ExecutionRecord>(seeded.dataDir, 'store', 'runs', x.id, 'execution.json');
+      const tf = readJson<{ bronze: Record<string, { served: number; quarantined: number }>; elapsed_seconds: number }>(
+        seeded.dataDir,
+        'store',
+        'runs',
+        x.id,
+        'transform.json',
+      );
+      // the requests the client counted (record.requests, not the metrics) and the bronze objects on disk
+      const bronzeObjects = readdirSync(join(seeded.dataDir, 'store', 'bronze'), { recursive: true }).filter(
+        (f) => String(f).includes(`run=${x.id}/`) && String(f).endsWith('.json'),
+      ).length;
+      const served = Object.values(tf.bronze).reduce((a, b) => a + b.served, 0);
+      const quarantined = Object.values(tf.bronze).reduce((a, b) => a + b.quarantined, 0);
+      expect(x.metrics).toMatchObject({
+        requests: rec.requests,
+        retries: rec.retries ?? 0,
+        rateLimited: 0,
+        bronzePages: bronzeObjects,
+        recordsQuarantined: quarantined,
+        quarantineShare: served > 0 ? quarantined / served : null,
+      });
+      expect(x.metrics!.transformSeconds).toBeCloseTo(tf.elapsed_seconds, 0);
+      expect(text).toContain('Run metrics');
+      expect(text).toMatch(new RegExp(`${x.id}\\s+${rec.requests}\\s`));
+    }
+  });
+
   it('shows the watermarks the last run committed', () => {
     const stored = readJson(seeded.dataDir, 'store', 'state', 'watermarks.json');
     const last = seeded.days[seeded.days.length - 1]?.execution as string;

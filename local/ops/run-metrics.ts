@@ -62,11 +62,12 @@ export function transformFigures(report: TransformReport | undefined | null): Tr
 
 /** One run's health figures (status, the dashboard's pipeline health section). */
 export interface RunMetrics {
-  readonly requests: number;
-  readonly retries: number;
-  readonly rateLimited: number;
-  readonly bronzePages: number;
-  readonly recordsLanded: number;
+  /** The Lambdas' figures: null for a record written before the runner kept metrics (not 0: unknown). */
+  readonly requests: number | null;
+  readonly retries: number | null;
+  readonly rateLimited: number | null;
+  readonly bronzePages: number | null;
+  readonly recordsLanded: number | null;
   /** null when the transform did not run. */
   readonly recordsQuarantined: number | null;
   /** Quarantined / read by the transform, null when it did not run or read nothing. */
@@ -80,12 +81,13 @@ export function runMetrics(
 ): RunMetrics {
   const points: readonly MetricPoint[] | undefined = record?.metrics;
   const t = transformFigures(report);
+  const lambda = (name: Parameters<typeof total>[1]) => (Array.isArray(points) ? total(points, name) : null);
   return {
-    requests: total(points, 'WistiaRequests'),
-    retries: total(points, 'WistiaRetries'),
-    rateLimited: total(points, 'WistiaRateLimited'),
-    bronzePages: total(points, 'BronzePages'),
-    recordsLanded: total(points, 'RecordsLanded'),
+    requests: lambda('WistiaRequests'),
+    retries: lambda('WistiaRetries'),
+    rateLimited: lambda('WistiaRateLimited'),
+    bronzePages: lambda('BronzePages'),
+    recordsLanded: lambda('RecordsLanded'),
     recordsQuarantined: t ? t.recordsQuarantined : null,
     quarantineShare: t && t.recordsRead > 0 ? t.recordsQuarantined / t.recordsRead : null,
     transformSeconds: t ? t.seconds : null,
