@@ -57,14 +57,23 @@ beforeAll(async () => {
   sim.configure({ faults: { rate: 0 } });
   refused = await runDay({ dataDir, sim, token: 'not-the-token', worker });
 
-  // the first run as a runner before issue 14 recorded it, two days earlier
+  // the first run as a runner before issue 14 recorded it, two days earlier (its start and its simulated day)
   const name = ok.record.name;
   mkdirSync(join(runs, OLD));
   const shift = (iso: string) => new Date(Date.parse(iso) - 2 * 86_400_000).toISOString();
   const { metrics: _m, lambdaUsage: _l, ...older } = ok.record;
   writeFileSync(
     join(runs, OLD, 'execution.json'),
-    JSON.stringify({ ...older, name: OLD, startDate: shift(older.startDate), stopDate: shift(older.stopDate) }),
+    JSON.stringify({
+      ...older,
+      name: OLD,
+      startDate: shift(older.startDate),
+      stopDate: shift(older.stopDate),
+      input: {
+        ...(older.input as object),
+        today: shift(`${String((older.input as { today: string }).today)}T00:00:00Z`).slice(0, 10),
+      },
+    }),
   );
   const { metrics: _t, ...report } = JSON.parse(readFileSync(join(runs, name, 'transform.json'), 'utf8')) as {
     metrics?: unknown;

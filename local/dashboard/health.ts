@@ -69,6 +69,19 @@ export interface HealthOptions {
 const EXECUTION_KEY = /^runs\/([^/]+)\/execution\.json$/;
 const DAY_MS = 86_400_000;
 
+/**
+ * The day a run is for: the day its input names (locally the simulated clock's `today`, in AWS the schedule's
+ * `scheduledTime`), else the UTC day it started. Locally a simulated week runs in minutes on one real day:
+ * grouping by start would put all seven runs on it.
+ */
+export function runDay(record: Pick<ExecutionRecord, 'input' | 'startDate'>): string {
+  const input = (record.input ?? {}) as { today?: unknown; scheduledTime?: unknown };
+  const day = /^\d{4}-\d{2}-\d{2}/;
+  if (typeof input.today === 'string' && day.test(input.today)) return input.today.slice(0, 10);
+  if (typeof input.scheduledTime === 'string' && day.test(input.scheduledTime)) return input.scheduledTime.slice(0, 10);
+  return record.startDate.slice(0, 10);
+}
+
 /** Every UTC day from first to last, YYYY-MM-DD. */
 function daysBetween(first: string, last: string): string[] {
   const out: string[] = [];
@@ -104,13 +117,14 @@ export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}):
   for (const { record } of records) if (!statuses.includes(record.status)) statuses.push(record.status);
   const byDay = new Map<string, Record<string, number>>();
   for (const { record } of records) {
-    const day = record.startDate.slice(0, 10);
+    const day = runDay(record);
     const counts = byDay.get(day) ?? {};
     counts[record.status] = (counts[record.status] ?? 0) + 1;
     byDay.set(day, counts);
   }
-  const last = records[0]?.record.startDate.slice(0, 10);
-  const first = records.at(-1)?.record.startDate.slice(0, 10);
+  const runDays = [...byDay.keys()].sort();
+  const first = runDays[0];
+  const last = runDays.at(-1);
   const span = first && last ? daysBetween(first, last).slice(-(o.days ?? 30)) : [];
   const days = span.map((day): HealthDay => {
     const counts = Object.fromEntries(statuses.map((s) => [s, byDay.get(day)?.[s] ?? 0]));

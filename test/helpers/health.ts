@@ -53,7 +53,9 @@ export async function healthTruth(
     const rec = readJson<RecordFile>(join(dir, name, 'execution.json'));
     if (!rec) continue;
     const report = readJson<ReportFile>(join(dir, name, 'transform.json'));
-    const day = rec.startDate.slice(0, 10);
+    // the day the run is for: its input's simulated `today` (or a schedule's time), else its start's UTC day
+    const input = (rec as { input?: { today?: string; scheduledTime?: string } }).input ?? {};
+    const day = (input.today ?? input.scheduledTime ?? rec.startDate).slice(0, 10);
     days[day] = { ...days[day], [rec.status]: (days[day]?.[rec.status] ?? 0) + 1 };
     const read = report ? Object.values(report.bronze ?? {}).reduce((s, b) => s + b.served, 0) : 0;
     const metrics = Array.isArray(rec.metrics);
