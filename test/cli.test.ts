@@ -1,9 +1,10 @@
 // The CLI: help on every command, exit codes scripts can rely on, and the demo's whole-account pull.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT, main } from '#local/cli/main.ts';
+import { workStates } from '#local/runner/asl.ts';
 
 let out = '';
 let err = '';
@@ -76,7 +77,17 @@ describe('wistia-pipeline', () => {
       expect(await main(['run', '--simulate', '--days', '2', ...args])).toBe(EXIT.ok);
       expect(out).toContain('day 1/2: 2026-11-20');
       expect(out).toContain('day 2/2: 2026-11-21');
-      expect(out).toContain('▸ Fetch event pages by window');
+      // a progress line for every work state (the ASL's top-level Tasks and Maps) each day entered
+      const entered = new Set<string>();
+      for (const run of readdirSync(join(dir, 'store', 'runs'))) {
+        const h = JSON.parse(readFileSync(join(dir, 'store', 'runs', run, 'history.json'), 'utf8')) as {
+          events: { type: string; state?: string; child?: string }[];
+        };
+        for (const e of h.events) if (e.type === 'StateEntered' && !e.child && e.state) entered.add(e.state);
+      }
+      const work = workStates().filter((s) => entered.has(s));
+      expect(work).toEqual(expect.arrayContaining(['Plan the run', 'Fetch event pages by window', 'Commit watermarks']));
+      for (const s of work) expect(out, s).toContain(`▸ ${s}`);
       expect(out.match(/✔ daily-2026-11-2\d-\S+ SUCCEEDED/g)).toHaveLength(2);
       expect(out).toMatch(/^2026-11-20 {2}SUCCEEDED +\d+/m);
       expect(out).toMatch(/^2026-11-21 {2}SUCCEEDED +\d+/m);

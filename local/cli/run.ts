@@ -2,6 +2,7 @@
 // in-process and its clock advances a day before each run after the first (a week of production in minutes).
 import { resolve } from 'node:path';
 import { localStore, runPipeline, type ExecutionRecord, type HistoryEvent } from '../runner/run.ts';
+import { workStates } from '../runner/asl.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
@@ -79,16 +80,8 @@ async function countBronze(store: ObjectStore, runId: string): Promise<Record<st
   return out;
 }
 
-const TOP_STATES = new Set([
-  'Plan the run',
-  'Fetch event pages by window',
-  'Plan engagement and visitors',
-  'Fetch engagement per media',
-  'Look up visitors by key',
-  'Scan all visitors',
-  'Transform and load the warehouse',
-  'Commit watermarks',
-]);
+/** The states a progress line is printed for: the ASL's top-level Tasks and Maps. */
+const TOP_STATES = new Set(workStates());
 
 export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));

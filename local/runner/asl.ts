@@ -24,6 +24,16 @@ export function readDefinitionText(path = INGEST_ASL): string {
   return readFileSync(path, 'utf8');
 }
 
+/**
+ * The top-level states that do the run's work (Task and Map), in the definition's order: the CLI prints a
+ * progress line when one is entered. Read from the ASL, so a renamed or new state is never silently skipped.
+ */
+export function workStates(def: Pick<Definition, 'States'> = JSON.parse(readDefinitionText()) as Definition): string[] {
+  return Object.entries(def.States)
+    .filter(([, s]) => s.Type === 'Task' || s.Type === 'Map')
+    .map(([name]) => name);
+}
+
 /** The `${Name}` placeholders a definition uses. */
 export function placeholders(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))].sort();
