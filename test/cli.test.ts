@@ -1,4 +1,4 @@
-// The CLI: help on every command, exit codes scripts can rely on, and the demo's whole-account pull.
+// The CLI: help on every command, exit codes scripts can rely on, and a simulated two-day run's progress and summary.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +19,11 @@ afterEach(() => vi.restoreAllMocks());
 describe('wistia-pipeline', () => {
   it('prints help with every command and the exit codes', async () => {
     expect(await main(['--help'])).toBe(EXIT.ok);
-    for (const c of ['simulator', 'pull', 'run', 'demo']) expect(out).toContain(`  ${c}`);
+    for (const c of ['simulator', 'run', 'demo']) expect(out).toContain(`  ${c}`);
     expect(out).toContain('Exit codes: 0 ok');
   });
 
-  it.each(['simulator', 'pull', 'run', 'demo'])('"%s --help" prints its usage and exits 0', async (cmd) => {
+  it.each(['simulator', 'run', 'demo'])('"%s --help" prints its usage and exits 0', async (cmd) => {
     expect(await main([cmd, '--help'])).toBe(EXIT.ok);
     expect(out).toContain(`Usage: wistia-pipeline ${cmd}`);
   });
@@ -31,7 +31,7 @@ describe('wistia-pipeline', () => {
   it('exits 2 with a clear message on an unknown command, an unknown flag or a bad value', async () => {
     expect(await main(['nope'])).toBe(EXIT.usage);
     expect(err).toContain('unknown command "nope"');
-    expect(await main(['pull', '--bogus'])).toBe(EXIT.usage);
+    expect(await main(['run', '--bogus'])).toBe(EXIT.usage);
     expect(err).toContain("Unknown option '--bogus'");
     expect(await main(['demo', '--medias', 'lots'])).toBe(EXIT.usage);
     expect(err).toContain('--medias: expected an integer >= 0 <= 100000, got "lots"');
@@ -39,12 +39,12 @@ describe('wistia-pipeline', () => {
     expect(err).toContain('--fault-kinds: unknown kind "teapot"');
   });
 
-  it('exits 3 naming the variable when pull has no token', async () => {
+  it('exits 3 naming the variable when run has no token, before any request', async () => {
     const saved = process.env.WISTIA_API_TOKEN;
     delete process.env.WISTIA_API_TOKEN;
     const dir = mkdtempSync(join(tmpdir(), 'wp-'));
     try {
-      expect(await main(['pull', '--api-base-url', 'http://127.0.0.1:9/v1', '--data-dir', dir])).toBe(EXIT.config);
+      expect(await main(['run', '--api-base-url', 'http://127.0.0.1:9/v1', '--data-dir', dir])).toBe(EXIT.config);
       expect(err).toContain('WistiaConfigError: WISTIA_API_TOKEN is not set');
     } finally {
       if (saved !== undefined) process.env.WISTIA_API_TOKEN = saved;
@@ -86,56 +86,15 @@ describe('wistia-pipeline', () => {
         for (const e of h.events) if (e.type === 'StateEntered' && !e.child && e.state) entered.add(e.state);
       }
       const work = workStates().filter((s) => entered.has(s));
-      expect(work).toEqual(expect.arrayContaining(['Plan the run', 'Fetch event pages by window', 'Commit watermarks']));
+      expect(work).toEqual(
+        expect.arrayContaining(['Plan the run', 'Fetch event pages by window', 'Commit watermarks']),
+      );
       for (const s of work) expect(out, s).toContain(`▸ ${s}`);
       expect(out.match(/✔ daily-2026-11-2\d-\S+ SUCCEEDED/g)).toHaveLength(2);
       expect(out).toMatch(/^2026-11-20 {2}SUCCEEDED +\d+/m);
       expect(out).toMatch(/^2026-11-21 {2}SUCCEEDED +\d+/m);
       expect(out).toContain('watermarks: events through 2026-11-21');
       expect(out).toContain(`${dir}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('pull --simulate pulls every media, event and visitor the simulator holds and says where they are', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wp-'));
-    try {
-      const code = await main([
-        'pull',
-        '--simulate',
-        '--medias',
-        '40',
-        '--today',
-        '2026-11-20',
-        '--history-days',
-        '60',
-        '--rate-limit',
-        '0',
-        '--budget',
-        '0',
-        '--data-dir',
-        dir,
-      ]);
-      expect(code).toBe(EXIT.ok);
-      expect(out).toContain('complete          yes');
-      const m = /Where to look: (\S+)/.exec(out);
-      const pulled = m?.[1] ?? '';
-      expect(pulled.startsWith(dir)).toBe(true);
-      const lines = (f: string) =>
-        readFileSync(join(pulled, f), 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(lines('medias.jsonl')).toHaveLength(40);
-      const mediasLine = /medias\s+(\d+)/.exec(out);
-      expect(Number(mediasLine?.[1])).toBe(40);
-      const events = lines('events.jsonl');
-      expect(out).toContain(`viewing events    ${events.length} rows`);
-      expect(new Set(events.map((e) => e.event_key)).size).toBe(events.length);
-      expect(lines('media_stats.jsonl')).toHaveLength(40);
-      expect(lines('account.jsonl')[0]?.play_count).toBe(events.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

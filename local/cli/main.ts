@@ -2,11 +2,9 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { rmSync } from 'node:fs';
-import { WistiaClient } from '#shared/wistia/client.ts';
 import { WistiaError } from '#shared/wistia/errors.ts';
 import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
-import { pullAccount, type PullSummary } from '../pull.ts';
 import { printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
 import { EXIT, num, UsageError, type Command, type Options } from './command.ts';
@@ -15,97 +13,9 @@ import { replayCommand } from './replay.ts';
 import { graphCommand } from './graph.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { benchCommand } from './bench.ts';
-import { buildSimulator, recordSimulator, simulatorOptions, todayUtc } from './simulate.ts';
+import { buildSimulator, recordSimulator, simulatorOptions } from './simulate.ts';
 
 export { EXIT } from './command.ts';
-
-function printPull(s: PullSummary, sim?: WistiaSimulator): void {
-  const secs = s.wallMs / 1000;
-  const lines = [
-    '',
-    'Pulled the whole account:',
-    `  medias            ${s.medias}`,
-    `  media stats       ${s.mediaStats}   engagement curves ${s.engagements}`,
-    `  viewing events    ${s.events} rows in ${s.eventPages} pages (${s.distinctEvents} distinct event keys)`,
-    `  visitors          ${s.visitors}`,
-    `  requests          ${s.requests} in ${secs.toFixed(1)} s = ${((s.requests / secs) * 60).toFixed(0)} per minute (retries ${s.retries}, rate limited ${s.rateLimited})`,
-    `  statuses          ${Object.entries(s.byStatus)
-      .map(([k, n]) => `${k}:${n}`)
-      .join('  ')}`,
-  ];
-  if (sim) {
-    const st = sim.state() as { medias: number; events: number; visitors: number };
-    const c = sim.getCounters();
-    lines.push(
-      `  simulator holds   ${st.medias} medias, ${st.events} events, ${st.visitors} visitors; it answered ${c.total} requests`,
-    );
-    const complete = st.medias === s.medias && st.events === s.distinctEvents && st.visitors === s.visitors;
-    lines.push(
-      `  complete          ${complete ? 'yes: every media, event and visitor the simulator holds was pulled' : 'NO: counts differ from the simulator'}`,
-    );
-  }
-  lines.push(
-    '',
-    `Where to look: ${s.outDir} (medias.jsonl, events.jsonl, visitors.jsonl, media_stats.jsonl, media_engagement.jsonl, account.jsonl)`,
-  );
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-async function runPull(v: Record<string, string | boolean | undefined>): Promise<number> {
-  const dataDir = resolve(String(v['data-dir'] ?? '.data'));
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  let sim: WistiaSimulator | undefined;
-  let baseUrl = typeof v['api-base-url'] === 'string' ? v['api-base-url'] : undefined;
-  let token = envToken();
-  let today = todayUtc();
-  if (v.simulate) {
-    sim = buildSimulator(v);
-    baseUrl = await sim.listen();
-    today = (sim.state() as { today: string }).today;
-    const simToken = sim.config.token;
-    token = async () => simToken;
-    process.stderr.write(
-      `simulator: ${baseUrl} (seed ${String(v.seed)}, ${String(v.medias)} medias, today ${today}, rate limit ${String(v['rate-limit'])}/min)\n`,
-    );
-  }
-  try {
-    await token(); // a missing token stops the run before it starts, naming the variable
-    const client = new WistiaClient({
-      ...(baseUrl ? { baseUrl } : {}),
-      token,
-      budget: num(v, 'budget', { min: 0 }),
-    });
-    const isTty = process.stderr.isTTY;
-    let lastLine = 0;
-    const summary = await pullAccount({
-      client,
-      today,
-      outDir: join(dataDir, 'pull', stamp),
-      concurrency: num(v, 'concurrency', { min: 1, max: 64, int: true }),
-      onProgress: (what, done, total) => {
-        const now = Date.now();
-        if (now - lastLine < (isTty ? 100 : 5000)) return;
-        lastLine = now;
-        const msg = `  ${what}: ${done}${total ? `/${total}` : ''}   requests ${client.metrics.requests}`;
-        process.stderr.write(isTty ? `\r${msg.padEnd(70)}` : `${msg}\n`);
-      },
-    });
-    if (isTty) process.stderr.write('\n');
-    printPull(summary, sim);
-    return EXIT.ok;
-  } finally {
-    await sim?.close();
-  }
-}
-
-const pullOptions: Options = {
-  ...simulatorOptions,
-  simulate: { type: 'boolean', default: false },
-  'api-base-url': { type: 'string' },
-  'data-dir': { type: 'string', default: '.data' },
-  concurrency: { type: 'string', default: '8' },
-  budget: { type: 'string', default: '570' },
-};
 
 const runOptions: Options = {
   ...simulatorOptions,
@@ -242,14 +152,6 @@ const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
-  pull: {
-    summary: 'pull a whole account through the Wistia client into JSON Lines',
-    usage:
-      'wistia-pipeline pull [--simulate [simulator options]] [--api-base-url URL] [--data-dir DIR] [--concurrency N] [--budget PER_MINUTE]\n\n' +
-      'Without --simulate it reads WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1).',
-    options: pullOptions,
-    run: (v) => runPull(v),
-  },
   run: {
     summary: 'run the ingestion state machine locally (one day, or --days N against the simulator)',
     usage:
@@ -309,7 +211,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** The order of --help: the everyday commands first. */
-const ORDER = ['demo', 'run', 'status', 'graph', 'replay', 'dashboard', 'sql', 'bench', 'simulator', 'pull'];
+const ORDER = ['demo', 'run', 'status', 'graph', 'replay', 'dashboard', 'sql', 'bench', 'simulator'];
 
 function help(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
