@@ -8,6 +8,7 @@ const UNIT = [
   'test/bench.test.ts',
   'test/client.test.ts',
   'test/contract.test.ts',
+  'test/cost.test.ts',
   'test/distributed-map.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',

@@ -1,5 +1,5 @@
 // The CLI: help on every command, exit codes scripts can rely on, and a simulated two-day run's progress and summary.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -37,6 +37,24 @@ describe('wistia-pipeline', () => {
     expect(err).toContain('--medias: expected an integer >= 0 <= 100000, got "lots"');
     expect(await main(['demo', '--fault-kinds', '500,teapot'])).toBe(EXIT.usage);
     expect(err).toContain('--fault-kinds: unknown kind "teapot"');
+  });
+
+  it('keeps the previous demo when an option is wrong: the data dir is cleared only once they are checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wp-demo-'));
+    try {
+      const kept = [join(dir, 'store', 'runs', 'x', 'execution.json'), join(dir, 'warehouse', 'pg', 'PG_VERSION')];
+      for (const f of kept) {
+        mkdirSync(join(f, '..'), { recursive: true });
+        writeFileSync(f, '{}');
+      }
+      expect(await main(['demo', '--data-dir', dir, '--medias', 'lots'])).toBe(EXIT.usage);
+      expect(await main(['demo', '--data-dir', dir, '--fault-kinds', '500,teapot'])).toBe(EXIT.usage);
+      expect(await main(['demo', '--data-dir', dir, '--days', '0'])).toBe(EXIT.usage);
+      expect(await main(['demo', '--data-dir', dir, '--quarantine-threshold', '2'])).toBe(EXIT.usage);
+      expect(kept.map((f) => existsSync(f))).toEqual([true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 3 naming the variable when run has no token, before any request', async () => {

@@ -13,6 +13,16 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glueTaskTimeoutSeconds } from '../infra/constructs/orchestration.ts';
 import { ALARMS, readMetricsContract } from '../infra/constructs/monitoring.ts';
+import { HANDLERS } from '../infra/constructs/ingestion.ts';
+import {
+  DEFAULT_BASE_CAPACITY,
+  DEFAULT_GLUE_WORKERS,
+  GLUE_DPUS_PER_WORKER,
+  GLUE_WORKER_TYPE,
+  LAMBDA_MEMORY_MB,
+} from '../infra/constructs/sizing.ts';
+import { DEPLOYED_SIZING } from '#local/ops/cost.ts';
+import { FUNCTIONS } from '#local/runner/run.ts';
 import { BOOTSTRAP_SQL } from '../infra/constructs/bootstrap.ts';
 import { placeholders, readDefinitionText } from '#local/runner/asl.ts';
 import { ROOT } from './helpers/sim.ts';
@@ -896,5 +906,41 @@ describe('monitoring (issue 14)', () => {
     expect(text(tpl.Outputs.DashboardUrl!.Value)).toContain(
       `https://${REGION}.console.aws.amazon.com/cloudwatch/home?region=${REGION}#dashboards/dashboard/<${dashId}>`,
     );
+  });
+});
+
+describe('the sizes the cost estimate bills by (issue 14)', () => {
+  it('are what the template deploys: Lambda memory per function, Glue workers, Redshift base capacity', () => {
+    // each handler's MemorySize, by the name the local runner records its usage under (wistia-<handler dir>)
+    const deployed = Object.fromEntries(
+      Object.entries(HANDLERS).map(([name, h]) => [
+        `wistia-${h.dir}`,
+        tpl.Resources[fnId(`Ingestion/${name}`)]!.Properties!.MemorySize,
+      ]),
+    );
+    expect(Object.keys(deployed).sort()).toEqual(
+      Object.values(FUNCTIONS)
+        .map((f) => f.name)
+        .sort(),
+    );
+    expect(Object.keys(LAMBDA_MEMORY_MB).sort()).toEqual(
+      Object.values(HANDLERS)
+        .map((h) => h.dir)
+        .sort(),
+    );
+    for (const [fn, mb] of Object.entries(deployed)) {
+      expect(mb, fn).toBeTypeOf('number');
+      expect(DEPLOYED_SIZING.lambdaMemoryMb(fn), fn).toBe(mb);
+    }
+    // Glue: the job's workers x DPUs per worker
+    const job = props('AWS::Glue::Job');
+    expect([job.WorkerType, job.NumberOfWorkers]).toEqual([GLUE_WORKER_TYPE, DEFAULT_GLUE_WORKERS]);
+    expect(DEPLOYED_SIZING.glueDpus).toBe(
+      (job.NumberOfWorkers as number) * GLUE_DPUS_PER_WORKER[job.WorkerType as string]!,
+    );
+    // Redshift Serverless: the workgroup's base capacity
+    const wg = props('AWS::RedshiftServerless::Workgroup');
+    expect(wg.BaseCapacity).toBe(DEFAULT_BASE_CAPACITY);
+    expect(DEPLOYED_SIZING.baseRpus).toBe(wg.BaseCapacity);
   });
 });

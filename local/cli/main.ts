@@ -31,7 +31,8 @@ const runOptions: Options = {
   'fail-medias': { type: 'string', default: '0' },
 };
 
-async function runCommand(v: Record<string, string | boolean | undefined>): Promise<number> {
+/** `beforeStart`: called once the options are checked, before anything is written (demo clears its data dir). */
+async function runCommand(v: Record<string, string | boolean | undefined>, beforeStart?: () => void): Promise<number> {
   const days = num(v, 'days', { min: 1, max: 366, int: true });
   const dataDir = String(v['data-dir'] ?? '.data');
   const budget = num(v, 'budget', { min: 1 });
@@ -52,6 +53,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>): Prom
       sim.configure({ failMedias: Object.fromEntries(victims.map((m) => [m.hashedId, 500])) });
       process.stderr.write(`simulator: ${victims.length} medias fail permanently (--fail-medias)\n`);
     }
+    beforeStart?.();
     recordSimulator(dataDir, sim);
     apiBaseUrl = await sim.listen();
     const simToken = sim.config.token;
@@ -203,9 +205,11 @@ const COMMANDS: Record<string, Command> = {
     },
     async run(v) {
       const dir = resolve(String(v['data-dir']));
-      rmSync(join(dir, 'store'), { recursive: true, force: true });
-      rmSync(join(dir, 'warehouse'), { recursive: true, force: true });
-      return runCommand({ ...v, simulate: true });
+      // the previous demo is cleared only once the options are known good: a typo keeps it
+      return runCommand({ ...v, simulate: true }, () => {
+        rmSync(join(dir, 'store'), { recursive: true, force: true });
+        rmSync(join(dir, 'warehouse'), { recursive: true, force: true });
+      });
     },
   },
 };

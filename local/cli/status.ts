@@ -151,6 +151,23 @@ export function formatStatus(r: StatusReport): string {
     const notes = [...new Set(r.executions.flatMap((x) => x.cost?.notes ?? []))];
     for (const n of notes) out.push(`  note: ${n}`);
   }
+  const p = r.projection;
+  if (p) {
+    out.push(
+      '',
+      `Projection over ${p.days} days (USD): ${p.firstRun} once as the backfill (${usd(p.firstRunUsd)}), then ` +
+        `${p.runsPerDay * p.days - 1} daily runs at the average of the ${p.dailyRuns} later executions (${usd(p.dailyRunUsd)}):`,
+    );
+    const rows = COST_COLUMNS.map(([h, f]) => [
+      h,
+      usd(
+        Object.entries(p.byComponent)
+          .filter(([c]) => f(c))
+          .reduce((s, [, v]) => s + v, 0),
+      ),
+    ]);
+    out.push(...table(['component', 'usd'], [...rows, ['total', usd(p.totalUsd)]], new Set([1])).map((l) => `  ${l}`));
+  }
   const last = r.executions.find((x) => x.records);
   if (last?.records) {
     // what each entity's records became in the latest run that loaded (issue 12)
@@ -196,20 +213,24 @@ export function formatStatus(r: StatusReport): string {
 export const statusCommand: Command = {
   summary: 'recent executions, watermarks and warehouse row counts of a data dir',
   usage:
-    'wistia-pipeline status [--data-dir DIR] [--limit N] [--json] [--no-warehouse] [--cost [--prices FILE]]\n' +
+    'wistia-pipeline status [--data-dir DIR] [--limit N] [--json] [--no-warehouse]\n' +
+    '                       [--cost [--prices FILE] [--project DAYS]]\n' +
     '                       [--aws --state-machine-arn ARN [--region R] [--bucket BUCKET]]\n\n' +
     'Lists the most recent executions first (id, start, end, status, map items succeeded / failed / not run,\n' +
     'Wistia requests, warehouse rows inserted / updated by its load), the current watermarks and the row count\n' +
     'of every table of schema analytics (starting the local warehouse if needed; --no-warehouse skips it), and\n' +
     "each execution's run metrics (requests, retries, 429s, records landed, quarantined, transform seconds).\n" +
     '--cost adds what each execution would cost in AWS (local/ops/cost.ts, prices from config/prices.json or\n' +
-    '--prices FILE): Lambda, Step Functions, Glue, Redshift Serverless, S3, and the total.\n' +
+    '--prices FILE): Lambda, Step Functions, Glue, Redshift Serverless, S3, and the total. --project DAYS adds\n' +
+    'what DAYS days would cost: the oldest execution once (the backfill), then one run a day at the average of\n' +
+    'the later ones (all executions of the data dir, whatever --limit).\n' +
     'Default data dir: .data/demo. --json prints one object:\n' +
     '  {"dataDir", "executions": [{"id", "status", "startedAt", "stoppedAt", "durationMs", "itemsSucceeded",\n' +
     '    "itemsFailed", "itemsAborted", "itemsPending", "requests", "rowsLoaded", "rowsInserted", "rowsUpdated",\n' +
     '    "quarantined", "records", "transform", "error", "cause", "maps", "metrics", "cost" (with --cost:\n' +
     '    {"region", "pricesChecked", "lines": [{"component", "quantity", "unit", "price", "usd", "basis"}],\n' +
-    '    "totalUsd", "notes"})}], "totalExecutions", "watermarks",\n' +
+    '    "totalUsd", "notes"})}], "totalExecutions", "watermarks", "projection" (with --project: {"days",\n' +
+    '    "runsPerDay", "firstRun", "firstRunUsd", "dailyRuns", "dailyRunUsd", "totalUsd", "byComponent"}),\n' +
     '   "tables": {"<table>": rows} | null, "warehouse": {"state": "ok" | "none" | "unavailable" | "skipped", …}}\n' +
     'With --aws: the executions of the state machine (--state-machine-arn or WISTIA_STATE_MACHINE_ARN) from Step\n' +
     'Functions with their map items, and the watermarks from --bucket (or WISTIA_BUCKET) if given.\n' +
@@ -222,6 +243,7 @@ export const statusCommand: Command = {
     'no-warehouse': { type: 'boolean', default: false },
     cost: { type: 'boolean', default: false },
     prices: { type: 'string' },
+    project: { type: 'string' },
     aws: { type: 'boolean', default: false },
     'state-machine-arn': { type: 'string' },
     region: { type: 'string' },
@@ -231,6 +253,8 @@ export const statusCommand: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const limit = num(v, 'limit', { min: 1, max: 1000, int: true });
     if (v.aws && v.cost) throw new UsageError('--cost reads a local data dir: it cannot be used with --aws');
+    if (v.project !== undefined && v.cost !== true) throw new UsageError('--project needs --cost');
+    const projectDays = v.project === undefined ? undefined : num(v, 'project', { min: 1, max: 3660, int: true });
     if (v.aws) {
       const arn = stateMachineArn(v);
       const region = typeof v.region === 'string' ? { region: v.region } : {};
@@ -255,6 +279,7 @@ export const statusCommand: Command = {
         warehouse: v['no-warehouse'] !== true,
         cost: v.cost === true,
         ...(typeof v.prices === 'string' ? { pricesFile: resolve(v.prices) } : {}),
+        ...(projectDays !== undefined ? { projectDays } : {}),
       });
     } catch (e) {
       if (!(e instanceof PricesError)) throw e;

@@ -52,6 +52,12 @@ export class PricesError extends Error {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A calendar date YYYY-MM-DD (2026-02-30 is not one). */
+function isDate(v: unknown): v is string {
+  if (typeof v !== 'string' || !DATE.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
 
 /** Checks a parsed prices file; the error names the field that is wrong and the file. */
 export function validatePrices(raw: unknown, file = 'config/prices.json'): Prices {
@@ -63,7 +69,7 @@ export function validatePrices(raw: unknown, file = 'config/prices.json'): Price
   for (const k of ['region', 'currency'] as const)
     if (typeof o[k] !== 'string' || !o[k]) fail(k, 'must be a non-empty string');
   if (o.currency !== 'USD') fail('currency', `must be "USD", got ${JSON.stringify(o.currency)}`);
-  if (typeof o.checked !== 'string' || !DATE.test(o.checked)) fail('checked', 'must be a date YYYY-MM-DD');
+  if (!isDate(o.checked)) fail('checked', `must be a date YYYY-MM-DD, got ${JSON.stringify(o.checked)}`);
   const prices = o.prices;
   if (typeof prices !== 'object' || prices === null || Array.isArray(prices)) fail('prices', 'must be an object');
   const p = prices as Record<string, unknown>;
@@ -77,13 +83,16 @@ export function validatePrices(raw: unknown, file = 'config/prices.json'): Price
     for (const k of ['unit', 'url', 'source'] as const)
       if (typeof entry[k] !== 'string' || !entry[k]) fail(`${at}.${k}`, 'must be a non-empty string');
     if (!/^https:\/\//.test(entry.url as string)) fail(`${at}.url`, 'must be an https:// address');
-    if (typeof entry.checked !== 'string' || !DATE.test(entry.checked))
-      fail(`${at}.checked`, 'must be a date YYYY-MM-DD');
+    if (!isDate(entry.checked))
+      fail(`${at}.checked`, `must be a date YYYY-MM-DD, got ${JSON.stringify(entry.checked)}`);
     if (
       entry.minimumSeconds !== undefined &&
       (typeof entry.minimumSeconds !== 'number' || !Number.isInteger(entry.minimumSeconds) || entry.minimumSeconds < 0)
     )
-      fail(`${at}.minimumSeconds`, 'must be a whole number of seconds ≥ 0');
+      fail(
+        `${at}.minimumSeconds`,
+        `must be a whole number of seconds ≥ 0, got ${JSON.stringify(entry.minimumSeconds)}`,
+      );
   }
   return raw as Prices;
 }
@@ -165,9 +174,20 @@ export function itemProcessorStates(definition: Definition = JSON.parse(readDefi
 
 /**
  * Standard workflow state transitions of one execution, from its history: every StateEntered and StateRetried
- * of the execution itself, plus for each Distributed Map child the states it entered (its MapItem event's
- * `detail.transitions`, recorded since issue 14) and its retries (ChildStateRetried). A history written before
- * the runner recorded `transitions` counts each child as its item processor's number of states (an estimate).
+ * of the execution itself, plus for each Distributed Map child one transition for starting it, the states it
+ * entered (its MapItem event's `detail.transitions`, recorded since issue 14) and its retries
+ * (ChildStateRetried). A history written before the runner recorded `transitions` counts each child's states
+ * as its item processor's number of states (an estimate).
+ *
+ * Step Functions' billing, as documented: "Step Functions counts a state transition each time a step of your
+ * workflow is executed. You are charged for the total number of state transitions across all your state
+ * machines, including retries" (https://aws.amazon.com/step-functions/pricing/), and, for a Map state in
+ * Distributed mode, one state transition for each child workflow execution the Distributed Map state starts
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html, "Transitions in Distributed Map
+ * states": paraphrased from its Korean and Japanese copies, read 2026-12-03; no English copy was found). The children here
+ * are STANDARD (statemachine/ingest.asl.json ProcessorConfig.ExecutionType), so their own states are billed as
+ * transitions too. Not counted: children aborted while running (no MapItem event: what they entered is lost)
+ * and redrives (none locally).
  */
 export function countTransitions(
   history: HistoryLike,
@@ -178,6 +198,7 @@ export function countTransitions(
   for (const e of history.events) {
     if (e.type === 'StateEntered' || e.type === 'StateRetried' || e.type === 'ChildStateRetried') transitions++;
     else if (e.type === 'MapItemSucceeded' || e.type === 'MapItemFailed') {
+      transitions++; // the child execution's start
       const t = e.detail?.transitions;
       if (typeof t === 'number') transitions += t;
       else {
@@ -228,7 +249,7 @@ export function estimateCost(
       t.transitions,
       'state transition',
       p.stepFunctionsStateTransition.value,
-      'states entered + retries, map children included',
+      'states entered + retries, map children (1 each + their states and retries) included',
     );
     if (t.estimatedChildren)
       notes.push(

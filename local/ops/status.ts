@@ -10,7 +10,17 @@ import { localStore, type ExecutionRecord, type HistoryEvent } from '../runner/r
 import type { MapRunRecord } from '../runner/distributed-map.ts';
 import type { TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
-import { estimateCost, itemProcessorStates, loadPrices, type CostEstimate, type Prices } from './cost.ts';
+import {
+  averageDaily,
+  estimateCost,
+  itemProcessorStates,
+  loadPrices,
+  projectMonth,
+  roundUsd,
+  type CostEstimate,
+  type Prices,
+  type Projection,
+} from './cost.ts';
 import { runMetrics, type RunMetrics } from './run-metrics.ts';
 
 /** An execution the data dir does not hold (or holds no history of): the message names it and the data dir. */
@@ -82,6 +92,47 @@ export type WarehouseStatus =
   | { readonly state: 'ok'; readonly dir: string }
   | { readonly state: 'none' | 'unavailable' | 'skipped'; readonly dir: string | null; readonly message: string };
 
+/**
+ * What `days` of runs would cost in AWS (status --cost --project DAYS): the data dir's oldest execution as the
+ * backfill, once, then one run a day at the average of its later executions (local/ops/cost.ts projectMonth).
+ */
+export interface CostProjection extends Projection {
+  /** The oldest execution (the backfill). */
+  readonly firstRun: string;
+  /** How many later executions the daily figure averages. */
+  readonly dailyRuns: number;
+  /** The same projection per cost line (component → USD over the days). */
+  readonly byComponent: Record<string, number>;
+}
+
+/** The projection over every execution of a data dir that has a cost estimate (oldest first). */
+export function projectCosts(executions: readonly ExecutionSummary[], days: number, runsPerDay = 1): CostProjection {
+  const priced = executions
+    .filter((x): x is ExecutionSummary & { cost: CostEstimate } => !!x.cost)
+    .sort((a, b) => (time(a.startedAt) || 0) - (time(b.startedAt) || 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const first = priced[0];
+  if (!first) throw new Error('no execution with a cost estimate to project from');
+  const byComponent: Record<string, number> = {};
+  for (const l of first.cost.lines) {
+    const usd = (x: ExecutionSummary & { cost: CostEstimate }) =>
+      x.cost.lines.filter((m) => m.component === l.component).reduce((s, m) => s + m.quantity * m.price, 0);
+    byComponent[l.component] = projectMonth(usd(first), averageDaily(priced.map(usd)), runsPerDay, days).totalUsd;
+  }
+  const projection = projectMonth(
+    first.cost.totalUsd,
+    averageDaily(priced.map((x) => x.cost.totalUsd)),
+    runsPerDay,
+    days,
+  );
+  return {
+    ...projection,
+    dailyRunUsd: roundUsd(projection.dailyRunUsd),
+    firstRun: first.id,
+    dailyRuns: priced.length - 1,
+    byComponent,
+  };
+}
+
 export interface StatusReport {
   /** The local data dir; null with --aws. */
   readonly dataDir: string | null;
@@ -96,6 +147,8 @@ export interface StatusReport {
   /** Rows per table of schema analytics, null when the warehouse could not be read (see `warehouse`). */
   readonly tables: Record<string, number> | null;
   readonly warehouse: WarehouseStatus;
+  /** With --cost --project DAYS: the projection over every execution of the data dir. */
+  readonly projection?: CostProjection;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
@@ -297,6 +350,8 @@ export interface StatusOptions {
   readonly cost?: boolean;
   /** The prices file (default config/prices.json). */
   readonly pricesFile?: string;
+  /** With cost: project this many days (projectCosts). */
+  readonly projectDays?: number;
 }
 
 /** Everything `wistia-pipeline status` shows, as one object. */
@@ -323,5 +378,8 @@ export async function gatherStatus(o: StatusOptions): Promise<StatusReport> {
     watermarks,
     tables: wh.tables,
     warehouse: wh.warehouse,
+    ...(o.cost && o.projectDays !== undefined && all.some((x) => x.cost)
+      ? { projection: projectCosts(all, o.projectDays) }
+      : {}),
   };
 }
