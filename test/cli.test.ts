@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT, main } from '#local/cli/main.ts';
 import { workStates } from '#local/runner/asl.ts';
+import { gatherStatus } from '#local/ops/status.ts';
 
 let out = '';
 let err = '';
@@ -113,6 +114,12 @@ describe('wistia-pipeline', () => {
       expect(out).toMatch(/^2026-11-21 {2}SUCCEEDED +\d+/m);
       expect(out).toContain('watermarks: events through 2026-11-21');
       expect(out).toContain(`${dir}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/`);
+      // what the two runs would cost in AWS: the figures `status --cost --project 30` gives
+      const st = await gatherStatus({ dataDir: dir, warehouse: false, cost: true, projectDays: 30 });
+      const sum = st.executions.reduce((a, x) => a + x.cost!.totalUsd, 0);
+      expect(sum).toBeGreaterThan(0);
+      expect(out).toContain(`the data dir's 2 runs $${sum.toFixed(4)}; 30 days like them`);
+      expect(out).toContain(`$${st.projection!.totalUsd.toFixed(2)}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { WistiaError } from '#shared/wistia/errors.ts';
 import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
-import { printDaySummary, runDays } from './run.ts';
+import { printCostSummary, printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
 import { EXIT, num, UsageError, type Command, type Options } from './command.ts';
 import { statusCommand } from './status.ts';
@@ -87,6 +87,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
       quarantineThreshold,
     });
     printDaySummary(results, dataDir);
+    await printCostSummary(dataDir);
     return results.every((r) => r.record.status === 'SUCCEEDED') && results.length === days ? EXIT.ok : EXIT.failed;
   } finally {
     await sim?.close();

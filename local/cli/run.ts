@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { localStore, runPipeline, type ExecutionRecord, type HistoryEvent } from '../runner/run.ts';
 import { workStates } from '../runner/asl.ts';
+import { gatherStatus } from '../ops/status.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
@@ -265,4 +266,26 @@ export function printDaySummary(
     `  map results          ${d}/store/runs/<execution>/map-results/<map>/<map run>/manifest.json (SUCCEEDED / FAILED)`,
   );
   out(`  watermarks           ${d}/store/state/watermarks.json`);
+  out(`  run metrics, cost    npx wistia-pipeline status --cost --project 30 --data-dir ${d}`);
+  out(`  pipeline health      npx wistia-pipeline dashboard --data-dir ${d}  (section "Pipeline health")`);
+}
+
+/**
+ * What the runs of a data dir would cost in AWS (local/ops/cost.ts, config/prices.json), one line, and over 30
+ * days: the first run as the backfill, the others' average daily. Nothing when no run can be priced.
+ */
+export async function printCostSummary(
+  dataDir: string,
+  out: (l: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<void> {
+  const r = await gatherStatus({ dataDir, warehouse: false, cost: true, projectDays: 30, limit: 1000 });
+  const priced = r.executions.filter((x) => x.cost);
+  const p = r.projection;
+  if (!priced.length || !p) return;
+  const total = priced.reduce((s, x) => s + x.cost!.totalUsd, 0);
+  const c = priced[0]!.cost!;
+  out('');
+  out(
+    `In AWS (an estimate at ${c.region} list prices checked ${c.pricesChecked}): the data dir's ${priced.length} runs $${total.toFixed(4)}; 30 days like them (the first as the backfill, then one a day) $${p.totalUsd.toFixed(2)} (status --cost --project 30)`,
+  );
 }
