@@ -10,6 +10,7 @@ const UNIT = [
   'test/contract.test.ts',
   'test/cost.test.ts',
   'test/distributed-map.test.ts',
+  'test/executions.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
   'test/simulator-schemas.test.ts',

@@ -2,8 +2,7 @@
 // load and commit as if they had never failed. Locally: a new execution of the state machine with input
 // {replay: "<execution>"} (the plan reads the original's ResultWriter manifests). Against AWS (--aws): redrive
 // the execution where Step Functions allows it, else start that replay execution in the account.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   DescribeExecutionCommand,
   RedriveExecutionCommand,
@@ -17,41 +16,20 @@ import { localGlue, TransformWorker, type TransformReport } from '../transform.t
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
+import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/executions.ts';
 import { recordedSimulator } from './simulate.ts';
 
-/** Executions in a data dir, newest first. */
-export function localExecutions(dataDir: string): ExecutionRecord[] {
-  const runs = join(resolve(dataDir), 'store', 'runs');
-  if (!existsSync(runs)) return [];
-  const out: ExecutionRecord[] = [];
-  for (const name of readdirSync(runs)) {
-    const f = join(runs, name, 'execution.json');
-    if (existsSync(f)) out.push(JSON.parse(readFileSync(f, 'utf8')) as ExecutionRecord);
+/** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
+async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
+  try {
+    return (await findExecution(localStore(resolve(dataDir)), ref, `${resolve(dataDir)}/store/runs`)).record;
+  } catch (e) {
+    if (e instanceof UnknownExecutionError) throw new UsageError(e.message);
+    throw e;
   }
-  return out.sort((a, b) => b.startDate.localeCompare(a.startDate));
 }
 
-/** Items that did not succeed in an execution's map runs (failed, aborted or never started). */
-export function unfinishedItems(r: ExecutionRecord): number {
-  return r.mapRuns.reduce((a, m) => a + m.counts.failed + m.counts.aborted + m.counts.pending, 0);
-}
-
-function findExecution(dataDir: string, name: string): ExecutionRecord {
-  const all = localExecutions(dataDir);
-  const hit =
-    name === 'latest-failed'
-      ? // an execution refused by the run lease never planned: there is nothing of its own to replay
-        all.find((r) => (r.status === 'FAILED' && r.error !== 'RunInProgressError') || unfinishedItems(r) > 0)
-      : all.find((r) => r.name === name);
-  if (hit) return hit;
-  const recent = all.slice(0, 5).map((r) => `  ${r.name}  ${r.status}  ${unfinishedItems(r)} items failed`);
-  throw new UsageError(
-    `${name === 'latest-failed' ? 'no execution with failed items' : `no execution "${name}"`} in ${resolve(dataDir)}/store/runs` +
-      (recent.length
-        ? `; the latest:\n${recent.join('\n')}`
-        : ' (no executions at all: run `npx wistia-pipeline demo` first)'),
-  );
-}
+export { unfinishedItems };
 
 export interface ReplayResult {
   readonly original: ExecutionRecord;
@@ -73,7 +51,7 @@ export async function replayLocal(o: {
   clientOptions?: Parameters<typeof runPipeline>[0]['clientOptions'];
   onEvent?: Parameters<typeof runPipeline>[0]['onEvent'];
 }): Promise<ReplayResult> {
-  const original = findExecution(o.dataDir, o.execution);
+  const original = await findLocal(o.dataDir, o.execution);
   const warehouse = await new LocalWarehouse(resolve(o.dataDir)).start();
   const worker = new TransformWorker();
   let transform: TransformReport | undefined;
@@ -178,7 +156,7 @@ export const replayCommand: Command = {
       return EXIT.ok;
     }
     const dataDir = String(v['data-dir']);
-    const original = findExecution(dataDir, execution);
+    const original = await findLocal(dataDir, execution);
     const failed = unfinishedItems(original);
     if (original.status === 'SUCCEEDED' && failed === 0) {
       process.stdout.write(`${original.name} succeeded with every item: nothing to replay\n`);

@@ -11,6 +11,7 @@ import type { TransformReport } from '../transform.ts';
 import { estimateCost, itemProcessorStates, loadPrices, type Prices } from '../ops/cost.ts';
 import { runMetrics, transformFigures } from '../ops/run-metrics.ts';
 import type { ExecutionHistory } from '../ops/status.ts';
+import { executionFolders, executionRecords } from '../ops/executions.ts';
 
 /** Execution statuses, as Step Functions names them (locally only the first two occur). */
 export const RUN_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -66,7 +67,6 @@ export interface HealthOptions {
   readonly prices?: Prices;
 }
 
-const EXECUTION_KEY = /^runs\/([^/]+)\/execution\.json$/;
 const DAY_MS = 86_400_000;
 
 /**
@@ -94,24 +94,8 @@ export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}):
   const prices = o.prices ?? loadPrices();
   const childStates = itemProcessorStates();
   // one listing: the execution records, and how many objects each run wrote (the cost's S3 PUTs)
-  const names: string[] = [];
-  const objects = new Map<string, number>();
-  for await (const obj of store.list('runs/')) {
-    const run = obj.key.split('/')[1];
-    if (run) objects.set(run, (objects.get(run) ?? 0) + 1);
-    const m = EXECUTION_KEY.exec(obj.key);
-    if (m?.[1]) names.push(m[1]);
-  }
-  const records = (
-    await Promise.all(
-      names.map(async (name) => {
-        const record = (await getJson<ExecutionRecord>(store, runKey(name, 'execution.json')))?.value;
-        return record ? { name, record } : undefined;
-      }),
-    )
-  )
-    .filter((r): r is { name: string; record: ExecutionRecord } => r !== undefined)
-    .sort((a, b) => b.record.startDate.localeCompare(a.record.startDate) || (a.name < b.name ? 1 : -1));
+  const objects = await executionFolders(store);
+  const records = await executionRecords(store, objects.keys());
 
   const statuses: string[] = [...RUN_STATUSES];
   for (const { record } of records) if (!statuses.includes(record.status)) statuses.push(record.status);

@@ -18,13 +18,8 @@ import type { MapRunRecord } from '../runner/distributed-map.ts';
 import { renderGraphHtml } from './graph.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import type { ObjectStore } from '#shared/store/store.ts';
-import {
-  UnknownExecutionError,
-  type ExecutionHistory,
-  type ExecutionSummary,
-  type MapSummary,
-  type StatusReport,
-} from './status.ts';
+import { EXECUTION_NAME, UnknownExecutionError } from './executions.ts';
+import { type ExecutionHistory, type ExecutionSummary, type MapSummary, type StatusReport } from './status.ts';
 
 export type Sfn = Pick<SFNClient, 'send'>;
 
@@ -36,7 +31,7 @@ const iso = (d: Date | string | undefined) => (d === undefined ? undefined : new
 /** The execution ARN of a name (or an ARN as it is) under a state machine. */
 export function executionArnOf(stateMachineArn: string, execution: string): string {
   if (execution.startsWith('arn:')) return execution;
-  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(execution))
+  if (!EXECUTION_NAME.test(execution))
     throw new UnknownExecutionError(`"${execution}" is not an execution name or ARN`);
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${execution}`;
 }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { getJson } from '#shared/store/store.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
+import { checkExecutionName, executionFolders, UnknownExecutionError } from './executions.ts';
 import { localStore, type ExecutionRecord, type HistoryEvent } from '../runner/run.ts';
 import type { MapRunRecord } from '../runner/distributed-map.ts';
 import type { TransformReport } from '../transform.ts';
@@ -23,10 +24,7 @@ import {
 } from './cost.ts';
 import { runMetrics, type RunMetrics } from './run-metrics.ts';
 
-/** An execution the data dir does not hold (or holds no history of): the message names it and the data dir. */
-export class UnknownExecutionError extends Error {
-  override name = 'UnknownExecutionError';
-}
+export { checkExecutionName, UnknownExecutionError } from './executions.ts';
 
 /** What runs/<name>/history.json holds. */
 export interface ExecutionHistory {
@@ -151,17 +149,6 @@ export interface StatusReport {
   readonly projection?: CostProjection;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
-
-/** Checks an execution name from a user (CLI argument, URL) before it becomes a path. */
-export function checkExecutionName(name: string): string {
-  if (!NAME.test(name))
-    throw new UnknownExecutionError(
-      `"${name}" is not an execution name (letters, digits, ".", "_", ":", "-", at most 80 characters)`,
-    );
-  return name;
-}
-
 function runsDir(dataDir: string): string {
   return join(resolve(dataDir), 'store', 'runs');
 }
@@ -170,11 +157,8 @@ const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 
 /** Every execution of the data dir, the most recent first (by start; an incomplete one by its folder's time). */
 export async function listExecutions(dataDir: string, o: { cost?: Prices } = {}): Promise<ExecutionSummary[]> {
-  const dir = runsDir(dataDir);
-  if (!existsSync(dir)) return [];
-  const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && NAME.test(e.name))
-    .map((e) => e.name);
+  if (!existsSync(runsDir(dataDir))) return [];
+  const names = [...(await executionFolders(localStore(resolve(dataDir)))).keys()];
   const childStates = o.cost ? itemProcessorStates() : undefined;
   const out = await Promise.all(
     names.map((n) => summarise(dataDir, n, o.cost && childStates ? { prices: o.cost, childStates } : undefined)),

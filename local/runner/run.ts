@@ -20,6 +20,7 @@ import type { Deps, ExecutionStatus, LambdaContextLike } from '#shared/pipeline/
 import type { Handler, MetricsSinkContext } from '#shared/pipeline/lambda.ts';
 import { sumPoints, type MetricPoint } from '#shared/metrics.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
+import { RUN_ID } from '#shared/pipeline/input.ts';
 import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
 import { makeHandler as eventPagesHandler } from '../../functions/event-pages/handler.ts';
 import { makeHandler as planEngagementHandler } from '../../functions/plan-engagement/handler.ts';
@@ -305,7 +306,7 @@ export async function localExecutionStatus(
   if (running.has(executionArn)) return 'RUNNING';
   const prefix = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:`;
   const name = executionArn.startsWith(prefix) ? executionArn.slice(prefix.length) : '';
-  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(name)) return undefined;
+  if (!RUN_ID.test(name)) return undefined;
   const record = await getJson<ExecutionRecord>(store, runKey(name, 'execution.json'));
   if (record) return record.value.status;
   const runner = await getJson<RunnerRecord>(store, runKey(name, 'runner.json'));
