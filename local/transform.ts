@@ -10,6 +10,7 @@ import { putJson } from '#shared/store/store.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import type { GlueRunner } from './runner/run.ts';
 import type { LocalWarehouse } from './warehouse/postgres.ts';
+import { dataDirPaths } from './data-dir.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -132,7 +133,7 @@ export function localGlue(o: LocalTransformOptions & { readonly worker: Transfor
       '--dsn',
       o.warehouse.dsn,
       '--bronze_root',
-      join(dataDir, 'store'),
+      dataDirPaths(dataDir).store,
       '--tmp_dir',
       join(tmp, 'stage'),
       '--report',

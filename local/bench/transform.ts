@@ -11,6 +11,7 @@ import { FileObjectStore } from '#shared/store/file-store.ts';
 import { bronzeKey } from '#shared/pipeline/keys.ts';
 import { localGlue, ROOT, TransformWorker, type TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
+import { dataDirPaths } from '../data-dir.ts';
 
 const RUN = 'bench-run';
 const TODAY = '2026-11-20';
@@ -158,7 +159,7 @@ async function withLanded<T>(
   }) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'wistia-bench-'));
-  const store = new FileObjectStore(join(dir, 'store'), 'local');
+  const store = new FileObjectStore(dataDirPaths(dir).store, 'local');
   const worker = new TransformWorker(code?.dir);
   let wh: LocalWarehouse | undefined;
   try {

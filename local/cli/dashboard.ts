@@ -11,6 +11,7 @@ import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { PostgresWarehouseClient, RedshiftDataWarehouseClient, type WarehouseClient } from '../dashboard/warehouse.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
+import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
 
 const say = (msg: string) => process.stderr.write(`dashboard: ${msg}\n`);
 
@@ -42,9 +43,10 @@ interface Source {
 
 /** The local warehouse of a data dir, or an exit code after saying why there is none. */
 async function localSource(dataDir: string): Promise<Source | number> {
-  if (!existsSync(join(dataDir, 'warehouse', 'pg', 'PG_VERSION'))) {
+  const paths = dataDirPaths(dataDir);
+  if (!existsSync(join(paths.pg, 'PG_VERSION'))) {
     say(
-      `no warehouse in ${dataDir} (nothing at ${join(dataDir, 'warehouse', 'pg')}).\n` +
+      `no warehouse in ${dataDir} (nothing at ${paths.pg}).\n` +
         '  Run "npx wistia-pipeline demo" first (it fills .data/demo), or point --data-dir at a data dir the pipeline ran in.',
     );
     return EXIT.config;
@@ -53,8 +55,8 @@ async function localSource(dataDir: string): Promise<Source | number> {
     const wh = await new LocalWarehouse(dataDir).start();
     return {
       warehouse: new PostgresWarehouseClient(wh),
-      runs: new FileObjectStore(join(dataDir, 'store'), 'local'),
-      runsWhere: join(dataDir, 'store', 'runs'),
+      runs: new FileObjectStore(paths.store, 'local'),
+      runsWhere: paths.runs,
       dataDir,
     };
   } catch (e) {
@@ -110,7 +112,7 @@ export const dashboardCommand: Command = {
     "from the pipeline's bucket when --bucket is given.\n" +
     `Exit codes: ${EXIT.ok} stopped by Ctrl-C (SIGINT) or SIGTERM, ${EXIT.usage} bad usage, ${EXIT.config} busy port or no warehouse.`,
   options: {
-    'data-dir': { type: 'string', default: '.data/demo' },
+    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     port: { type: 'string', default: '8700' },
     host: { type: 'string', default: '127.0.0.1' },
     aws: { type: 'boolean', default: false },

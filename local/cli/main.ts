@@ -1,6 +1,6 @@
 // wistia-pipeline: the command line of the local twin (and of operators' tools).
 import { parseArgs } from 'node:util';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { rmSync } from 'node:fs';
 import { WistiaError } from '#shared/wistia/errors.ts';
 import { envToken } from '#shared/wistia/token.ts';
@@ -14,6 +14,7 @@ import { graphCommand } from './graph.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { benchCommand } from './bench.ts';
 import { buildSimulator, recordSimulator, simulatorOptions } from './simulate.ts';
+import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
 
 export { EXIT } from './command.ts';
 
@@ -175,7 +176,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'query the local warehouse (starting it if needed)',
     usage:
       'wistia-pipeline sql [--data-dir DIR] [--json] "SELECT …"\n\nThe schema is analytics (dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, …).',
-    options: { 'data-dir': { type: 'string', default: '.data/demo' }, json: { type: 'boolean', default: false } },
+    options: { 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR }, json: { type: 'boolean', default: false } },
     async run(v, positionals) {
       const text = positionals.join(' ').trim();
       if (!text)
@@ -202,14 +203,14 @@ const COMMANDS: Record<string, Command> = {
     options: {
       ...runOptions,
       days: { type: 'string', default: '7' },
-      'data-dir': { type: 'string', default: '.data/demo' },
+      'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     },
     async run(v) {
       const dir = resolve(String(v['data-dir']));
       // the previous demo is cleared only once the options are known good: a typo keeps it
       return runCommand({ ...v, simulate: true }, () => {
-        rmSync(join(dir, 'store'), { recursive: true, force: true });
-        rmSync(join(dir, 'warehouse'), { recursive: true, force: true });
+        rmSync(dataDirPaths(dir).store, { recursive: true, force: true });
+        rmSync(dataDirPaths(dir).warehouse, { recursive: true, force: true });
       });
     },
   },

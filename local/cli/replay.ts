@@ -18,6 +18,7 @@ import type { WistiaSimulator } from '../simulator/server.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/executions.ts';
 import { recordedSimulator } from './simulate.ts';
+import { DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 /** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
 async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
@@ -128,7 +129,7 @@ export const replayCommand: Command = {
     'the failed items of a Distributed Map); otherwise (it succeeded within tolerance, or is past redrive) a new\n' +
     'execution with the replay input is started. Exit 0 when every replayed item succeeded.',
   options: {
-    'data-dir': { type: 'string', default: '.data/demo' },
+    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     simulate: { type: 'boolean', default: false },
     'api-base-url': { type: 'string' },
     budget: { type: 'string', default: '570' },

@@ -9,6 +9,7 @@ import { gatherAwsStatus } from '../ops/sfn.ts';
 import { formatMs } from '../ops/graph.ts';
 import { PricesError } from '../ops/cost.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
+import { DEFAULT_DATA_DIR } from '../data-dir.ts';
 
 /** --state-machine-arn, else WISTIA_STATE_MACHINE_ARN (the stack's output). */
 export function stateMachineArn(v: Record<string, string | boolean | undefined>): string {
@@ -237,7 +238,7 @@ export const statusCommand: Command = {
     'Exit codes: 0 ok (also when the warehouse is missing or cannot start: "warehouse" says why), 2 bad usage\n' +
     '(e.g. no such data dir), 3 a prices file that is not usable (the message names the field).',
   options: {
-    'data-dir': { type: 'string', default: '.data/demo' },
+    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     limit: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
     'no-warehouse': { type: 'boolean', default: false },

@@ -23,6 +23,7 @@ import {
   type Projection,
 } from './cost.ts';
 import { runMetrics, type RunMetrics } from './run-metrics.ts';
+import { dataDirPaths } from '../data-dir.ts';
 
 export { checkExecutionName, UnknownExecutionError } from './executions.ts';
 
@@ -150,7 +151,7 @@ export interface StatusReport {
 }
 
 function runsDir(dataDir: string): string {
-  return join(resolve(dataDir), 'store', 'runs');
+  return dataDirPaths(dataDir).runs;
 }
 
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
@@ -349,7 +350,7 @@ export async function gatherStatus(o: StatusOptions): Promise<StatusReport> {
           tables: null,
           warehouse: {
             state: 'skipped' as const,
-            dir: join(dataDir, 'warehouse', 'pg'),
+            dir: dataDirPaths(dataDir).pg,
             message: 'not asked for',
           },
         }

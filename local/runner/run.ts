@@ -39,6 +39,7 @@ import {
 } from './asl.ts';
 import { runDistributedMap, type ChildHandle, type ChildOutcome, type MapRunRecord } from './distributed-map.ts';
 import { checkPayload, PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits.ts';
+import { dataDirPaths } from '../data-dir.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'local';
@@ -152,7 +153,7 @@ export interface LocalRunOptions {
 }
 
 export function localStore(dataDir: string): FileObjectStore {
-  return new FileObjectStore(join(dataDir, 'store'), 'local');
+  return new FileObjectStore(dataDirPaths(dataDir).store, 'local');
 }
 
 export function localSubstitutions(bucket: string): Record<string, string> {

