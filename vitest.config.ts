@@ -9,6 +9,7 @@ const UNIT = [
   'test/client.test.ts',
   'test/contract.test.ts',
   'test/distributed-map.test.ts',
+  'test/graph-parts.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
   'test/simulator-schemas.test.ts',

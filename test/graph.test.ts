@@ -339,7 +339,7 @@ describe('the drawing from a definition and a history (pure)', () => {
     ).toBe('($.n >= 3) and (not (present $.x))');
   });
 
-  it('marks a state still running in an execution that runs, and escapes what it shows', () => {
+  it('marks a state still running in an execution that runs, and escapes what it shows', async () => {
     const d: Definition = {
       StartAt: 'A <first>',
       States: { 'A <first>': { Type: 'Pass', Next: 'B' }, B: { Type: 'Task', Resource: 'arn:x', End: true } },
@@ -363,7 +363,7 @@ describe('the drawing from a definition and a history (pure)', () => {
     ]);
     expect(v.states[0]?.durationMs).toBe(1000);
     expect(v.states[1]?.durationMs).toBeGreaterThanOrEqual(4000);
-    const page = renderGraphHtml(d, h);
+    const page = await renderGraphHtml(d, h);
     expect(page).toContain('data-state="A &lt;first&gt;" data-outcome="succeeded"');
     expect(page).toContain('data-state="B" data-outcome="running" data-retries="1"');
     expect(page).not.toContain('<first>');
