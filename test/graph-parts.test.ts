@@ -350,7 +350,8 @@ describe('the layout of the definition (elkjs, layered)', () => {
   beforeAll(async () => {
     lay = await layoutDefinition(def, {
       node: (name, s) => ({ width: widthOf(name), height: s.Type === 'Map' ? HEADER : 50 }),
-      label: (e) => (e.kind === 'choice' || e.kind === 'default' ? { width: 50, height: 12 } : undefined),
+      label: (e) =>
+        e.kind === 'choice' || e.kind === 'default' ? { text: e.label ?? '', width: 50, height: 12 } : undefined,
     });
     placed = flatten(lay);
   });

@@ -47,8 +47,8 @@ export interface GraphLayout extends PlacedGraph {
 export interface LayoutSizes {
   /** A state's box; for a Map state the header above its ItemProcessor's states (the box grows to hold them). */
   readonly node: (name: string, state: State, parent: string | null) => Size;
-  /** An edge's label, to keep room for it; none: no label. */
-  readonly label?: (edge: EdgeDef) => Size | undefined;
+  /** An edge's label, to keep room for it (elkjs places a label only if it has a text); none: no label. */
+  readonly label?: (edge: EdgeDef) => (Size & { readonly text: string }) | undefined;
 }
 
 /** The space inside a Map's box around its ItemProcessor's states, and around the whole drawing. */
@@ -144,9 +144,7 @@ function level(
         id,
         sources: [idOf.get(e.from) as string],
         targets: [idOf.get(e.to) as string],
-        ...(label
-          ? { labels: [{ id: `${id}l`, text: e.label ?? e.kind, width: label.width, height: label.height }] }
-          : {}),
+        ...(label ? { labels: [{ id: `${id}l`, text: label.text, width: label.width, height: label.height }] } : {}),
       };
     }),
   };

@@ -210,7 +210,7 @@ export async function drawGraph(def: Definition, view: ExecutionView): Promise<D
     },
     label: (e) => {
       const short = shortLabel(e);
-      return short ? { width: short.length * LABEL_CHAR_W + 4, height: LABEL_H } : undefined;
+      return short ? { text: short, width: short.length * LABEL_CHAR_W + 4, height: LABEL_H } : undefined;
     },
   });
   const svg = [...drawEdges(lay, view, null), ...drawNodes(lay, def, view, null, content)].join('\n');
