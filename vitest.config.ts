@@ -11,6 +11,7 @@ const UNIT = [
   'test/cost.test.ts',
   'test/distributed-map.test.ts',
   'test/executions.test.ts',
+  'test/graph-parts.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
   'test/simulator-schemas.test.ts',

@@ -175,6 +175,19 @@ describe('a successful execution of the seeded account', () => {
         expect(apart, `${a.name} overlaps ${b.name}`).toBe(true);
       }
     }
+    // a Map's states are drawn inside its box (their coordinates are the Map's), below its own text, apart
+    const all = nodes(html);
+    for (const map of top.filter((n) => all.some((c) => c.parent === n.name))) {
+      const inside = all.filter((c) => c.parent === map.name);
+      for (const c of inside) {
+        expect(c.x, `${c.name} in ${map.name}`).toBeGreaterThanOrEqual(0);
+        expect(c.y, `${c.name} in ${map.name}`).toBeGreaterThanOrEqual(40);
+        expect(c.x + c.w, `${c.name} in ${map.name}`).toBeLessThanOrEqual(map.w);
+        expect(c.y + c.h, `${c.name} in ${map.name}`).toBeLessThanOrEqual(map.h);
+        for (const d of inside)
+          if (d !== c) expect(c.y + c.h <= d.y || d.y + d.h <= c.y || c.x + c.w <= d.x || d.x + d.w <= c.x).toBe(true);
+      }
+    }
     // each Next leads down the page, except the loops back (a Choice's rule to an earlier state)
     for (const [name, s] of Object.entries(def.States))
       if (typeof s.Next === 'string')
@@ -339,7 +352,7 @@ describe('the drawing from a definition and a history (pure)', () => {
     ).toBe('($.n >= 3) and (not (present $.x))');
   });
 
-  it('marks a state still running in an execution that runs, and escapes what it shows', () => {
+  it('marks a state still running in an execution that runs, and escapes what it shows', async () => {
     const d: Definition = {
       StartAt: 'A <first>',
       States: { 'A <first>': { Type: 'Pass', Next: 'B' }, B: { Type: 'Task', Resource: 'arn:x', End: true } },
@@ -363,7 +376,7 @@ describe('the drawing from a definition and a history (pure)', () => {
     ]);
     expect(v.states[0]?.durationMs).toBe(1000);
     expect(v.states[1]?.durationMs).toBeGreaterThanOrEqual(4000);
-    const page = renderGraphHtml(d, h);
+    const page = await renderGraphHtml(d, h);
     expect(page).toContain('data-state="A &lt;first&gt;" data-outcome="succeeded"');
     expect(page).toContain('data-state="B" data-outcome="running" data-retries="1"');
     expect(page).not.toContain('<first>');

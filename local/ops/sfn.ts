@@ -249,7 +249,9 @@ export async function renderAwsExecutionGraph(o: {
   const { history, definition } = await awsExecution(o.sfn, arn);
   return {
     name: history.execution.name,
-    html: renderGraphHtml(definition, history, { definitionSource: `the definition ${arn} ran (Step Functions)` }),
+    html: await renderGraphHtml(definition, history, {
+      definitionSource: `the definition ${arn} ran (Step Functions)`,
+    }),
   };
 }
 
