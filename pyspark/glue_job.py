@@ -99,7 +99,9 @@ def validate_args(args: dict[str, str]) -> None:
     except ValueError:
         threshold = float("nan")
     if not 0 <= threshold <= 1:  # NaN fails too
-        raise JobError(f"--quarantine_threshold: {args['quarantine_threshold']!r} is not a share between 0 and 1 (e.g. 0.05)")
+        raise JobError(
+            f"--quarantine_threshold: {args['quarantine_threshold']!r} is not a share between 0 and 1 (e.g. 0.05)"
+        )
     if args["dry_run"] not in ("true", "false"):
         raise JobError(f"--dry_run: {args['dry_run']!r} is not true or false")
     if args["warehouse"] == "redshift":
@@ -208,7 +210,9 @@ def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
     return [p for p, _ in matched(spark, patterns)]
 
 
-def read_bronze(spark: SparkSession, args: dict[str, str], objects: dict[str, int] | None = None) -> dict[str, DataFrame]:
+def read_bronze(
+    spark: SparkSession, args: dict[str, str], objects: dict[str, int] | None = None
+) -> dict[str, DataFrame]:
     """Per entity, the run's bronze objects with the envelope schema and their object keys, each read by its own
     glob (bronze/<entity>/…), so that every object is read once and no entity's records are filtered out of the
     others' (issue 13). An entity (or a run) that fetched nothing, e.g. a replay of items that all failed again,
@@ -218,11 +222,15 @@ def read_bronze(spark: SparkSession, args: dict[str, str], objects: dict[str, in
     root = bronze_root(args)
     # the bronze key, as in S3 (Spark names local files "file:///…")
     prefix = root[len("file://") :] if root.startswith("file://") else root
-    empty = T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())])  # a new schema: StructType.add would change ENVELOPE
+    empty = T.StructType(
+        [*ENVELOPE.fields, T.StructField("source_object", T.StringType())]
+    )  # a new schema: StructType.add would change ENVELOPE
     out = {}
     objects = {} if objects is None else objects  # filled in: the objects each entity's globs match
     for entity in ENTITIES:
-        patterns = [f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
+        patterns = [
+            f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)
+        ]
         found = matched(spark, patterns)
         paths = [p for p, _ in found]
         objects[entity] = sum(n for _, n in found)
@@ -230,7 +238,10 @@ def read_bronze(spark: SparkSession, args: dict[str, str], objects: dict[str, in
             out[entity] = spark.createDataFrame([], empty)
             continue
         df = spark.read.schema(ENVELOPE).json(paths)
-        df = df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""))
+        df = df.withColumn(
+            "source_object",
+            F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""),
+        )
         # the object's folder names its entity (bronze.ts writes both from one value)
         out[entity] = df.withColumn("entity", F.lit(entity))
     return out
@@ -264,16 +275,18 @@ def warehouse_for(args: dict[str, str]):
     imports only its own client: psycopg is not on Glue 5.0 (aws-glue-libs, branch glue-5.0, base-requirements.txt)
     and the job's VPC has no route to PyPI."""
     if args["warehouse"] == "postgres":
-        from wistia_pipeline.load.postgres import PostgresWarehouse  # noqa: PLC0415 - local only (psycopg)
+        from wistia_pipeline.load.postgres import PostgresWarehouse  # local only (psycopg)
 
         wh = PostgresWarehouse(args["dsn"])
         wh.ensure_schema()
         return wh
-    import boto3  # noqa: PLC0415 - ships with Glue 5.0
+    import boto3  # ships with Glue 5.0
 
-    from wistia_pipeline.load.redshift import RedshiftWarehouse  # noqa: PLC0415
+    from wistia_pipeline.load.redshift import RedshiftWarehouse
 
-    wh = RedshiftWarehouse(boto3.client("redshift-data"), args["redshift_workgroup"], args["redshift_database"], args["redshift_iam_role"])
+    wh = RedshiftWarehouse(
+        boto3.client("redshift-data"), args["redshift_workgroup"], args["redshift_database"], args["redshift_iam_role"]
+    )
     wh.check_tables()  # read-only: the deploy's bootstrap created them, or this names it
     return wh
 
@@ -306,9 +319,14 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     t0 = time.time()
     dry_run = args.get("dry_run") == "true"
     wh = wh or (NoWarehouse() if dry_run else warehouse_for(args))
-    key_schema = lambda k: T.StructType([T.StructField(k, T.StringType())])  # noqa: E731
+
+    def key_schema(k: str) -> T.StructType:
+        return T.StructType([T.StructField(k, T.StringType())])
+
     known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
-    known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
+    known_visitors = spark.createDataFrame(
+        [(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key")
+    )
 
     objects: dict[str, int] = {}
     envelopes = read_bronze(spark, args, objects)
@@ -321,14 +339,20 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     frames = built.frames  # cached by build
     media_keys = frames["dim_media"].select("media_id").unionByName(known_media)
     visitor_keys = frames["dim_visitor"].select("visitor_key").unionByName(known_visitors)
-    failures = run_checks(frames, media_keys, visitor_keys, built.counts, float(args.get("quarantine_threshold") or 0.05))
+    failures = run_checks(
+        frames, media_keys, visitor_keys, built.counts, float(args.get("quarantine_threshold") or 0.05)
+    )
     timings["quality_gate"] = time.time() - t1
     if failures:
         raise QualityGateError(failures)
 
     t2 = time.time()
     local = args["warehouse"] == "postgres"
-    base = (args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")) if local else f"{args['redshift_tmp_dir'].rstrip('/')}/{args['run_id']}"
+    base = (
+        (args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-"))
+        if local
+        else f"{args['redshift_tmp_dir'].rstrip('/')}/{args['run_id']}"
+    )
     # the eight stage writes at once: each is a small job whose fixed cost (planning, commit) dwarfs its rows on a
     # daily run, and the driver submits jobs from several threads (PySpark pins each to its own JVM thread)
     pool = stage_pool()
@@ -336,7 +360,9 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     writes["quarantine"] = pool.submit(write_csv, built.quarantine, f"{base}/quarantine")
     # drift is a few rows per run: computed once, reported and staged from the same rows (issue 13)
     drift_rows = built.drift.collect()
-    writes["schema_drift"] = pool.submit(write_csv, spark.createDataFrame(drift_rows, built.drift.schema), f"{base}/schema_drift")
+    writes["schema_drift"] = pool.submit(
+        write_csv, spark.createDataFrame(drift_rows, built.drift.schema), f"{base}/schema_drift"
+    )
     wait(writes.values())  # all of them, also when one fails: nothing may still write after the run ends
     done = {name: w.result() + "/" for name, w in writes.items()}
     quarantine_dir, drift_dir = done.pop("quarantine"), done.pop("schema_drift")
@@ -355,7 +381,11 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
             "rows": {name: df.count() for name, df in frames.items()},
             "quarantined": sum(c.quarantined for c in built.counts.values()),
             "staged": prefixes,
-            "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE", built.counts)), "max_batch": sql.MAX_BATCH},
+            "plan": {
+                "staging_statements": 2 * len(prefixes),
+                "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE", built.counts)),
+                "max_batch": sql.MAX_BATCH,
+            },
             "interpreted": interpreted,
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
@@ -414,17 +444,18 @@ def publish_metrics(pts: list[dict]) -> None:
     """On Glue: the run's metrics to CloudWatch (the VPC's monitoring endpoint; the role may put to this namespace
     alone). A failure to publish is logged, never the run's failure: the data is loaded either way, and a missing
     datapoint shows on the dashboard (the alarms treat missing data deliberately)."""
-    import boto3  # noqa: PLC0415 - ships with Glue 5.0
+    import boto3  # ships with Glue 5.0
+    from botocore.config import Config  # ships with Glue 5.0
 
-    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
-
-    from botocore.config import Config  # noqa: PLC0415 - ships with Glue 5.0
+    from wistia_pipeline import metrics as run_metrics
 
     try:
         # short timeouts: an unreachable endpoint costs the run seconds, not boto3's default minutes
-        client = boto3.client("cloudwatch", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3}))
+        client = boto3.client(
+            "cloudwatch", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3})
+        )
         run_metrics.publish(client, pts)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         print(f"could not publish the run's metrics to CloudWatch: {type(e).__name__}: {e}", file=sys.stderr)
 
 
@@ -450,15 +481,21 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
             for k, v in modes.items():
                 spark.conf.set(k, v)
         code = 0
-    except Exception as e:  # noqa: BLE001 - the report carries every failure to the runner
+    except Exception as e:  # the report carries every failure to the runner
         from wistia_pipeline.quality import QualityGateError
 
         failures = [f.__dict__ for f in e.failures] if isinstance(e, QualityGateError) else []
-        report = {"status": "FAILED", "run_id": args.get("run_id"), "error": type(e).__name__, "message": str(e)[:2000], "failures": failures}
+        report = {
+            "status": "FAILED",
+            "run_id": args.get("run_id"),
+            "error": type(e).__name__,
+            "message": str(e)[:2000],
+            "failures": failures,
+        }
         code = 1
         error = e
     report["elapsed_seconds"] = round(time.time() - started, 3)
-    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
+    from wistia_pipeline import metrics as run_metrics
 
     report["metrics"] = run_metrics.points(report)
     if ON_GLUE:  # pragma: no cover - Glue only; publish() is tested against moto's CloudWatch server
@@ -492,7 +529,9 @@ def main(argv: list[str]) -> int:
         return serve()
     # a failure propagates: Glue (and its twin) report the exception's last line as the run's ErrorMessage
     code, report = execute(argv, raise_errors=True)
-    print(json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report}))
+    print(
+        json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report})
+    )
     return code
 
 

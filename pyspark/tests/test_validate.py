@@ -33,7 +33,7 @@ def test_usable_records_pass_and_broken_ones_are_quarantined_with_their_reason_a
     q = {r.record_index: (r.natural_key, r.reason) for r in validate.quarantined(parsed, schemas.EVENTS).collect()}
     assert q == {
         1: (None, "event_key: required field is missing or null"),
-        2: ("k3", 'percent_viewed: expected double, got lots'),
+        2: ("k3", "percent_viewed: expected double, got lots"),
         3: ("k4", "percent_viewed: 1.5 is outside [0, 1]"),
         4: ("k5", "visitor_key: required field is missing or null"),
         5: (None, "not a JSON object"),
@@ -44,7 +44,15 @@ def test_usable_records_pass_and_broken_ones_are_quarantined_with_their_reason_a
 
 
 def test_drift_reports_new_fields_and_mistyped_optional_fields_without_losing_the_record(records):
-    recs = records({"entity": "events", "records": [{**GOOD_EVENT, "brand_new": {"x": 1}, "lat": "<redacted>"}, {**GOOD_EVENT, "event_key": "b", "brand_new": 2}]})
+    recs = records(
+        {
+            "entity": "events",
+            "records": [
+                {**GOOD_EVENT, "brand_new": {"x": 1}, "lat": "<redacted>"},
+                {**GOOD_EVENT, "event_key": "b", "brand_new": 2},
+            ],
+        }
+    )
     parsed = validate.parse(recs, schemas.EVENTS)
     assert validate.usable(parsed).count() == 2
     d = {(r.field, r.kind): r.records for r in validate.drift(parsed, schemas.EVENTS, "events").collect()}
@@ -52,8 +60,19 @@ def test_drift_reports_new_fields_and_mistyped_optional_fields_without_losing_th
 
 
 def test_documented_quirks_are_neither_quarantined_nor_drift(records):
-    quirky = {**GOOD_EVENT, "conversion_type": 0, "conversion_data": "", "received_at": "2025-10-17T17:24:53Z", "thumbnail": None}
-    recs = records({"entity": "events", "records": [quirky, {**quirky, "event_key": "b", "conversion_type": "", "conversion_data": {}}]})
+    quirky = {
+        **GOOD_EVENT,
+        "conversion_type": 0,
+        "conversion_data": "",
+        "received_at": "2025-10-17T17:24:53Z",
+        "thumbnail": None,
+    }
+    recs = records(
+        {
+            "entity": "events",
+            "records": [quirky, {**quirky, "event_key": "b", "conversion_type": "", "conversion_data": {}}],
+        }
+    )
     parsed = validate.parse(recs, schemas.EVENTS)
     assert validate.usable(parsed).count() == 2
     assert validate.drift(parsed, schemas.EVENTS, "events").count() == 0
@@ -71,28 +90,63 @@ def test_loss_free_coercions_load_the_value_and_count_as_drift_an_unparseable_ti
                 {**GOOD_EVENT, "event_key": "words", "percent_viewed": "half"},
             ],
         },
-        {"entity": "media_stats", "records": [{"date": "2026-11-20", "load_count": "12", "play_count": 3, "hours_watched": "0.25"}, {"date": "20/11/2026", "load_count": 1, "play_count": 1, "hours_watched": 0.1}, {"date": "2026-11-21", "load_count": "1.5", "play_count": 1, "hours_watched": 0.1}]},
-        {"entity": "visitors", "records": [{"visitor_key": "v1", "created_at": "not a time", "last_active_at": "2025-10-17T17:24:53+02:00", "load_count": "4"}]},
+        {
+            "entity": "media_stats",
+            "records": [
+                {"date": "2026-11-20", "load_count": "12", "play_count": 3, "hours_watched": "0.25"},
+                {"date": "20/11/2026", "load_count": 1, "play_count": 1, "hours_watched": 0.1},
+                {"date": "2026-11-21", "load_count": "1.5", "play_count": 1, "hours_watched": 0.1},
+            ],
+        },
+        {
+            "entity": "visitors",
+            "records": [
+                {
+                    "visitor_key": "v1",
+                    "created_at": "not a time",
+                    "last_active_at": "2025-10-17T17:24:53+02:00",
+                    "load_count": "4",
+                }
+            ],
+        },
     )
     events = validate.parse(recs.where(F.col("entity") == "events"), schemas.EVENTS)
     ok = {r.event_key: r for r in validate.usable(events).select("p.*").collect()}
     assert sorted(ok) == ["num", "space"]
     assert (ok["num"].percent_viewed, ok["num"].lat, ok["num"].lon) == (0.5, 59.91, 10.0)  # the values, not NULL
     q = {r.natural_key: r.reason for r in validate.quarantined(events, schemas.EVENTS).collect()}
-    assert q == {"bad-time": "received_at: not a timestamp: yesterday", "epoch": "received_at: not a timestamp: 1760721893", "words": "percent_viewed: expected double, got half"}
+    assert q == {
+        "bad-time": "received_at: not a timestamp: yesterday",
+        "epoch": "received_at: not a timestamp: 1760721893",
+        "words": "percent_viewed: expected double, got half",
+    }
     rules = {r.rule for r in events.where(F.col("reason").isNotNull()).collect()}
     assert rules == {"received_at: not a timestamp", "percent_viewed: expected double"}
     d = {(r.field, r.kind): r.records for r in validate.drift(events, schemas.EVENTS, "events").collect()}
-    assert d == {("percent_viewed", "coerced"): 1, ("lat", "coerced"): 1, ("lon", "coerced"): 1, ("received_at", "coerced"): 1}
+    assert d == {
+        ("percent_viewed", "coerced"): 1,
+        ("lat", "coerced"): 1,
+        ("lon", "coerced"): 1,
+        ("received_at", "coerced"): 1,
+    }
 
     stats = validate.parse(recs.where(F.col("entity") == "media_stats"), schemas.MEDIA_STATS)
-    assert [(r.date, r.load_count, r.hours_watched) for r in validate.usable(stats).select("p.*").collect()] == [("2026-11-20", 12, 0.25)]
+    assert [(r.date, r.load_count, r.hours_watched) for r in validate.usable(stats).select("p.*").collect()] == [
+        ("2026-11-20", 12, 0.25)
+    ]
     # "1.5" is not a whole number: coercing it to a count would lose the fraction, so it is quarantined
-    assert sorted(r.reason for r in validate.quarantined(stats, schemas.MEDIA_STATS).collect()) == ["date: not a date: 20/11/2026", "load_count: expected bigint, got 1.5"]
+    assert sorted(r.reason for r in validate.quarantined(stats, schemas.MEDIA_STATS).collect()) == [
+        "date: not a date: 20/11/2026",
+        "load_count: expected bigint, got 1.5",
+    ]
 
     visitors = validate.parse(recs.where(F.col("entity") == "visitors"), schemas.VISITORS)
     [v] = validate.usable(visitors).select("p.*").collect()
-    assert (v.created_at, v.last_active_at, v.load_count) == (None, "2025-10-17T17:24:53+02:00", 4)  # an optional time that does not parse: NULL
+    assert (v.created_at, v.last_active_at, v.load_count) == (
+        None,
+        "2025-10-17T17:24:53+02:00",
+        4,
+    )  # an optional time that does not parse: NULL
     d = {(r.field, r.kind): r.records for r in validate.drift(visitors, schemas.VISITORS, "visitors").collect()}
     assert d == {("created_at", "type"): 1, ("load_count", "coerced"): 1}
 
@@ -105,14 +159,39 @@ def test_type_drift_seen_in_real_responses_loads_without_quarantine_or_drift(rec
         {
             "entity": "events",
             "records": [
-                {**GOOD_EVENT, "user_agent_details": ua, "conversion_data": {}, "received_at": "2025-10-17T17:24:53+00:00"},
-                {**GOOD_EVENT, "event_key": "b", "user_agent_details": {**ua, "browser_version": "120.0.1"}, "conversion_data": "", "received_at": "2025-10-16T13:08:36.380Z"},
+                {
+                    **GOOD_EVENT,
+                    "user_agent_details": ua,
+                    "conversion_data": {},
+                    "received_at": "2025-10-17T17:24:53+00:00",
+                },
+                {
+                    **GOOD_EVENT,
+                    "event_key": "b",
+                    "user_agent_details": {**ua, "browser_version": "120.0.1"},
+                    "conversion_data": "",
+                    "received_at": "2025-10-16T13:08:36.380Z",
+                },
             ],
         },
-        {"entity": "medias", "records": [{"id": 1, "hashed_id": "aud1", "name": "Podcast", "type": "Audio", "created": "2013-09-19T15:30:49+00:00", "updated": "2025-10-17T17:24:53.000Z"}]},
+        {
+            "entity": "medias",
+            "records": [
+                {
+                    "id": 1,
+                    "hashed_id": "aud1",
+                    "name": "Podcast",
+                    "type": "Audio",
+                    "created": "2013-09-19T15:30:49+00:00",
+                    "updated": "2025-10-17T17:24:53.000Z",
+                }
+            ],
+        },
     )
     events = validate.parse(recs.where(F.col("entity") == "events"), schemas.EVENTS)
-    assert sorted(r.v for r in validate.usable(events).select(F.col("p.user_agent_details.browser_version").alias("v")).collect()) == ["120", "120.0.1"]
+    assert sorted(
+        r.v for r in validate.usable(events).select(F.col("p.user_agent_details.browser_version").alias("v")).collect()
+    ) == ["120", "120.0.1"]
     assert validate.drift(events, schemas.EVENTS, "events").count() == 0
     medias = validate.parse(recs.where(F.col("entity") == "medias"), schemas.MEDIAS)
     assert validate.usable(medias).count() == 1 and validate.drift(medias, schemas.MEDIAS, "medias").count() == 0
