@@ -84,13 +84,14 @@ READ = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     from pyspark.sql import SparkSession
     import glue_job
+    from wistia_pipeline.job import extract
     spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     out = {}
     for label, runs in (("one", "r1,r2"), ("none", "r3")):
         argv = ["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", sys.argv[2]]
         args = glue_job.parse_args([*argv, "--bronze_runs", runs])
-        frames = glue_job.read_bronze(spark, args)  # one frame per entity, each by its own glob
+        frames = extract.read_bronze(spark, args)  # one frame per entity, each by its own glob
         out[label] = sorted(r.source_object for df in frames.values() for r in df.select("source_object").collect())
     try:  # what the job did before: hand Spark the glob that matches nothing
         spark.read.json("s3://" + sys.argv[2] + "/bronze/*/ingest_date=2026-11-20/run=r3/*/*.json").count()
@@ -137,6 +138,7 @@ def test_on_s3_a_run_that_fetched_nothing_reads_as_empty_and_only_matching_globs
 def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tmp_path):
     sys.path.insert(0, PYSPARK)
     import glue_job
+    from wistia_pipeline.job import extract
 
     key = "bronze/medias/ingest_date=2026-11-20/run=r1/all/page-00001.json"
     (tmp_path / key).parent.mkdir(parents=True)
@@ -145,7 +147,7 @@ def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tm
     )
 
     def read(runs):
-        return glue_job.read_bronze(
+        return extract.read_bronze(
             spark,
             glue_job.parse_args(
                 [
@@ -167,7 +169,7 @@ def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tm
     assert [r.source_object for df in read("r1,r2").values() for r in df.collect()] == [key]
     assert read("r1,r2")["medias"].first().entity == "medias"
     assert sum(df.count() for df in read("r2").values()) == 0
-    assert glue_job.matching(
+    assert extract.matching(
         spark,
         [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json", f"file://{tmp_path}/nothing/here.json"],
     ) == [f"file://{tmp_path}/bronze/*/ingest_date=2026-11-20/run=r1/*/*.json"]
