@@ -1,11 +1,12 @@
 """Glue 5.x job entry: one run's bronze -> the analytics star schema -> the warehouse.
 
-Only this file knows about GlueContext, job arguments and paths; wistia_pipeline/ transforms are pure.
-The same file runs locally under plain pyspark (`--warehouse postgres`), writing a JSON report for the runner.
+Only this file knows about GlueContext, job arguments and the Spark session; wistia_pipeline/ transforms are
+pure. The same file runs locally under plain pyspark (`--warehouse postgres`), writing a JSON report for the runner.
 
-Steps: read the run's bronze with explicit schemas -> validate (quarantine with reasons, drift) -> build and
-deduplicate the star frames -> the quality gate (nothing is published when a rule fails) -> write stage files
--> publish in one transaction (guarded MERGE: a re-run changes no row).
+Steps, each a module of wistia_pipeline/job/ that run() wires in this order: extract (read the run's bronze with
+explicit schemas, the keys the warehouse holds) -> transform (validate: quarantine with reasons, drift; build and
+deduplicate the star frames) -> audit (the quality gate: nothing is published when a rule fails) -> load (write
+stage files, then publish in one transaction: guarded MERGE, a re-run changes no row).
 
 On Glue (and in its local twin, local/glue/launcher.ts) the job learns everything about where it runs from its
 arguments and its environment: S3 through the Spark session's Hadoop configuration (`s3://` URIs), the Redshift
@@ -18,15 +19,12 @@ call; the report says what the load would send.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import re
 import shutil
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 
 try:  # pragma: no cover - only on Glue
     from awsglue.context import GlueContext  # type: ignore[import-not-found]
@@ -37,9 +35,14 @@ try:  # pragma: no cover - only on Glue
 except ImportError:
     ON_GLUE = False
 
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
+from pyspark.sql import SparkSession
+
+from wistia_pipeline import metrics as run_metrics
+from wistia_pipeline.job import audit, extract, load, transform
+from wistia_pipeline.job.extract import bronze_runs
+from wistia_pipeline.job.load import NoWarehouse, warehouse_for
+from wistia_pipeline.model import RUN_ID_PATTERN
+from wistia_pipeline.quality import QualityGateError
 
 REQUIRED = ["run_id", "ingest_date", "bucket"]
 OPTIONAL = {
@@ -80,8 +83,6 @@ def parse_args(argv: list[str]) -> dict[str, str]:
 
 
 def validate_args(args: dict[str, str]) -> None:
-    from wistia_pipeline.model import RUN_ID_PATTERN
-
     run_id = re.compile(RUN_ID_PATTERN)
     if not run_id.match(args["run_id"]):
         raise JobError(f"--run_id: {args['run_id']!r} is not an execution name")
@@ -99,7 +100,9 @@ def validate_args(args: dict[str, str]) -> None:
     except ValueError:
         threshold = float("nan")
     if not 0 <= threshold <= 1:  # NaN fails too
-        raise JobError(f"--quarantine_threshold: {args['quarantine_threshold']!r} is not a share between 0 and 1 (e.g. 0.05)")
+        raise JobError(
+            f"--quarantine_threshold: {args['quarantine_threshold']!r} is not a share between 0 and 1 (e.g. 0.05)"
+        )
     if args["dry_run"] not in ("true", "false"):
         raise JobError(f"--dry_run: {args['dry_run']!r} is not true or false")
     if args["warehouse"] == "redshift":
@@ -169,201 +172,46 @@ def execution_mode(spark: SparkSession, objects: int) -> bool:
     return interpreted
 
 
-def bronze_runs(args: dict[str, str]) -> list[str]:
-    """The runs whose bronze this job reads: --bronze_runs (a replay of a run that never loaded reads that
-    run's bronze too), else --run_id alone."""
-    runs = [r.strip() for r in (args.get("bronze_runs") or "").split(",") if r.strip()]
-    return runs or [args["run_id"]]
-
-
-def bronze_root(args: dict[str, str]) -> str:
-    """The URI bronze keys are relative to: s3://<bucket> on AWS, file://<dir> with --bronze_root."""
-    if args["bronze_root"]:
-        root = args["bronze_root"].rstrip("/")
-        return root if "://" in root else "file://" + os.path.abspath(root)
-    return f"s3://{args['bucket']}"
-
-
-def matched(spark: SparkSession, patterns: list[str]) -> list[tuple[str, int]]:
-    """The glob patterns that match at least one object, with how many each matches, by Hadoop's
-    FileSystem.globStatus: the same code for file:// and s3:// (S3A, or EMRFS on Glue). Spark's reader fails a whole
-    read with PATH_NOT_FOUND for a glob that matches nothing
-    (https://spark.apache.org/docs/3.5.4/sql-error-conditions.html#path_not_found); globStatus returns an empty array
-    for such a glob, null for a missing plain path
-    (https://hadoop.apache.org/docs/r3.3.4/api/org/apache/hadoop/fs/FileSystem.html#globStatus-org.apache.hadoop.fs.Path-)."""
-    jvm = spark._jvm  # type: ignore[attr-defined]
-    conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
-    out = []
-    for pattern in patterns:
-        path = jvm.org.apache.hadoop.fs.Path(pattern)
-        found = path.getFileSystem(conf).globStatus(path)
-        n = len(found) if found is not None else 0
-        if n > 0:
-            out.append((pattern, n))
-    return out
-
-
-def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
-    """The glob patterns that match at least one object (matched)."""
-    return [p for p, _ in matched(spark, patterns)]
-
-
-def read_bronze(spark: SparkSession, args: dict[str, str], objects: dict[str, int] | None = None) -> dict[str, DataFrame]:
-    """Per entity, the run's bronze objects with the envelope schema and their object keys, each read by its own
-    glob (bronze/<entity>/…), so that every object is read once and no entity's records are filtered out of the
-    others' (issue 13). An entity (or a run) that fetched nothing, e.g. a replay of items that all failed again,
-    reads as an empty frame, on S3 as locally. ``objects``, when given, receives each entity's object count."""
-    from wistia_pipeline.schemas import ENTITIES, ENVELOPE
-
-    root = bronze_root(args)
-    # the bronze key, as in S3 (Spark names local files "file:///…")
-    prefix = root[len("file://") :] if root.startswith("file://") else root
-    empty = T.StructType([*ENVELOPE.fields, T.StructField("source_object", T.StringType())])  # a new schema: StructType.add would change ENVELOPE
-    out = {}
-    objects = {} if objects is None else objects  # filled in: the objects each entity's globs match
-    for entity in ENTITIES:
-        patterns = [f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
-        found = matched(spark, patterns)
-        paths = [p for p, _ in found]
-        objects[entity] = sum(n for _, n in found)
-        if not paths:
-            out[entity] = spark.createDataFrame([], empty)
-            continue
-        df = spark.read.schema(ENVELOPE).json(paths)
-        df = df.withColumn("source_object", F.regexp_replace(F.input_file_name(), r"^(file:(//)?)?" + re.escape(prefix.rstrip("/") + "/"), ""))
-        # the object's folder names its entity (bronze.ts writes both from one value)
-        out[entity] = df.withColumn("entity", F.lit(entity))
-    return out
-
-
-def write_csv(df: DataFrame, path: str) -> str:
-    (
-        df.coalesce(1)
-        .write.mode("overwrite")
-        .option("header", "false")
-        .option("quote", '"')
-        .option("escape", '"')
-        .option("nullValue", None)
-        .option("emptyValue", '""')
-        # Spark's CSV writer trims values by default: a name's leading or trailing spaces would be lost
-        .option("ignoreLeadingWhiteSpace", "false")
-        .option("ignoreTrailingWhiteSpace", "false")
-        .option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
-        .option("dateFormat", "yyyy-MM-dd")
-        .csv(path)
-    )
-    if "://" not in path:  # local: name the parts for the COPY glob (S3 COPY takes the whole prefix)
-        for f in glob.glob(os.path.join(path, "part-*")):
-            if not f.endswith(".csv"):
-                os.rename(f, f + ".csv")
-    return path
-
-
-def warehouse_for(args: dict[str, str]):
-    """The load target: the embedded PostgreSQL locally, Redshift Serverless (Data API, IAM) on Glue. Each path
-    imports only its own client: psycopg is not on Glue 5.0 (aws-glue-libs, branch glue-5.0, base-requirements.txt)
-    and the job's VPC has no route to PyPI."""
-    if args["warehouse"] == "postgres":
-        from wistia_pipeline.load.postgres import PostgresWarehouse  # noqa: PLC0415 - local only (psycopg)
-
-        wh = PostgresWarehouse(args["dsn"])
-        wh.ensure_schema()
-        return wh
-    import boto3  # noqa: PLC0415 - ships with Glue 5.0
-
-    from wistia_pipeline.load.redshift import RedshiftWarehouse  # noqa: PLC0415
-
-    wh = RedshiftWarehouse(boto3.client("redshift-data"), args["redshift_workgroup"], args["redshift_database"], args["redshift_iam_role"])
-    wh.check_tables()  # read-only: the deploy's bootstrap created them, or this names it
-    return wh
-
-
-_STAGE_POOL: ThreadPoolExecutor | None = None
-
-
-def stage_pool() -> ThreadPoolExecutor:
-    """Four threads for the stage writes, one pool per process: a warm worker's runs reuse the same threads (and
-    the JVM threads PySpark pins to them) instead of leaving four behind per run."""
-    global _STAGE_POOL
-    if _STAGE_POOL is None:
-        _STAGE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stage")
-    return _STAGE_POOL
-
-
-class NoWarehouse:
-    """--dry_run: nothing is known, nothing is published."""
-
-    def known_keys(self, table: str, key: str) -> list[str]:
-        return []
-
-
 def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
-    from wistia_pipeline.model import STAR
-    from wistia_pipeline.pipeline import build
-    from wistia_pipeline.quality import QualityGateError, run_checks
-
+    """One run: extract -> transform -> audit -> load (wistia_pipeline/job/); returns the run's report."""
     timings: dict[str, float] = {}
     t0 = time.time()
     dry_run = args.get("dry_run") == "true"
     wh = wh or (NoWarehouse() if dry_run else warehouse_for(args))
-    key_schema = lambda k: T.StructType([T.StructField(k, T.StringType())])  # noqa: E731
-    known_media = spark.createDataFrame([(k,) for k in wh.known_keys("dim_media", "media_id")], key_schema("media_id"))
-    known_visitors = spark.createDataFrame([(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], key_schema("visitor_key"))
-
+    known_media, known_visitors = extract.known_keys(spark, wh)
     objects: dict[str, int] = {}
-    envelopes = read_bronze(spark, args, objects)
+    envelopes = extract.read_bronze(spark, args, objects)
     interpreted = execution_mode(spark, sum(objects.values()))
-    hosts = [h.strip() for h in args["company_hosts"].split(",") if h.strip()]
-    built = build(envelopes, args["run_id"], hosts, args["hash_pii"] == "true", known_media, known_visitors)
+    built = transform.transform(envelopes, args, known_media, known_visitors)
     timings["read_validate"] = time.time() - t0
 
     t1 = time.time()
-    frames = built.frames  # cached by build
-    media_keys = frames["dim_media"].select("media_id").unionByName(known_media)
-    visitor_keys = frames["dim_visitor"].select("visitor_key").unionByName(known_visitors)
-    failures = run_checks(frames, media_keys, visitor_keys, built.counts, float(args.get("quarantine_threshold") or 0.05))
+    audit.gate(built, known_media, known_visitors, float(args.get("quarantine_threshold") or 0.05))
     timings["quality_gate"] = time.time() - t1
-    if failures:
-        raise QualityGateError(failures)
 
     t2 = time.time()
-    local = args["warehouse"] == "postgres"
-    base = (args["tmp_dir"] or tempfile.mkdtemp(prefix="wistia-stage-")) if local else f"{args['redshift_tmp_dir'].rstrip('/')}/{args['run_id']}"
-    # the eight stage writes at once: each is a small job whose fixed cost (planning, commit) dwarfs its rows on a
-    # daily run, and the driver submits jobs from several threads (PySpark pins each to its own JVM thread)
-    pool = stage_pool()
-    writes = {t.name: pool.submit(write_csv, frames[t.name].select(*t.all_columns), f"{base}/{t.name}") for t in STAR}
-    writes["quarantine"] = pool.submit(write_csv, built.quarantine, f"{base}/quarantine")
-    # drift is a few rows per run: computed once, reported and staged from the same rows (issue 13)
-    drift_rows = built.drift.collect()
-    writes["schema_drift"] = pool.submit(write_csv, spark.createDataFrame(drift_rows, built.drift.schema), f"{base}/schema_drift")
-    wait(writes.values())  # all of them, also when one fails: nothing may still write after the run ends
-    done = {name: w.result() + "/" for name, w in writes.items()}
-    quarantine_dir, drift_dir = done.pop("quarantine"), done.pop("schema_drift")
-    staged = done
+    base = load.stage_dir(args)
+    staged = load.stage(spark, built, base)
     timings["transform"] = time.time() - t2
 
     if dry_run:
-        from wistia_pipeline.load import sql
-
-        prefixes = {**staged, "quarantine": quarantine_dir, "schema_drift": drift_dir}
         return {
             "status": "SUCCEEDED",
             "run_id": args["run_id"],
             "dry_run": True,
             "bronze": {e: c.as_dict() for e, c in built.counts.items()},
-            "rows": {name: df.count() for name, df in frames.items()},
+            "rows": {name: df.count() for name, df in built.frames.items()},
             "quarantined": sum(c.quarantined for c in built.counts.values()),
-            "staged": prefixes,
-            "plan": {"staging_statements": 2 * len(prefixes), "publish_statements": len(sql.publish_statements(args["run_id"], "SYSDATE", built.counts)), "max_batch": sql.MAX_BATCH},
+            "staged": staged.prefixes,
+            "plan": load.plan(args["run_id"], staged, built.counts),
             "interpreted": interpreted,
             "timings": {k: round(v, 3) for k, v in timings.items()},
         }
 
     t3 = time.time()
-    loaded = wh.publish(args["run_id"], staged, quarantine_dir, drift_dir, built.counts)
+    loaded = load.publish(wh, args["run_id"], staged, built.counts)
     timings["load"] = time.time() - t3
-    if local and not args["tmp_dir"]:
+    if args["warehouse"] == "postgres" and not args["tmp_dir"]:
         shutil.rmtree(base, ignore_errors=True)
     return {
         "status": "SUCCEEDED",
@@ -371,7 +219,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
         "bronze": {e: c.as_dict() for e, c in built.counts.items()},
         "loaded": loaded,
         "quarantined": sum(c.quarantined for c in built.counts.values()),
-        "drift": [r.asDict() for r in drift_rows],
+        "drift": [r.asDict() for r in staged.drift_rows],
         "interpreted": interpreted,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -414,17 +262,16 @@ def publish_metrics(pts: list[dict]) -> None:
     """On Glue: the run's metrics to CloudWatch (the VPC's monitoring endpoint; the role may put to this namespace
     alone). A failure to publish is logged, never the run's failure: the data is loaded either way, and a missing
     datapoint shows on the dashboard (the alarms treat missing data deliberately)."""
-    import boto3  # noqa: PLC0415 - ships with Glue 5.0
-
-    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
-
-    from botocore.config import Config  # noqa: PLC0415 - ships with Glue 5.0
+    import boto3  # ships with Glue 5.0
+    from botocore.config import Config  # ships with Glue 5.0
 
     try:
         # short timeouts: an unreachable endpoint costs the run seconds, not boto3's default minutes
-        client = boto3.client("cloudwatch", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3}))
+        client = boto3.client(
+            "cloudwatch", config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3})
+        )
         run_metrics.publish(client, pts)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         print(f"could not publish the run's metrics to CloudWatch: {type(e).__name__}: {e}", file=sys.stderr)
 
 
@@ -450,16 +297,18 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
             for k, v in modes.items():
                 spark.conf.set(k, v)
         code = 0
-    except Exception as e:  # noqa: BLE001 - the report carries every failure to the runner
-        from wistia_pipeline.quality import QualityGateError
-
+    except Exception as e:  # the report carries every failure to the runner
         failures = [f.__dict__ for f in e.failures] if isinstance(e, QualityGateError) else []
-        report = {"status": "FAILED", "run_id": args.get("run_id"), "error": type(e).__name__, "message": str(e)[:2000], "failures": failures}
+        report = {
+            "status": "FAILED",
+            "run_id": args.get("run_id"),
+            "error": type(e).__name__,
+            "message": str(e)[:2000],
+            "failures": failures,
+        }
         code = 1
         error = e
     report["elapsed_seconds"] = round(time.time() - started, 3)
-    from wistia_pipeline import metrics as run_metrics  # noqa: PLC0415
-
     report["metrics"] = run_metrics.points(report)
     if ON_GLUE:  # pragma: no cover - Glue only; publish() is tested against moto's CloudWatch server
         publish_metrics(report["metrics"])
@@ -492,7 +341,9 @@ def main(argv: list[str]) -> int:
         return serve()
     # a failure propagates: Glue (and its twin) report the exception's last line as the run's ErrorMessage
     code, report = execute(argv, raise_errors=True)
-    print(json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report}))
+    print(
+        json.dumps({k: report[k] for k in ("status", "run_id", "elapsed_seconds", "error", "message") if k in report})
+    )
     return code
 
 

@@ -302,6 +302,21 @@ function summarize(vitestJson, pytestXml) {
   return { passed, failed, skipped };
 }
 
+/**
+ * ruff over the PySpark code (its settings: pyspark/pyproject.toml [tool.ruff]): the lint (`ruff check`) and the
+ * format check (`ruff format --check`), both run; 0 when both pass, else 1 after a line naming what failed and the
+ * command that fixes it. `fix`: apply the fixes instead (`ruff check --fix`, `ruff format`).
+ */
+function ruff(env, fix = false) {
+  const lint = run(venvPython(), ['-m', 'ruff', 'check', ...(fix ? ['--fix'] : []), 'pyspark'], { env });
+  const format = run(venvPython(), ['-m', 'ruff', 'format', ...(fix ? [] : ['--check']), 'pyspark'], { env });
+  if (lint !== 0)
+    say(`ruff check pyspark failed (exit ${lint}): see its findings above (\`npm run format\` fixes some)`);
+  if (format !== 0)
+    say(`ruff format --check pyspark failed (exit ${format}): \`npm run format\` reformats the files above`);
+  return lint === 0 && format === 0 ? 0 : 1;
+}
+
 const task = process.argv[2] ?? 'test';
 const rest = process.argv.slice(3);
 const resultsDir = join(root, '.data', 'test-results');
@@ -334,6 +349,7 @@ switch (task) {
       [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`, ...rest],
       { env },
     );
+    const r = ruff(env);
     const p = run(venvPython(), ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`], { env });
     let s = { passed: 0, failed: 1, skipped: 0 };
     try {
@@ -341,9 +357,10 @@ switch (task) {
     } catch (e) {
       say(`could not read the test reports: ${e.message}`);
     }
-    const ok = v === 0 && p === 0 && s.failed === 0 && s.passed > 0;
+    const ok = v === 0 && r === 0 && p === 0 && s.failed === 0 && s.passed > 0;
     if (!ok && s.failed === 0) s.failed = 1; // a runner that crashed before reporting still counts as a failure
-    process.stdout.write(`\nvitest exit ${v}, pytest exit ${p}\n`);
+    process.stdout.write(`\nvitest exit ${v}, ruff exit ${r}, pytest exit ${p}\n`);
+    if (r !== 0) process.stdout.write('ruff failed on pyspark/ (lint or format): see [setup] above\n');
     process.stdout.write(`tests: ${s.passed} passed, ${s.failed} failed${s.skipped ? `, ${s.skipped} skipped` : ''}\n`);
     process.exit(ok ? 0 : 1);
     break;
@@ -363,10 +380,18 @@ switch (task) {
     process.exit(run(node22(), [vitest, 'run', 'test/reliability.test.ts', ...args], { env }));
     break;
   }
-  case 'pytest':
+  case 'pytest': {
     ensurePython();
     await ensureJars(); // the s3a:// read test runs Spark with the S3A jars
-    process.exit(run(venvPython(), ['-m', 'pytest', 'pyspark/tests', ...rest]));
+    const r = ruff(process.env); // pytest runs either way; a ruff failure fails the task
+    const p = run(venvPython(), ['-m', 'pytest', 'pyspark/tests', ...rest]);
+    process.exit(p !== 0 ? p : r);
+    break;
+  }
+  case 'ruff':
+    // `npm run lint` (checks) and `npm run format` (--fix: applies the fixes)
+    ensurePython();
+    process.exit(ruff(process.env, rest.includes('--fix')));
     break;
   case 'demo':
   case 'bench': {
@@ -377,6 +402,6 @@ switch (task) {
     break;
   }
   default:
-    say(`unknown task "${task}" (expected setup, test, reliability, pytest, demo or bench)`);
+    say(`unknown task "${task}" (expected setup, test, reliability, pytest, ruff, demo or bench)`);
     process.exit(2);
 }

@@ -1,11 +1,17 @@
+import json as _json
 import os
+import socket as _socket
+import subprocess as _subprocess
 import sys
+import time as _time
+import urllib.request as _urllib
 
 # before pyspark.pandas is imported (pyspark.testing imports it)
 os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
 
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as _F
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +29,6 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
-
-
-import json as _json
-
-from pyspark.sql import functions as _F
 
 
 @pytest.fixture
@@ -62,11 +63,6 @@ def records(envelopes):
     return lambda *objects: explode_records(envelopes(*objects))
 
 
-import socket as _socket
-import subprocess as _subprocess
-import time as _time
-import urllib.request as _urllib
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 JARS = [os.path.join(ROOT, ".tools", "jars", n) for n in ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")]
 
@@ -77,16 +73,22 @@ def moto_s3():
     with _socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = _subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=_subprocess.DEVNULL, stderr=_subprocess.PIPE)
+    proc = _subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=_subprocess.DEVNULL,
+        stderr=_subprocess.PIPE,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = _time.time() + 30
     while True:
         try:
             _urllib.urlopen(f"{endpoint}/moto-api/", timeout=2)
             break
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception as e:  # not up yet
             if proc.poll() is not None or _time.time() > deadline:
-                raise RuntimeError(f"moto server did not start: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"moto server did not start: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}"
+                ) from e
             _time.sleep(0.2)
     yield endpoint
     proc.terminate()
@@ -98,7 +100,9 @@ def s3a_env(endpoint: str) -> dict[str, str]:
     3.3.4, as local/glue/launcher.ts gives the Glue twin), credentials from the environment only."""
     missing = [j for j in JARS if not os.path.exists(j)]
     if missing:
-        raise RuntimeError(f"the S3A jars are missing ({', '.join(missing)}): run `npm run setup` (npm test installs them too)")
+        raise RuntimeError(
+            f"the S3A jars are missing ({', '.join(missing)}): run `npm run setup` (npm test installs them too)"
+        )
     conf = {
         "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",

@@ -42,7 +42,9 @@ def test_points_are_the_reports_counts_per_dimension_and_in_total():
     assert got[("DriftFindings", ())] == 1
     assert got[("TransformSeconds", ())] == 12.5
     assert got[("TransformFailed", ())] == 0
-    assert len(got) == 3 * 3 + 1 + 2 * 3 + 1 + 1  # every point once: 3 by entity (+ total), drift, 2 by table, time, failed
+    assert (
+        len(got) == 3 * 3 + 1 + 2 * 3 + 1 + 1
+    )  # every point once: 3 by entity (+ total), drift, 2 by table, time, failed
 
 
 def test_a_failed_run_reports_its_time_and_the_failure_only():
@@ -53,9 +55,11 @@ def test_a_failed_run_reports_its_time_and_the_failure_only():
 def test_the_names_and_units_are_the_contracts():
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "contracts", "metrics.json"), encoding="utf-8") as f:
         spec = json.load(f)
-    glue = {n: (m["unit"], (m.get("dimensions") or [None])[0]) for n, m in spec["metrics"].items() if m["source"] == "glue"}
-    assert metrics.GLUE_METRICS == glue
-    assert (metrics.NAMESPACE, metrics.SERVICE) == (spec["namespace"], spec["service"])
+    glue = {
+        n: (m["unit"], (m.get("dimensions") or [None])[0]) for n, m in spec["metrics"].items() if m["source"] == "glue"
+    }
+    assert glue == metrics.GLUE_METRICS
+    assert (spec["namespace"], spec["service"]) == (metrics.NAMESPACE, metrics.SERVICE)
 
 
 def test_published_to_cloudwatch_the_datapoints_are_the_points(moto_s3, monkeypatch):
@@ -63,7 +67,7 @@ def test_published_to_cloudwatch_the_datapoints_are_the_points(moto_s3, monkeypa
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     cw = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto_s3)
     pts = metrics.points(REPORT)
-    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     assert metrics.publish(cw, pts) == 1
     listed = cw.list_metrics(Namespace=metrics.NAMESPACE)["Metrics"]
     names = {(m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]))) for m in listed}
@@ -88,7 +92,7 @@ def test_requests_hold_at_most_the_apis_metric_count():
     class Recorder:
         calls: list[int] = []
 
-        def put_metric_data(self, Namespace, MetricData):  # noqa: N803 - boto3's names
+        def put_metric_data(self, Namespace, MetricData):  # boto3's names
             self.calls.append(len(MetricData))
 
     r = Recorder()

@@ -66,7 +66,8 @@ def metric_data(pts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "MetricName": p["name"],
-            "Dimensions": [{"Name": "service", "Value": SERVICE}] + [{"Name": k, "Value": v} for k, v in p["dimensions"].items()],
+            "Dimensions": [{"Name": "service", "Value": SERVICE}]
+            + [{"Name": k, "Value": v} for k, v in p["dimensions"].items()],
             "Value": float(p["value"]),
             "Unit": p["unit"],
         }

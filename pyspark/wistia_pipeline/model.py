@@ -24,7 +24,12 @@ class Table:
         return self.keys + self.columns + (LINEAGE if self.versioned else ())
 
 
-DIM_DATE = Table("dim_date", ("date_key",), ("year", "quarter", "month", "month_name", "day", "day_of_week", "day_name", "iso_week", "is_weekend"), versioned=False)
+DIM_DATE = Table(
+    "dim_date",
+    ("date_key",),
+    ("year", "quarter", "month", "month_name", "day", "day_of_week", "day_name", "iso_week", "is_weekend"),
+    versioned=False,
+)
 DIM_MEDIA = Table(
     "dim_media",
     ("media_id",),
@@ -95,7 +100,9 @@ FCT_MEDIA_ENGAGEMENT = Table(
     ("media_id", "snapshot_date"),
     ("load_count", "play_count", "play_rate", "hours_watched", "engagement", "visitors"),
 )
-MEDIA_ENGAGEMENT_CURVE = Table("media_engagement_curve", ("media_id",), ("engagement", "engagement_data", "rewatch_data"))
+MEDIA_ENGAGEMENT_CURVE = Table(
+    "media_engagement_curve", ("media_id",), ("engagement", "engagement_data", "rewatch_data")
+)
 
 #: load order: dimensions before the facts that refer to them
 STAR = (DIM_DATE, DIM_MEDIA, DIM_VISITOR, FCT_VIEWING_EVENT, FCT_MEDIA_ENGAGEMENT, MEDIA_ENGAGEMENT_CURVE)
@@ -158,8 +165,20 @@ VARCHAR_BYTES: dict[str, dict[str, int]] = {
         "_run_id": 80,
     },
     "fct_media_engagement": {"media_id": 40, "_run_id": 80},
-    "media_engagement_curve": {"media_id": 40, "engagement_data": MAX_VARCHAR, "rewatch_data": MAX_VARCHAR, "_run_id": 80},
-    "quarantine": {"source_object": MAX_VARCHAR, "entity": 32, "natural_key": MAX_VARCHAR, "reason": MAX_VARCHAR, "record": MAX_VARCHAR, "_run_id": 80},
+    "media_engagement_curve": {
+        "media_id": 40,
+        "engagement_data": MAX_VARCHAR,
+        "rewatch_data": MAX_VARCHAR,
+        "_run_id": 80,
+    },
+    "quarantine": {
+        "source_object": MAX_VARCHAR,
+        "entity": 32,
+        "natural_key": MAX_VARCHAR,
+        "reason": MAX_VARCHAR,
+        "record": MAX_VARCHAR,
+        "_run_id": 80,
+    },
     "schema_drift": {"_run_id": 80, "entity": 32, "field": 128, "kind": 16},
     "load_audit": {"_run_id": 80, "table_name": 64},
     "record_audit": {"_run_id": 80, "entity": 32},

@@ -37,7 +37,13 @@ class EntityCount:
         return self.accepted - self.deduplicated - self.skipped
 
     def as_dict(self) -> dict[str, int]:
-        return {"served": self.served, "loaded": self.loaded, "quarantined": self.quarantined, "deduplicated": self.deduplicated, "skipped": self.skipped}
+        return {
+            "served": self.served,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "deduplicated": self.deduplicated,
+            "skipped": self.skipped,
+        }
 
 
 #: each entity's natural key over one parsed record (column expressions): what deduplication collapses on
@@ -71,9 +77,23 @@ def staged_columns(company_hosts: list[str], hash_pii: bool) -> dict[str, tuple[
     }
 
 
-#: what one entity's parsed records keep (truncated below): the record's raw text only where it is quarantined (issue 13:
-#: a partition of the bronze by entity, released when the job ends)
-KEPT = ["entity", "run_id", "source_object", "record_index", "fetched_at", "scope_media", "page_count", "p", "coerced", "reason", "rule", "natural_key", "found"]
+#: what one entity's parsed records keep (truncated below): the record's raw text only where it is quarantined
+#: (issue 13: a partition of the bronze by entity, released when the job ends)
+KEPT = [
+    "entity",
+    "run_id",
+    "source_object",
+    "record_index",
+    "fetched_at",
+    "scope_media",
+    "page_count",
+    "p",
+    "coerced",
+    "reason",
+    "rule",
+    "natural_key",
+    "found",
+]
 
 
 def truncated(df: DataFrame) -> DataFrame:
@@ -87,7 +107,14 @@ def truncated(df: DataFrame) -> DataFrame:
     return df.localCheckpoint(eager=True)
 
 
-def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_hosts: Iterable[str], hash_pii: bool, known_media: DataFrame, known_visitors: DataFrame) -> Built:
+def build(
+    envelopes: DataFrame | dict[str, DataFrame],
+    run_id: str,
+    company_hosts: Iterable[str],
+    hash_pii: bool,
+    known_media: DataFrame,
+    known_visitors: DataFrame,
+) -> Built:
     """``envelopes``: the run's bronze envelopes, one frame, or one frame per entity (the job reads each entity's
     objects by its own glob, so that filtering by entity reads nothing twice)."""
     company_hosts = list(company_hosts)
@@ -95,45 +122,84 @@ def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_host
     by_entity = envelopes if isinstance(envelopes, dict) else None
     # a record with a repeated key parses as its last value (the typed struct does the same), not as an error
     # (spark.sql.mapKeyDedupPolicy's default, EXCEPTION, would fail the whole job over one record)
-    (next(iter(by_entity.values())) if by_entity else envelopes).sparkSession.conf.set("spark.sql.mapKeyDedupPolicy", "LAST_WIN")
+    (next(iter(by_entity.values())) if by_entity else envelopes).sparkSession.conf.set(
+        "spark.sql.mapKeyDedupPolicy", "LAST_WIN"
+    )
     usable: dict[str, DataFrame] = {}
     quarantine: list[DataFrame] = []
     drift: list[DataFrame] = []
     status: list[DataFrame] = []
     for entity, spec in schemas.ENTITIES.items():
         table, columns = fits[entity]
-        source = explode_records(by_entity[entity]) if by_entity else explode_records(envelopes).where(F.col("entity") == entity)
+        source = (
+            explode_records(by_entity[entity])
+            if by_entity
+            else explode_records(envelopes).where(F.col("entity") == entity)
+        )
         parsed = validate.parse(source, spec)
         # a usable record with a value over its Redshift column's bytes is quarantined (fit.py, rule 1)
         over = fit.overflow(table, columns)
         parsed = parsed.withColumn("over", over)
-        fitted = {"rule": F.when(F.col("reason").isNull() & F.col("over").isNotNull(), F.lit(f"{table}: a value over its column's bytes")).otherwise(F.col("rule")), "reason": F.coalesce(F.col("reason"), F.col("over"))}
+        fitted = {
+            "rule": F.when(
+                F.col("reason").isNull() & F.col("over").isNotNull(), F.lit(f"{table}: a value over its column's bytes")
+            ).otherwise(F.col("rule")),
+            "reason": F.coalesce(F.col("reason"), F.col("over")),
+        }
         kept = [fitted[k].alias(k) if k in fitted else F.col(k) for k in KEPT]
         parsed = truncated(parsed.select(*kept, F.when(fitted["reason"].isNotNull(), F.col("raw")).alias("raw")))
         usable[entity] = validate.usable(parsed)
         quarantine.append(validate.quarantined(parsed, spec, run_id))
         drift.append(validate.drift(parsed, spec, entity, run_id))
         key = F.concat_ws("\u0001", *[F.expr(k).cast("string") for k in NATURAL_KEYS[entity]])
-        status.append(parsed.select(F.lit(entity).alias("entity"), F.col("rule"), F.when(F.col("reason").isNull(), key).alias("key"), F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count")))
+        status.append(
+            parsed.select(
+                F.lit(entity).alias("entity"),
+                F.col("rule"),
+                F.when(F.col("reason").isNull(), key).alias("key"),
+                F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count"),
+            )
+        )
     # one action for every entity's served / accepted / distinct / quarantined-by-rule counts;
     # served: the envelopes' counts, read from each page's first record (the bronze is read once: issue 13)
-    tallies = reduce(lambda a, b: a.unionByName(b), status).groupBy("entity", "rule").agg(F.count(F.lit(1)).alias("n"), F.countDistinct("key").alias("distinct"), F.sum("page_count").alias("served")).collect()
+    tallies = (
+        reduce(lambda a, b: a.unionByName(b), status)
+        .groupBy("entity", "rule")
+        .agg(
+            F.count(F.lit(1)).alias("n"), F.countDistinct("key").alias("distinct"), F.sum("page_count").alias("served")
+        )
+        .collect()
+    )
     tally = {}
     for entity in schemas.ENTITIES:
         mine = [r for r in tallies if r["entity"] == entity]
         ok = next((r for r in mine if r["rule"] is None), None)
         rules = sorted(((r["n"], r["rule"]) for r in mine if r["rule"] is not None), key=lambda x: (-x[0], x[1]))
-        tally[entity] = (sum(int(r["served"] or 0) for r in mine), ok["n"] if ok else 0, ok["distinct"] if ok else 0, rules)
+        tally[entity] = (
+            sum(int(r["served"] or 0) for r in mine),
+            ok["n"] if ok else 0,
+            ok["distinct"] if ok else 0,
+            rules,
+        )
 
     media = star.dim_media(usable["medias"])
     visitor = star.dim_visitor(usable["visitors"], hash_pii)
     events = star.fct_viewing_event(usable["events"], company_hosts, hash_pii)
     engagement = star.fct_media_engagement(usable["media_stats"], events)
     curve = star.media_engagement_curve(usable["media_engagement"])
-    referenced_media = events.select("media_id").unionByName(engagement.select("media_id")).unionByName(curve.select("media_id"))
-    media = media.unionByName(star.inferred_members(referenced_media, "media_id", media, known_media, DIM_MEDIA, run_id))
-    visitor = visitor.unionByName(star.inferred_members(events.select("visitor_key"), "visitor_key", visitor, known_visitors, DIM_VISITOR, run_id))
-    dates = star.dim_date(events.select(F.col("event_date").alias("date_key")), engagement.select(F.col("snapshot_date").alias("date_key")))
+    referenced_media = (
+        events.select("media_id").unionByName(engagement.select("media_id")).unionByName(curve.select("media_id"))
+    )
+    media = media.unionByName(
+        star.inferred_members(referenced_media, "media_id", media, known_media, DIM_MEDIA, run_id)
+    )
+    visitor = visitor.unionByName(
+        star.inferred_members(events.select("visitor_key"), "visitor_key", visitor, known_visitors, DIM_VISITOR, run_id)
+    )
+    dates = star.dim_date(
+        events.select(F.col("event_date").alias("date_key")),
+        engagement.select(F.col("snapshot_date").alias("date_key")),
+    )
     frames = {
         "dim_date": dates,
         "dim_media": media,
@@ -153,12 +219,31 @@ def build(envelopes: DataFrame | dict[str, DataFrame], run_id: str, company_host
         "media_stats": frames["fct_media_engagement"],
         "media_engagement": frames["media_engagement_curve"],
     }
-    probes = [df.select(F.lit(e).alias("entity")) for e, df in entity_frames.items()] + [frames["dim_date"].select(F.lit("dim_date").alias("entity"))]
-    rows = {r["entity"]: r["n"] for r in reduce(lambda a, b: a.unionByName(b), probes).groupBy("entity").agg(F.count(F.lit(1)).alias("n")).collect()}
+    probes = [df.select(F.lit(e).alias("entity")) for e, df in entity_frames.items()] + [
+        frames["dim_date"].select(F.lit("dim_date").alias("entity"))
+    ]
+    rows = {
+        r["entity"]: r["n"]
+        for r in reduce(lambda a, b: a.unionByName(b), probes)
+        .groupBy("entity")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    }
     counts: dict[str, EntityCount] = {}
     for entity, (served, accepted, distinct, rules) in tally.items():
         quarantined = sum(n for n, _ in rules)
-        counts[entity] = EntityCount(served, accepted, quarantined, deduplicated=accepted - distinct, skipped=distinct - int(rows.get(entity) or 0), top_rule=rules[0][1] if rules else None, top_rule_count=rules[0][0] if rules else 0)
-    union = lambda frames: reduce(lambda a, b: a.unionByName(b), frames)  # noqa: E731
+        counts[entity] = EntityCount(
+            served,
+            accepted,
+            quarantined,
+            deduplicated=accepted - distinct,
+            skipped=distinct - int(rows.get(entity) or 0),
+            top_rule=rules[0][1] if rules else None,
+            top_rule_count=rules[0][0] if rules else 0,
+        )
+
+    def union(frames: list[DataFrame]) -> DataFrame:
+        return reduce(lambda a, b: a.unionByName(b), frames)
+
     q, d = union(quarantine), union(drift)
     return Built(frames=frames, quarantine=fit.blank_to_null(q), drift=fit.blank_to_null(d), counts=counts)

@@ -54,19 +54,25 @@ def rules_for(table: str) -> list[Rule]:
 
 def _rules() -> dict[str, list[Rule]]:
     return {
-    "fct_viewing_event": [_not_null("received_at"), _not_null("media_id"), _not_null("visitor_key"), _range("percent_viewed", 0.0, 1.0)],
-    "fct_media_engagement": [
-        _range("play_rate", 0.0, 1.0),
-        _range("engagement", 0.0, 1.0),
-        _range("load_count", 0.0),
-        _range("play_count", 0.0),
-        _range("hours_watched", 0.0),
-        _range("visitors", 0.0),
-    ],
-    "dim_visitor": [_range("load_count", 0.0), _range("play_count", 0.0)],
-    "dim_media": [_range("duration_seconds", 0.0)],
+        "fct_viewing_event": [
+            _not_null("received_at"),
+            _not_null("media_id"),
+            _not_null("visitor_key"),
+            _range("percent_viewed", 0.0, 1.0),
+        ],
+        "fct_media_engagement": [
+            _range("play_rate", 0.0, 1.0),
+            _range("engagement", 0.0, 1.0),
+            _range("load_count", 0.0),
+            _range("play_count", 0.0),
+            _range("hours_watched", 0.0),
+            _range("visitors", 0.0),
+        ],
+        "dim_visitor": [_range("load_count", 0.0), _range("play_count", 0.0)],
+        "dim_media": [_range("duration_seconds", 0.0)],
         "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
     }
+
 
 #: (fact table, column, dimension, dimension key)
 REFERENCES = [
@@ -79,18 +85,32 @@ REFERENCES = [
 
 def _table_aggs(table: str, prefix: str) -> list[Column]:
     keys = list(TABLES[table].keys)
-    aggs = [F.count(F.lit(1)).alias(f"{prefix}rows"), F.countDistinct(*[F.col(k) for k in keys]).alias(f"{prefix}keys"), F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias(f"{prefix}null_keys")]
+    aggs = [
+        F.count(F.lit(1)).alias(f"{prefix}rows"),
+        F.countDistinct(*[F.col(k) for k in keys]).alias(f"{prefix}keys"),
+        F.sum(F.when(reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys]), 1).otherwise(0)).alias(
+            f"{prefix}null_keys"
+        ),
+    ]
     return aggs + [F.sum(F.when(r.bad, 1).otherwise(0)).alias(f"{prefix}r{i}") for i, r in enumerate(rules_for(table))]
 
 
 def _table_failures(row, table: str, prefix: str) -> list[CheckFailure]:
     keys = list(TABLES[table].keys)
     out: list[CheckFailure] = []
-    null_keys = row[f"{prefix}null_keys"] or 0  # SUM over no rows is NULL: an empty table (a quiet day, an empty account)
+    null_keys = (
+        row[f"{prefix}null_keys"] or 0
+    )  # SUM over no rows is NULL: an empty table (a quiet day, an empty account)
     if null_keys:
         out.append(CheckFailure(table, "key not null", f"{null_keys} row(s) without a key"))
     if row[f"{prefix}rows"] - null_keys != row[f"{prefix}keys"]:
-        out.append(CheckFailure(table, "unique key", f"{row[f'{prefix}rows']} rows but {row[f'{prefix}keys']} distinct keys ({', '.join(keys)})"))
+        out.append(
+            CheckFailure(
+                table,
+                "unique key",
+                f"{row[f'{prefix}rows']} rows but {row[f'{prefix}keys']} distinct keys ({', '.join(keys)})",
+            )
+        )
     for i, r in enumerate(rules_for(table)):
         if row[f"{prefix}r{i}"]:
             out.append(CheckFailure(table, r.name, f"{row[f'{prefix}r{i}']} row(s) violate it"))
@@ -105,7 +125,13 @@ def _reference_aggs(frames: dict[str, DataFrame], dim_keys: dict[str, DataFrame]
     """One single-row frame per reference: its orphans' count and smallest value."""
     out = []
     for i, (fact, column, dim, key) in enumerate(REFERENCES):
-        o = frames[fact].select(F.col(column).alias("k")).where(F.col("k").isNotNull()).distinct().join(dim_keys[dim].select(F.col(key).alias("k")), "k", "left_anti")
+        o = (
+            frames[fact]
+            .select(F.col(column).alias("k"))
+            .where(F.col("k").isNotNull())
+            .distinct()
+            .join(dim_keys[dim].select(F.col(key).alias("k")), "k", "left_anti")
+        )
         out.append(o.agg(F.count(F.lit(1)).alias(f"ref{i}_n"), F.min("k").alias(f"ref{i}_example")))
     return out
 
@@ -114,7 +140,13 @@ def _reference_failures(row) -> list[CheckFailure]:
     out = []
     for i, (fact, column, dim, _) in enumerate(REFERENCES):
         if row[f"ref{i}_n"]:
-            out.append(CheckFailure(fact, f"{column} in {dim}", f"{row[f'ref{i}_n']} value(s) missing from {dim}, e.g. {row[f'ref{i}_example']!r}"))
+            out.append(
+                CheckFailure(
+                    fact,
+                    f"{column} in {dim}",
+                    f"{row[f'ref{i}_n']} value(s) missing from {dim}, e.g. {row[f'ref{i}_example']!r}",
+                )
+            )
     return sorted(out, key=lambda f: (f.table, f.rule))
 
 
@@ -130,18 +162,39 @@ DEFAULT_QUARANTINE_THRESHOLD = 0.05
 def reconciles(entity: str, records: int, accepted: int, quarantined: int) -> list[CheckFailure]:
     if records == accepted + quarantined:
         return []
-    return [CheckFailure(f"bronze {entity}", "served = loaded + quarantined + deduplicated + skipped", f"{records} served, {accepted} accepted, {quarantined} quarantined")]
+    return [
+        CheckFailure(
+            f"bronze {entity}",
+            "served = loaded + quarantined + deduplicated + skipped",
+            f"{records} served, {accepted} accepted, {quarantined} quarantined",
+        )
+    ]
 
 
-def quarantine_share(entity: str, served: int, quarantined: int, threshold: float, top_rule: str | None, top_count: int) -> list[CheckFailure]:
+def quarantine_share(
+    entity: str, served: int, quarantined: int, threshold: float, top_rule: str | None, top_count: int
+) -> list[CheckFailure]:
     """More than ``threshold`` of the entity's records quarantined: the run fails, naming the share and the most
     common reason."""
     if served == 0 or quarantined <= threshold * served:
         return []
-    return [CheckFailure(f"bronze {entity}", f"quarantined share <= {threshold:.4g}", f"{quarantined} of {served} records ({quarantined / served:.1%}) quarantined; most common reason: {top_rule} ({top_count})")]
+    return [
+        CheckFailure(
+            f"bronze {entity}",
+            f"quarantined share <= {threshold:.4g}",
+            f"{quarantined} of {served} records ({quarantined / served:.1%}) quarantined; most common reason: "
+            f"{top_rule} ({top_count})",
+        )
+    ]
 
 
-def run_checks(frames: dict[str, DataFrame], media_keys: DataFrame, visitor_keys: DataFrame, counts: dict, threshold: float = DEFAULT_QUARANTINE_THRESHOLD) -> list[CheckFailure]:
+def run_checks(
+    frames: dict[str, DataFrame],
+    media_keys: DataFrame,
+    visitor_keys: DataFrame,
+    counts: dict,
+    threshold: float = DEFAULT_QUARANTINE_THRESHOLD,
+) -> list[CheckFailure]:
     """Every rule over the frames about to be published.
 
     ``media_keys``/``visitor_keys``: every key the dimensions will hold after the load (this load's and the

@@ -21,9 +21,8 @@ class PostgresWarehouse:
         self.ddl_path = ddl_path
 
     def ensure_schema(self) -> None:
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            with open(self.ddl_path, encoding="utf-8") as f:
-                conn.execute(f.read())
+        with psycopg.connect(self.dsn, autocommit=True) as conn, open(self.ddl_path, encoding="utf-8") as f:
+            conn.execute(f.read())
 
     def known_keys(self, table: str, key: str) -> list[str]:
         with psycopg.connect(self.dsn) as conn:
@@ -37,7 +36,9 @@ class PostgresWarehouse:
                     while chunk := f.read(1 << 20):
                         copy.write(chunk)
 
-    def publish(self, run_id: str, staged: dict[str, str], quarantine_dir: str, drift_dir: str, counts: dict | None = None) -> dict[str, dict[str, int]]:
+    def publish(
+        self, run_id: str, staged: dict[str, str], quarantine_dir: str, drift_dir: str, counts: dict | None = None
+    ) -> dict[str, dict[str, int]]:
         """Loads the staged CSV directories (table -> dir) and publishes them in one transaction."""
         dirs = {**staged, "quarantine": quarantine_dir, "schema_drift": drift_dir}
         with psycopg.connect(self.dsn) as conn, conn.transaction(), conn.cursor() as cur:
@@ -49,4 +50,6 @@ class PostgresWarehouse:
             for statement in sql.clear_statements():
                 cur.execute(statement)
             cur.execute(sql.read_audit(run_id))
-            return {r[0]: {"staged": r[1], "inserted": r[2], "updated": r[3], "unchanged": r[4]} for r in cur.fetchall()}
+            return {
+                r[0]: {"staged": r[1], "inserted": r[2], "updated": r[3], "unchanged": r[4]} for r in cur.fetchall()
+            }

@@ -19,7 +19,11 @@ from ..model import STAGED, STAR
 from . import sql
 
 #: tables the load needs, all created by the bootstrap
-REQUIRED_TABLES = tuple(t.name for t in STAR) + ("quarantine", "schema_drift", "load_audit", "record_audit") + tuple(f"stg_{n}" for n in STAGED)
+REQUIRED_TABLES = (
+    tuple(t.name for t in STAR)
+    + ("quarantine", "schema_drift", "load_audit", "record_audit")
+    + tuple(f"stg_{n}" for n in STAGED)
+)
 
 BOOTSTRAP = (
     "the deploy's warehouse bootstrap creates them (the custom resource running sql/ddl/redshift.sql and "
@@ -49,7 +53,10 @@ def not_ready(present: set[str]) -> WarehouseNotReadyError | None:
     missing = [t for t in REQUIRED_TABLES if t not in present]
     if not missing:
         return None
-    return WarehouseNotReadyError(f"the warehouse lacks {len(missing)} of the load's {len(REQUIRED_TABLES)} tables ({', '.join(f'{sql.SCHEMA}.{t}' for t in missing)}): {BOOTSTRAP}")
+    return WarehouseNotReadyError(
+        f"the warehouse lacks {len(missing)} of the load's {len(REQUIRED_TABLES)} tables "
+        f"({', '.join(f'{sql.SCHEMA}.{t}' for t in missing)}): {BOOTSTRAP}"
+    )
 
 
 def copy_statement(name: str, s3_prefix: str, iam_role: str) -> str:
@@ -58,7 +65,10 @@ def copy_statement(name: str, s3_prefix: str, iam_role: str) -> str:
     if "'" in s3_prefix or "'" in iam_role:
         raise ValueError(f"a quote in a COPY's prefix or role: {s3_prefix!r}, {iam_role!r}")
     cols = ", ".join(sql.columns_of(name))
-    return f"COPY {sql.stage_name(name)} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' FORMAT AS CSV TIMEFORMAT 'auto' EMPTYASNULL"
+    return (
+        f"COPY {sql.stage_name(name)} ({cols}) FROM '{s3_prefix}' IAM_ROLE '{iam_role}' "
+        "FORMAT AS CSV TIMEFORMAT 'auto' EMPTYASNULL"
+    )
 
 
 def staging_statements(prefixes: dict[str, str], iam_role: str) -> list[str]:
@@ -118,12 +128,21 @@ class RedshiftWarehouse:
     def known_keys(self, table: str, key: str) -> list[str]:
         return [row[0].get("stringValue") for row in self._query(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
 
-    def publish(self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str, counts: dict | None = None) -> dict[str, dict[str, int]]:
+    def publish(
+        self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str, counts: dict | None = None
+    ) -> dict[str, dict[str, int]]:
         prefixes = {**staged, "quarantine": quarantine_prefix, "schema_drift": drift_prefix}
-        publish = sql.one_batch(sql.publish_statements(run_id, "SYSDATE", counts), "the publish transaction")  # raises before anything is sent
+        publish = sql.one_batch(
+            sql.publish_statements(run_id, "SYSDATE", counts), "the publish transaction"
+        )  # raises before anything is sent
         for batch in sql.batches(staging_statements(prefixes, self.iam_role)):
             self._batch(batch)
         self._batch(publish)
         self._batch(sql.clear_statements())
         rows = self._query(sql.read_audit(run_id))
-        return {row[0]["stringValue"]: {k: int(row[i + 1]["longValue"]) for i, k in enumerate(("staged", "inserted", "updated", "unchanged"))} for row in rows}
+        return {
+            row[0]["stringValue"]: {
+                k: int(row[i + 1]["longValue"]) for i, k in enumerate(("staged", "inserted", "updated", "unchanged"))
+            }
+            for row in rows
+        }

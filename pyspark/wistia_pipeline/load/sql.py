@@ -96,7 +96,10 @@ def merge(t: Table) -> str:
     updates = ", ".join(f"{c} = s.{c}" for c in cols if c not in t.keys)
     insert_cols = ", ".join(cols)
     values = ", ".join(f"s.{c}" for c in cols)
-    return f"MERGE INTO {tgt} USING {stg} s ON {on} WHEN MATCHED THEN UPDATE SET {updates} WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({values})"
+    return (
+        f"MERGE INTO {tgt} USING {stg} s ON {on} WHEN MATCHED THEN UPDATE SET {updates} "
+        f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({values})"
+    )
 
 
 def audit_row(t: Table, run_id: str, now: str) -> str:
@@ -114,7 +117,8 @@ def audit_row(t: Table, run_id: str, now: str) -> str:
     )
     return (
         f"INSERT INTO {SCHEMA}.load_audit (_run_id, table_name, staged, inserted, updated, unchanged, loaded_at) "
-        f"SELECT {_run_literal(run_id)}, '{t.name}', c.staged, c.inserted, c.staged - c.inserted - c.unchanged, c.unchanged, {now} FROM ({counts}) c"
+        f"SELECT {_run_literal(run_id)}, '{t.name}', c.staged, c.inserted, c.staged - c.inserted - c.unchanged, "
+        f"c.unchanged, {now} FROM ({counts}) c"
     )
 
 
@@ -143,9 +147,16 @@ def record_audit(run_id: str, now: str, counts: dict) -> list[str]:
         if not re.fullmatch(r"[a-z_]{1,32}", entity):
             raise ValueError(f"not an entity name: {entity!r}")
         values = counts[entity].as_dict()
-        rows.append(f"({_run_literal(run_id)}, '{entity}', " + ", ".join(str(int(values[c])) for c in RECORD_AUDIT_COLUMNS) + f", {now})")
+        rows.append(
+            f"({_run_literal(run_id)}, '{entity}', "
+            + ", ".join(str(int(values[c])) for c in RECORD_AUDIT_COLUMNS)
+            + f", {now})"
+        )
     if rows:
-        out.append(f"INSERT INTO {SCHEMA}.record_audit (_run_id, entity, {', '.join(RECORD_AUDIT_COLUMNS)}, loaded_at) VALUES " + ", ".join(rows))
+        out.append(
+            f"INSERT INTO {SCHEMA}.record_audit (_run_id, entity, {', '.join(RECORD_AUDIT_COLUMNS)}, loaded_at) VALUES "
+            + ", ".join(rows)
+        )
     return out
 
 
@@ -164,7 +175,10 @@ def clear_statements() -> list[str]:
 
 
 def read_audit(run_id: str) -> str:
-    return f"SELECT table_name, staged, inserted, updated, unchanged FROM {SCHEMA}.load_audit WHERE _run_id = {_run_literal(run_id)} ORDER BY table_name"
+    return (
+        f"SELECT table_name, staged, inserted, updated, unchanged FROM {SCHEMA}.load_audit "
+        f"WHERE _run_id = {_run_literal(run_id)} ORDER BY table_name"
+    )
 
 
 def one_batch(statements: list[str], what: str) -> list[str]:
@@ -172,7 +186,8 @@ def one_batch(statements: list[str], what: str) -> list[str]:
     before anything is sent."""
     if not 1 <= len(statements) <= MAX_BATCH:
         raise PublishTooLargeError(
-            f"{what} has {len(statements)} statements; one BatchExecuteStatement (one transaction) takes 1 to {MAX_BATCH}"
+            f"{what} has {len(statements)} statements; one BatchExecuteStatement (one transaction) takes 1 to "
+            f"{MAX_BATCH}"
         )
     check_sizes(statements)
     return statements
@@ -187,4 +202,7 @@ def batches(statements: list[str]) -> list[list[str]]:
 def check_sizes(statements: list[str]) -> None:
     for s in statements:
         if len(s.encode("utf-8")) > MAX_STATEMENT_BYTES:
-            raise PublishTooLargeError(f"a statement of {len(s.encode('utf-8'))} bytes is over the Data API's {MAX_STATEMENT_BYTES} bytes: {s[:80]}…")
+            raise PublishTooLargeError(
+                f"a statement of {len(s.encode('utf-8'))} bytes is over the Data API's {MAX_STATEMENT_BYTES} bytes: "
+                f"{s[:80]}…"
+            )

@@ -47,7 +47,11 @@ def overflow(table: str, columns: dict[str, Column]) -> Column:
         if limit is None:
             continue
         n = F.octet_length(expr)
-        reason = F.concat(F.lit(f"{table}.{name}: "), n.cast("string"), F.lit(f" bytes, over its VARCHAR({limit}) (Redshift counts bytes)"))
+        reason = F.concat(
+            F.lit(f"{table}.{name}: "),
+            n.cast("string"),
+            F.lit(f" bytes, over its VARCHAR({limit}) (Redshift counts bytes)"),
+        )
         out = F.when(n > limit, reason) if out is None else out.when(n > limit, reason)
     return out if out is not None else F.lit(None).cast("string")
 

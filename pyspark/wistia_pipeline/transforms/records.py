@@ -7,7 +7,8 @@ from pyspark.sql import functions as F
 
 
 def explode_records(envelopes: DataFrame) -> DataFrame:
-    """One row per record: entity, run_id, source_object, record_index, fetched_at, scope_media, page_count, raw (JSON text).
+    """One row per record: entity, run_id, source_object, record_index, fetched_at, scope_media, page_count, raw
+    (JSON text).
 
     ``envelopes`` has the ENVELOPE schema plus ``source_object`` (the bronze object's key).
     """

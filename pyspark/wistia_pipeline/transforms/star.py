@@ -12,7 +12,15 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from ..model import DIM_DATE, DIM_MEDIA, DIM_VISITOR, FCT_MEDIA_ENGAGEMENT, FCT_VIEWING_EVENT, MEDIA_ENGAGEMENT_CURVE, Table
+from ..model import (
+    DIM_DATE,
+    DIM_MEDIA,
+    DIM_VISITOR,
+    FCT_MEDIA_ENGAGEMENT,
+    FCT_VIEWING_EVENT,
+    MEDIA_ENGAGEMENT_CURVE,
+    Table,
+)
 from .channel import channel_of
 
 
@@ -68,7 +76,9 @@ def media_columns() -> dict[str, Column]:
         "section": p("section"),
         "tags": F.when(F.size(p("tags")) > 0, F.array_join(F.transform(p("tags"), lambda t: t["name"]), ",")),
         "thumbnail_url": p("thumbnail.url"),
-        "channel_hint": F.when(name.rlike(r"(?i)(\bFB\b|facebook|\bmeta\b)"), "facebook").when(name.rlike(r"(?i)(\bYT\b|youtube)"), "youtube").when(name.rlike(r"(?i)\bsite\b|website"), "website"),
+        "channel_hint": F.when(name.rlike(r"(?i)(\bFB\b|facebook|\bmeta\b)"), "facebook")
+        .when(name.rlike(r"(?i)(\bYT\b|youtube)"), "youtube")
+        .when(name.rlike(r"(?i)\bsite\b|website"), "website"),
         "created_at": p("created").cast("timestamp"),
         "updated_at": p("updated").cast("timestamp"),
         "is_inferred": F.lit(False),
@@ -78,7 +88,9 @@ def media_columns() -> dict[str, Column]:
 
 def dim_media(medias: DataFrame) -> DataFrame:
     df = _project(medias, media_columns())
-    return _select(latest(df, ["media_id"], F.col("updated_at").desc_nulls_last(), F.col("_fetched_at").desc()), DIM_MEDIA)
+    return _select(
+        latest(df, ["media_id"], F.col("updated_at").desc_nulls_last(), F.col("_fetched_at").desc()), DIM_MEDIA
+    )
 
 
 def visitor_columns(hash_pii: bool = False) -> dict[str, Column]:
@@ -106,7 +118,9 @@ def visitor_columns(hash_pii: bool = False) -> dict[str, Column]:
 
 def dim_visitor(visitors: DataFrame, hash_pii: bool = False) -> DataFrame:
     df = _project(visitors, visitor_columns(hash_pii))
-    return _select(latest(df, ["visitor_key"], F.col("_fetched_at").desc(), F.col("last_active_at").desc_nulls_last()), DIM_VISITOR)
+    return _select(
+        latest(df, ["visitor_key"], F.col("_fetched_at").desc(), F.col("last_active_at").desc_nulls_last()), DIM_VISITOR
+    )
 
 
 def event_columns(company_hosts: Iterable[str], hash_pii: bool = False) -> dict[str, Column]:
@@ -188,28 +202,41 @@ def dim_date(*dates: DataFrame) -> DataFrame:
     all_dates = reduce(lambda a, b: a.unionByName(b), dates)
     d = F.col("date_key")
     dow = F.dayofweek(d)  # 1 = Sunday … 7 = Saturday
-    out = all_dates.where(d.isNotNull()).distinct().select(
-        d,
-        F.year(d).cast("short").alias("year"),
-        F.quarter(d).cast("short").alias("quarter"),
-        F.month(d).cast("short").alias("month"),
-        F.date_format(d, "MMMM").alias("month_name"),
-        F.dayofmonth(d).cast("short").alias("day"),
-        (((dow + 5) % 7) + 1).cast("short").alias("day_of_week"),
-        F.date_format(d, "EEEE").alias("day_name"),
-        F.weekofyear(d).cast("short").alias("iso_week"),
-        dow.isin(1, 7).alias("is_weekend"),
+    out = (
+        all_dates.where(d.isNotNull())
+        .distinct()
+        .select(
+            d,
+            F.year(d).cast("short").alias("year"),
+            F.quarter(d).cast("short").alias("quarter"),
+            F.month(d).cast("short").alias("month"),
+            F.date_format(d, "MMMM").alias("month_name"),
+            F.dayofmonth(d).cast("short").alias("day"),
+            (((dow + 5) % 7) + 1).cast("short").alias("day_of_week"),
+            F.date_format(d, "EEEE").alias("day_name"),
+            F.weekofyear(d).cast("short").alias("iso_week"),
+            dow.isin(1, 7).alias("is_weekend"),
+        )
     )
     return out.select(*DIM_DATE.all_columns)
 
 
-def inferred_members(referenced: DataFrame, key: str, dimension: DataFrame, known_keys: DataFrame, table: Table, run_id: str) -> DataFrame:
+def inferred_members(
+    referenced: DataFrame, key: str, dimension: DataFrame, known_keys: DataFrame, table: Table, run_id: str
+) -> DataFrame:
     """Dimension rows for keys that facts reference but neither this load nor the warehouse holds yet."""
-    missing = referenced.select(key).distinct().join(dimension.select(key), key, "left_anti").join(known_keys.select(key), key, "left_anti")
+    missing = (
+        referenced.select(key)
+        .distinct()
+        .join(dimension.select(key), key, "left_anti")
+        .join(known_keys.select(key), key, "left_anti")
+    )
     cols = []
     for c in table.columns:
         if c == "is_inferred":
             cols.append(F.lit(True).alias(c))
         else:
             cols.append(F.lit(None).cast(dimension.schema[c].dataType).alias(c))
-    return missing.select(F.col(key), *cols, _epoch().alias("_fetched_at"), F.lit(run_id).alias("_run_id")).select(*table.all_columns)
+    return missing.select(F.col(key), *cols, _epoch().alias("_fetched_at"), F.lit(run_id).alias("_run_id")).select(
+        *table.all_columns
+    )
