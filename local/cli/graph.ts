@@ -6,6 +6,7 @@ import { renderExecutionGraph } from '../ops/graph.ts';
 import { renderAwsExecutionGraph } from '../ops/sfn.ts';
 import { resolveExecution, UnknownExecutionError } from '../ops/status.ts';
 import { EXIT, UsageError, type Command } from './command.ts';
+import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
 import { stateMachineArn } from './status.ts';
 
 export const graphCommand: Command = {
@@ -21,7 +22,7 @@ export const graphCommand: Command = {
     '(GetExecutionHistory, DescribeMapRun, the failed child executions) and drawn with the definition it ran.\n' +
     'Exit codes: 0 written, 2 bad usage or unknown execution.',
   options: {
-    'data-dir': { type: 'string', default: '.data/demo' },
+    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
     out: { type: 'string' },
     aws: { type: 'boolean', default: false },
     'state-machine-arn': { type: 'string' },
@@ -44,7 +45,7 @@ export const graphCommand: Command = {
         name = await resolveExecution(dataDir, execution);
         html = await renderExecutionGraph({ dataDir, execution: name });
       }
-      const out = resolve(typeof v.out === 'string' ? v.out : join(dataDir, 'graphs', `${name}.html`));
+      const out = resolve(typeof v.out === 'string' ? v.out : join(dataDirPaths(dataDir).graphs, `${name}.html`));
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, html);
       process.stdout.write(`${out}\n`);
