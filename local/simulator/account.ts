@@ -335,17 +335,10 @@ export class Account {
 
   /** Visitors whose first event is visible: indices [0, n). */
   visibleVisitors(): number {
-    const visible = this.visibleEvents();
-    let lo = 0;
-    let hi = this.viFirst.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.viFirst.at(mid) < visible) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.visitorAtOrAfterEvent(this.visibleEvents());
   }
 
+  /** The first visitor whose first event is at index `e` or later (visitors are ascending by first event). */
   protected visitorAtOrAfterEvent(e: number): number {
     let lo = 0;
     let hi = this.viFirst.length;
