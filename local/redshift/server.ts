@@ -49,14 +49,9 @@ import { deniedMessage, evaluate, type Request } from './iam.ts';
 import { botocoreData, loadModel, RequestError, validateInput, type ServiceModel } from './model.ts';
 import { Translator } from './translator.ts';
 
-export interface IdentityConfig {
-  /** arn:aws:sts::<account>:assumed-role/<role>/<session>, arn:aws:iam::<account>:role/<path/><role> or :user/<path/><user>. */
-  readonly arn: string;
-  /** The identity's principal tags (a role's tags for an assumed-role session); RedshiftDbRoles = "role1:role2". */
-  readonly tags?: Record<string, string>;
-  /** Resolved IAM policy documents: if given, each call must be allowed by them. */
-  readonly policies?: unknown[];
-}
+import { arnParts, callerOf, dbUserOf, type IdentityConfig } from './identity.ts';
+
+export { dbUserOf, type IdentityConfig } from './identity.ts';
 
 export interface RedshiftDataApiOptions {
   /** Superuser DSN of an embedded PostgreSQL database: "the workgroup's database". */
@@ -107,42 +102,6 @@ export const MAX_STATEMENT_BYTES = 100 * 1024;
 export const MAX_ACTIVE_STATEMENTS = 200;
 const RETENTION_MS = 24 * 3600_000;
 const CLIENT_TOKEN_MS = 8 * 3600_000;
-
-function arnParts(arn: string): { region: string; account: string; resource: string } {
-  const [, , , region = '', account = '', ...rest] = arn.split(':');
-  return { region, account, resource: rest.join(':') };
-}
-
-function callerOf(accessKeyId: string, id: IdentityConfig): Caller {
-  const { account, resource } = arnParts(id.arn);
-  let kind: 'user' | 'role';
-  let name: string;
-  let principalArn = id.arn;
-  let session = '';
-  if (resource.startsWith('assumed-role/')) {
-    const [, role = '', s = ''] = resource.split('/');
-    [kind, name, session] = ['role', role, s];
-    principalArn = `arn:aws:iam::${account}:role/${role}`;
-  } else if (resource.startsWith('role/')) [kind, name] = ['role', resource.split('/').pop() ?? ''];
-  else if (resource.startsWith('user/')) [kind, name] = ['user', resource.split('/').pop() ?? ''];
-  else throw new Error(`identity ${accessKeyId}: ${id.arn} is not an IAM user, role or assumed-role ARN`);
-  const hash = createHash('sha256').update(principalArn).digest('hex').slice(0, 17).toUpperCase();
-  const userId = kind === 'role' ? `AROA${hash}${session ? `:${session}` : ''}` : `AIDA${hash}`;
-  return {
-    accessKeyId,
-    arn: id.arn,
-    principalArn,
-    account,
-    kind,
-    name,
-    userId,
-    tags: id.tags ?? {},
-    policies: id.policies,
-  };
-}
-
-/** The database user of an IAM identity (Data API: IAM:<user>; federated roles page: IAMR:<role>). */
-export const dbUserOf = (c: Caller) => (c.kind === 'role' ? `IAMR:${c.name}` : `IAM:${c.name}`);
 
 interface Ctx {
   readonly caller: Caller;

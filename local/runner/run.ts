@@ -5,22 +5,21 @@
 // and every map child's input (limits.ts). Each execution records the process running it (runs/<name>/runner.json),
 // so that the run lease can tell a running execution from one whose runner was killed.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { FileObjectStore } from '#shared/store/file-store.ts';
-import { getJson, putJson, type ObjectStore } from '#shared/store/store.ts';
+import { putJson, type ObjectStore } from '#shared/store/store.ts';
 import { WistiaClient, type WistiaClientOptions } from '#shared/wistia/client.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
-import type { Deps, ExecutionStatus, LambdaContextLike } from '#shared/pipeline/deps.ts';
+import type { Deps, LambdaContextLike } from '#shared/pipeline/deps.ts';
 import type { Handler, MetricsSinkContext } from '#shared/pipeline/lambda.ts';
 import { sumPoints, type MetricPoint } from '#shared/metrics.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
-import { RUN_ID } from '#shared/pipeline/input.ts';
 import { makeHandler as planHandler } from '../../functions/plan/handler.ts';
 import { makeHandler as eventPagesHandler } from '../../functions/event-pages/handler.ts';
 import { makeHandler as planEngagementHandler } from '../../functions/plan-engagement/handler.ts';
@@ -38,14 +37,34 @@ import {
   type State,
 } from './asl.ts';
 import { runDistributedMap, type ChildHandle, type ChildOutcome, type MapRunRecord } from './distributed-map.ts';
-import { checkPayload, PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits.ts';
+import { checkPayload, guardStatePayloads, PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits.ts';
 import { dataDirPaths } from '../data-dir.ts';
 
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'local';
-const lambdaArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
-export const STATE_MACHINE_NAME = 'wistia-ingest';
-const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+import {
+  lambdaArn,
+  LOCAL_ACCOUNT,
+  localExecutionArn,
+  localExecutionStatus,
+  procStat,
+  running,
+  STATE_MACHINE_ARN,
+  STATE_MACHINE_NAME,
+  type ExecutionRecord,
+  type HistoryEvent,
+  type RunnerRecord,
+} from './executions.ts';
+
+export {
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  localExecutionArn,
+  localExecutionStatus,
+  STATE_MACHINE_NAME,
+  type ExecutionRecord,
+  type HistoryEvent,
+  type RunnerRecord,
+} from './executions.ts';
+export { guardStatePayloads } from './limits.ts';
 
 /** The Lambda functions of the definition, by substitution name, with their handler factories. */
 export const FUNCTIONS = {
@@ -77,48 +96,6 @@ export const noopGlue: GlueRunner = async (args) => ({
   Arguments: args,
   Note: 'no transform yet',
 });
-
-export interface HistoryEvent {
-  readonly timestamp: string;
-  readonly type: string;
-  readonly state?: string;
-  readonly child?: string;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly attempt?: number;
-  readonly detail?: Record<string, unknown>;
-}
-
-export interface ExecutionRecord {
-  readonly name: string;
-  readonly arn: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
-  readonly startDate: string;
-  readonly stopDate: string;
-  readonly durationMs: number;
-  readonly input: unknown;
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly mapRuns: MapRunRecord[];
-  /** Wistia requests made by the run's handlers. */
-  readonly requests: number;
-  /** Of those, the client's retries (faults, timeouts, rate limits); state-level retries are in the history. */
-  readonly retries?: number;
-  /**
-   * The run's metrics as its Lambdas emitted them (EMF, summed over invocations by name and dimensions; names in
-   * contracts/metrics.json). The transform's are in its report (runs/<name>/transform.json `metrics`).
-   */
-  readonly metrics?: MetricPoint[];
-  /** Per function (by name): invocations and their summed wall time, ms (what Lambda would bill, locally timed). */
-  readonly lambdaUsage?: Record<string, { invocations: number; durationMs: number }>;
-  readonly historyKey: string;
-  /**
-   * The invocations' EMF documents, one JSON per line, as CloudWatch Logs would hold them (each with its
-   * execution, child execution and item): runs/<name>/metrics.emf.jsonl.
-   */
-  readonly emfKey?: string;
-}
 
 export interface LocalRunOptions {
   /** The data dir: the object store lives in <dataDir>/store. */
@@ -196,123 +173,6 @@ function errorOf(e: unknown): { error: string; cause: string } {
   if (e instanceof ExecutionError && cause)
     return { error: cause.name ?? 'States.TaskFailed', cause: cause.message ?? '' };
   return { error: (e as Error).name ?? 'Error', cause: (e as Error).message ?? String(e) };
-}
-
-interface EventLoggerLike {
-  dispatchStateEnteredEvent(name: string, type: string, input: unknown): void;
-  dispatchStateExitedEvent(name: string, type: string, input: unknown, output: unknown): void;
-  dispatchStateFailedEvent(name: string, type: string, input: unknown, error: Error): void;
-}
-
-/**
- * Holds every state's input (as it is entered) and output (as it ends) to the payload quota: over it, the
- * execution fails with States.DataLimitExceeded before the next state starts, past any Catch. aws-local-stepfunctions
- * 3.0 has no hook for this: its run loop (StateMachine#execute, private) reports each state's input and output
- * through the event logger it is given, synchronously and inside the loop's try, so a check there fails the
- * execution as an uncaught state error does. Pinned to that version (package.json): if it changes shape, this
- * refuses to run rather than run unguarded.
- */
-export function guardStatePayloads(sm: StateMachine): void {
-  type Execute = (input: unknown, options: { eventLogger?: Partial<EventLoggerLike> }, cleanup: () => void) => unknown;
-  const target = sm as unknown as { execute?: Execute };
-  const original = target.execute;
-  const unguarded =
-    'aws-local-stepfunctions changed (StateMachine#execute and its event logger): the runner cannot hold states to the payload quota';
-  if (typeof original !== 'function') throw new Error(unguarded);
-  target.execute = function (this: unknown, input, options, cleanup) {
-    const logger = options.eventLogger;
-    if (
-      typeof logger?.dispatchStateEnteredEvent !== 'function' ||
-      typeof logger.dispatchStateExitedEvent !== 'function' ||
-      typeof logger.dispatchStateFailedEvent !== 'function'
-    )
-      throw new Error(unguarded);
-    const l = logger as EventLoggerLike;
-    const entered = l.dispatchStateEnteredEvent.bind(l);
-    const exited = l.dispatchStateExitedEvent.bind(l);
-    const check = (name: string, type: string, stateInput: unknown, value: unknown, what: string) => {
-      try {
-        checkPayload(value, what);
-      } catch (e) {
-        l.dispatchStateFailedEvent(name, type, stateInput, e as Error);
-        throw e;
-      }
-    };
-    l.dispatchStateEnteredEvent = (name, type, stateInput) => {
-      entered(name, type, stateInput);
-      check(name, type, stateInput, stateInput, `the input of state "${name}"`);
-    };
-    l.dispatchStateExitedEvent = (name, type, stateInput, output) => {
-      check(name, type, stateInput, output, `the output of state "${name}"`);
-      exited(name, type, stateInput, output);
-    };
-    return original.call(this, input, options, cleanup);
-  };
-}
-
-/** The execution ARN of a local execution name. */
-export const localExecutionArn = (name: string) =>
-  `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
-
-/** The executions this process is running (their ARNs): RUNNING to the run lease whatever their files say. */
-const running = new Set<string>();
-
-/** runs/<name>/runner.json: the process running an execution, written as it starts. */
-export interface RunnerRecord {
-  readonly pid: number;
-  readonly hostname: string;
-  readonly startedAt: string;
-  /** Linux: the process's start time in clock ticks since boot (/proc/<pid>/stat), so a reused pid is not it. */
-  readonly processStart?: string;
-}
-
-/** /proc/<pid>/stat: the state (field 3) and the start time (field 22), on Linux; undefined elsewhere or gone. */
-function procStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // after "pid (comm) "
-    return { state: rest[0] ?? '', start: rest[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the process a runner record names is still that runner. Another host's cannot be checked: it counts as
- * running (the stricter answer; the lease then names it, and an operator who knows better deletes the lease).
- */
-function runnerAlive(r: RunnerRecord): boolean {
-  if (r.hostname !== hostname()) return true;
-  if (r.pid === process.pid) return false; // this process, and not among the executions it runs: it ended
-  try {
-    process.kill(r.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  const stat = procStat(r.pid);
-  if (stat && stat.state === 'Z') return false; // exited, not yet reaped
-  if (stat && r.processStart !== undefined && stat.start !== r.processStart) return false; // the pid was reused
-  return true;
-}
-
-/**
- * An execution's status as the local runner knows it (what DescribeExecution answers in AWS): RUNNING if this
- * process runs it or the runner that recorded it is alive, else its recorded outcome, else ABORTED (its runner
- * died without one: killed); undefined when the store holds no such execution.
- */
-export async function localExecutionStatus(
-  store: ObjectStore,
-  executionArn: string,
-): Promise<ExecutionStatus | undefined> {
-  if (running.has(executionArn)) return 'RUNNING';
-  const prefix = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:`;
-  const name = executionArn.startsWith(prefix) ? executionArn.slice(prefix.length) : '';
-  if (!RUN_ID.test(name)) return undefined;
-  const record = await getJson<ExecutionRecord>(store, runKey(name, 'execution.json'));
-  if (record) return record.value.status;
-  const runner = await getJson<RunnerRecord>(store, runKey(name, 'runner.json'));
-  if (!runner) return undefined;
-  return runnerAlive(runner.value) ? 'RUNNING' : 'ABORTED';
 }
 
 /** Runs one execution of the ingestion state machine locally and records it under runs/<name>/. */
