@@ -11,7 +11,7 @@ const UNIT = [
   'test/contract.test.ts',
   'test/cost.test.ts',
   'test/distributed-map.test.ts',
-  'test/executions.test.ts',
+  'test/catalog.test.ts',
   'test/graph-parts.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',

@@ -16,7 +16,7 @@ import { localGlue, TransformWorker, type TransformReport } from '../transform.t
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
-import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/executions.ts';
+import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
 

@@ -11,7 +11,7 @@ import type { TransformReport } from '../transform.ts';
 import { estimateCost, itemProcessorStates, loadPrices, type Prices } from '../ops/cost.ts';
 import { runMetrics, transformFigures } from '../ops/run-metrics.ts';
 import type { ExecutionHistory } from '../ops/status.ts';
-import { executionFolders, executionRecords } from '../ops/executions.ts';
+import { executionFolders, executionRecords } from '../ops/catalog.ts';
 
 /** Execution statuses, as Step Functions names them (locally only the first two occur). */
 export const RUN_STATUSES = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;

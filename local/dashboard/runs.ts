@@ -1,7 +1,7 @@
 // The run history: one entry per execution the object store keeps under runs/<execution>/execution.json (the
 // local store under <data dir>/store, or the pipeline's S3 bucket), newest first.
 import type { ObjectStore } from '#shared/store/store.ts';
-import { EXECUTION_NAME, executionRecords } from '../ops/executions.ts';
+import { EXECUTION_NAME, executionRecords } from '../ops/catalog.ts';
 
 export interface RunSummary {
   readonly execution: string;

@@ -18,7 +18,7 @@ import type { MapRunRecord } from '../runner/distributed-map.ts';
 import { renderGraphHtml } from './graph.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import type { ObjectStore } from '#shared/store/store.ts';
-import { EXECUTION_NAME, UnknownExecutionError } from './executions.ts';
+import { EXECUTION_NAME, UnknownExecutionError } from './catalog.ts';
 import { type ExecutionHistory, type ExecutionSummary, type MapSummary, type StatusReport } from './status.ts';
 
 export type Sfn = Pick<SFNClient, 'send'>;

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { getJson } from '#shared/store/store.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
-import { checkExecutionName, executionFolders, UnknownExecutionError } from './executions.ts';
+import { checkExecutionName, executionFolders, UnknownExecutionError } from './catalog.ts';
 import { localStore, type ExecutionRecord, type HistoryEvent } from '../runner/run.ts';
 import type { MapRunRecord } from '../runner/distributed-map.ts';
 import type { TransformReport } from '../transform.ts';
@@ -25,7 +25,7 @@ import {
 import { runMetrics, type RunMetrics } from './run-metrics.ts';
 import { dataDirPaths } from '../data-dir.ts';
 
-export { checkExecutionName, UnknownExecutionError } from './executions.ts';
+export { checkExecutionName, UnknownExecutionError } from './catalog.ts';
 
 /** What runs/<name>/history.json holds. */
 export interface ExecutionHistory {

@@ -1,4 +1,4 @@
-// The execution catalog (local/ops/executions.ts): one name rule, the folders and records of runs/, latest and
+// The execution catalog (local/ops/catalog.ts): one name rule, the folders and records of runs/, latest and
 // latest-failed, and the message an unknown execution gets, over a real file store.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import {
   findExecution,
   needsReplay,
   UnknownExecutionError,
-} from '#local/ops/executions.ts';
+} from '#local/ops/catalog.ts';
 import type { ExecutionRecord } from '#local/runner/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wp-catalog-'));
