@@ -11,6 +11,8 @@ const UNIT = [
   'test/distributed-map.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
+  'test/payloads.test.ts',
+  'test/planning.test.ts',
   'test/simulator-schemas.test.ts',
   'test/simulator-semantics.test.ts',
   'test/static.test.ts',
