@@ -22,6 +22,7 @@ import {
   VisitorScanOutputSchema,
 } from '#shared/pipeline/payloads.ts';
 import { InvalidInputError } from '#shared/pipeline/input.ts';
+import { InvalidOutputError, wrap } from '#shared/pipeline/lambda.ts';
 
 const OUTPUTS: Record<string, z.ZodType> = {
   PlanFunctionArn: PlanOutputSchema,
@@ -389,5 +390,71 @@ describe('a bad input fails with InvalidInputError naming the field', () => {
     const m = message(schema, input);
     if (typeof expected === 'string') expect(m).toBe(expected);
     else expect(m).toMatch(expected);
+  });
+});
+
+describe("wrap: the handlers' edge", () => {
+  const ctx = (sunk: string[][]) => ({
+    getRemainingTimeInMillis: () => 900_000,
+    metricsSink: (lines: string[]) => void sunk.push(lines),
+  });
+  const input = {
+    runId: 'r',
+    ingestDate: '2026-11-20',
+    window: { start: '2026-11-19', end: '2026-11-19' },
+    requestsPerMinute: 60,
+    childExecution: 'arn:aws:states:us-east-1:111111111111:execution:ingest/EventWindows:abc',
+  };
+  const output = (e: z.output<typeof EventPagesInputSchema>) => ({
+    runId: e.runId,
+    ingestDate: e.ingestDate,
+    window: e.window,
+    requestsPerMinute: e.requestsPerMinute,
+    done: true,
+    startPage: e.startPage,
+    pages: e.pages,
+    events: e.events,
+    seenKey: 'k',
+    requests: 0,
+  });
+
+  it('hands the handler the parsed input (defaults filled, unknown keys kept) and returns its output', async () => {
+    const seen: unknown[] = [];
+    const h = wrap({ input: EventPagesInputSchema, output: EventPagesOutputSchema }, async (e) => {
+      seen.push(e);
+      return output(e);
+    });
+    const sunk: string[][] = [];
+    expect(await h(input, ctx(sunk))).toMatchObject({ startPage: 1, pages: 0, done: true });
+    expect(seen).toEqual([{ ...input, startPage: 1, pages: 0, events: 0 }]);
+    expect(sunk).toHaveLength(1); // the invocation's metrics
+  });
+
+  it('a bad input: InvalidInputError naming the field, the handler never called, the metrics still published', async () => {
+    let calls = 0;
+    const h = wrap({ input: EventPagesInputSchema, output: EventPagesOutputSchema }, async (e) => {
+      calls++;
+      return output(e);
+    });
+    const sunk: string[][] = [];
+    const err = await h({ ...input, requestsPerMinute: '60' }, ctx(sunk)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect([(err as Error).name, (err as Error).message]).toEqual([
+      'InvalidInputError',
+      'requestsPerMinute: expected an integer >= 1, got "60"',
+    ]);
+    expect([calls, sunk.length]).toEqual([0, 1]);
+    // the correlation ids come from the raw input: the window and the map run it served
+    expect(sunk[0]?.join('\n')).toContain('window=2026-11-19_2026-11-19');
+  });
+
+  it('an output that does not match its schema fails the invocation (not as a bad input)', async () => {
+    const h = wrap({ input: EventPagesInputSchema, output: EventPagesOutputSchema }, async (e) => ({
+      ...output(e),
+      done: JSON.parse('"yes"') as boolean,
+    }));
+    const err = await h(input, ctx([])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidOutputError);
+    expect((err as Error).message).toMatch(/^the handler's output does not match its schema: done: /);
   });
 });
