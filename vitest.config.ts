@@ -15,6 +15,8 @@ const UNIT = [
   'test/graph-parts.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
+  'test/payloads.test.ts',
+  'test/planning.test.ts',
   'test/simulator-schemas.test.ts',
   'test/simulator-semantics.test.ts',
   'test/static.test.ts',

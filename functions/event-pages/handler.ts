@@ -3,37 +3,22 @@
 // payload stays small). Near the end of the Lambda's time it hands back a continuation (done: false,
 // startPage) that the state machine loops on; page keys are deterministic, so a retry rewrites its own pages.
 import type { Deps, LambdaContextLike } from '../shared/pipeline/deps.ts';
-import { asObject, date, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { runKey } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { addEvents, emptySeen, readSeen, writeSeen } from '../shared/pipeline/seen.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
+import {
+  EventPagesInputSchema,
+  EventPagesOutputSchema,
+  type EventPagesInput,
+  type EventPagesOutput,
+} from '../shared/pipeline/payloads.ts';
 
-export interface EventPagesOutput {
-  readonly runId: string;
-  readonly ingestDate: string;
-  readonly window: { readonly start: string; readonly end: string };
-  readonly requestsPerMinute: number;
-  readonly done: boolean;
-  readonly startPage: number;
-  readonly pages: number;
-  readonly events: number;
-  readonly seenKey: string;
-  readonly requests: number;
-}
-
-export async function fetchWindow(event: unknown, ctx: LambdaContextLike, deps: Deps): Promise<EventPagesOutput> {
-  const e = asObject(event);
-  const runId = str(e, 'runId', { pattern: RUN_ID });
-  const ingestDate = date(e, 'ingestDate');
-  const w = asObject(e.window, 'window');
-  const window = { start: date(w, 'start'), end: date(w, 'end') };
-  if (window.start > window.end)
-    throw new InvalidInputError(`window: start ${window.start} is after end ${window.end}`);
-  const requestsPerMinute = int(e, 'requestsPerMinute', { min: 1 });
-  const startPage = int(e, 'startPage', { min: 1, fallback: 1 });
-  const pagesSoFar = int(e, 'pages', { min: 0, fallback: 0 });
-  const eventsSoFar = int(e, 'events', { min: 0, fallback: 0 });
+export async function fetchWindow(e: EventPagesInput, ctx: LambdaContextLike, deps: Deps): Promise<EventPagesOutput> {
+  const { runId, ingestDate, requestsPerMinute, startPage } = e;
+  const window = { start: e.window.start, end: e.window.end };
+  const pagesSoFar = e.pages;
+  const eventsSoFar = e.events;
 
   const scopeKey = `window=${window.start}_${window.end}`;
   const seenKey = runKey(runId, `seen/events/${scopeKey}.json`);
@@ -78,4 +63,5 @@ export async function fetchWindow(event: unknown, ctx: LambdaContextLike, deps: 
   };
 }
 
-export const makeHandler = (deps: Deps) => wrap((event, ctx) => fetchWindow(event, ctx, deps));
+export const makeHandler = (deps: Deps) =>
+  wrap({ input: EventPagesInputSchema, output: EventPagesOutputSchema }, (event, ctx) => fetchWindow(event, ctx, deps));

@@ -1,35 +1,23 @@
 // A batch of visitors by key (ItemBatcher: {BatchInput, Items}): one GET each, one bronze object per batch
 // under a key derived from the batch's keys, so a retried batch rewrites its own object.
 import type { Deps } from '../shared/pipeline/deps.ts';
-import { asObject, date, int, InvalidInputError, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { setId } from '../shared/pipeline/keys.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
+import {
+  VisitorLookupInputSchema,
+  VisitorLookupOutputSchema,
+  type VisitorLookupInput,
+  type VisitorLookupOutput,
+} from '../shared/pipeline/payloads.ts';
 import { WistiaNotFoundError } from '../shared/wistia/errors.ts';
 import type { RequestRecord } from '../shared/wistia/client.ts';
 import type { DriftIssue, RecordFinding } from '../shared/wistia/validate.ts';
 
-export interface VisitorLookupOutput {
-  readonly batch: string;
-  readonly requested: number;
-  readonly fetched: number;
-  readonly notFound: string[];
-  readonly requests: number;
-}
-
-export async function lookupVisitors(event: unknown, deps: Deps): Promise<VisitorLookupOutput> {
-  const e = asObject(event);
-  const b = asObject(e.BatchInput, 'BatchInput');
-  const runId = str(b, 'runId', { pattern: RUN_ID });
-  const ingestDate = date(b, 'ingestDate');
-  const client = deps.wistia(int(b, 'requestsPerMinute', { min: 1 }));
-  if (!Array.isArray(e.Items) || e.Items.length === 0)
-    throw new InvalidInputError('Items: expected a non-empty array of visitor keys');
-  const keys = e.Items.map((k, i) => {
-    if (typeof k !== 'string' || !k)
-      throw new InvalidInputError(`Items[${i}]: expected a visitor key, got ${JSON.stringify(k)}`);
-    return k;
-  });
+export async function lookupVisitors(e: VisitorLookupInput, deps: Deps): Promise<VisitorLookupOutput> {
+  const { runId, ingestDate } = e.BatchInput;
+  const client = deps.wistia(e.BatchInput.requestsPerMinute);
+  const keys = e.Items;
   const batch = setId(keys);
   const records: unknown[] = [];
   const requests: RequestRecord[] = [];
@@ -73,4 +61,5 @@ export async function lookupVisitors(event: unknown, deps: Deps): Promise<Visito
   return { batch, requested: keys.length, fetched: records.length, notFound, requests: client.metrics.requests };
 }
 
-export const makeHandler = (deps: Deps) => wrap((event) => lookupVisitors(event, deps));
+export const makeHandler = (deps: Deps) =>
+  wrap({ input: VisitorLookupInputSchema, output: VisitorLookupOutputSchema }, (event) => lookupVisitors(event, deps));

@@ -1,29 +1,22 @@
 // Every visitor in one scan of /stats/visitors (when that costs fewer requests than lookups), a bronze
 // object per page, with a continuation near the end of the Lambda's time.
 import type { Deps, LambdaContextLike } from '../shared/pipeline/deps.ts';
-import { asObject, date, int, RUN_ID, str } from '../shared/pipeline/input.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
+import {
+  VisitorScanInputSchema,
+  VisitorScanOutputSchema,
+  type VisitorScanInput,
+  type VisitorScanOutput,
+} from '../shared/pipeline/payloads.ts';
 
-export interface VisitorScanOutput {
-  readonly runId: string;
-  readonly ingestDate: string;
-  readonly requestsPerMinute: number;
-  readonly done: boolean;
-  readonly startPage: number;
-  readonly pages: number;
-  readonly visitors: number;
-  readonly requests: number;
-}
-
-export async function scanVisitors(event: unknown, ctx: LambdaContextLike, deps: Deps): Promise<VisitorScanOutput> {
-  const e = asObject(event);
-  const runId = str(e, 'runId', { pattern: RUN_ID });
-  const ingestDate = date(e, 'ingestDate');
-  const requestsPerMinute = int(e, 'requestsPerMinute', { min: 1 });
-  const startPage = int(e, 'startPage', { min: 1, fallback: 1 });
-  let pages = int(e, 'pages', { min: 0, fallback: 0 });
-  let visitors = int(e, 'visitors', { min: 0, fallback: 0 });
+export async function scanVisitors(
+  e: VisitorScanInput,
+  ctx: LambdaContextLike,
+  deps: Deps,
+): Promise<VisitorScanOutput> {
+  const { runId, ingestDate, requestsPerMinute, startPage } = e;
+  let { pages, visitors } = e;
   const client = deps.wistia(requestsPerMinute);
   let next: number | null = null;
   for await (const page of client.listVisitorsPages({}, startPage)) {
@@ -58,4 +51,7 @@ export async function scanVisitors(event: unknown, ctx: LambdaContextLike, deps:
   };
 }
 
-export const makeHandler = (deps: Deps) => wrap((event, ctx) => scanVisitors(event, ctx, deps));
+export const makeHandler = (deps: Deps) =>
+  wrap({ input: VisitorScanInputSchema, output: VisitorScanOutputSchema }, (event, ctx) =>
+    scanVisitors(event, ctx, deps),
+  );

@@ -30,28 +30,6 @@ export function str(o: Obj, key: string, opts: { optional?: boolean; pattern?: R
   return v;
 }
 
-export function int(o: Obj, key: string, opts: { min?: number; optional?: boolean; fallback?: number } = {}): number {
-  const v = o[key];
-  if (v === undefined || v === null) {
-    if (opts.fallback !== undefined) return opts.fallback;
-    throw new InvalidInputError(`${key}: required`);
-  }
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < (opts.min ?? -Infinity))
-    throw new InvalidInputError(
-      `${key}: expected an integer${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(v)}`,
-    );
-  return v;
-}
-
-/** A real calendar date, YYYY-MM-DD (2026-02-30 does not match). */
+/** A real calendar date, YYYY-MM-DD (2026-02-30 does not match: payloads.ts checks that). */
 export const DATE = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-export function date(o: Obj, key: string): string;
-export function date(o: Obj, key: string, opts: { optional: true }): string | undefined;
-export function date(o: Obj, key: string, opts: { optional?: boolean } = {}): string | undefined {
-  const v = opts.optional ? str(o, key, { optional: true, pattern: DATE }) : str(o, key, { pattern: DATE });
-  if (v !== undefined && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v)
-    throw new InvalidInputError(`${key}: "${v}" is not a calendar date`);
-  return v;
-}
 export const RUN_ID = /^[A-Za-z0-9_.-]{1,80}$/;

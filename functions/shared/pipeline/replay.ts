@@ -3,27 +3,12 @@
 // What the original planned and what its maps wrote (the ResultWriter manifests) are the whole record: each
 // map's items to replay are its planned items minus the ones in its SUCCEEDED files.
 import { getJson, type ObjectStore } from '../store/store.ts';
-import { InvalidInputError, RUN_ID } from './input.ts';
+import { InvalidInputError } from './input.ts';
 import { runKey } from './keys.ts';
 import { readMapResults, type MapResults } from './map-results.ts';
 
 /** What a replay execution carries in its plan (and the commit step reads). */
-export interface ReplayInfo {
-  /** The execution whose failed items this one replays. */
-  readonly of: string;
-  /**
-   * Whether the original committed (it succeeded with failures within tolerance): the replay then only fills in
-   * the failed items and takes them off the carry-over. Otherwise the replay finishes the original's day: it
-   * reads the original's bronze too, and commits the watermarks the original would have.
-   */
-  readonly committed: boolean;
-}
-
-export function replayTarget(v: unknown): string {
-  if (typeof v !== 'string' || !RUN_ID.test(v))
-    throw new InvalidInputError(`replay: expected the name of an execution, got ${JSON.stringify(v)?.slice(0, 80)}`);
-  return v;
-}
+export type { ReplayInfo } from './payloads.ts';
 
 /**
  * The ResultWriter manifest under a map's result prefix, if the map ran (one map run per state per execution;

@@ -1,0 +1,60 @@
+// The commit's reads and writes: the items that did not succeed (the maps' FAILED and PENDING files), what a replay
+// fetched again, and the watermarks' conditional write (a retried commit finds its own first write).
+import { WATERMARKS_KEY } from '../shared/pipeline/keys.ts';
+import { mapSkipped, readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
+import type { EngagementPlan, MapOutput, PlanOutput, VisitorsResult } from '../shared/pipeline/payloads.ts';
+import { failedMedias, failedVisitors, isOwnWrite } from '../shared/pipeline/planning/commit.ts';
+import { committedKey } from '../shared/pipeline/replay.ts';
+import { commitWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '../shared/store/store.ts';
+
+/** The inputs of the items that failed or were left pending, per map (a skipped map left nothing). */
+export async function loadFailedItems(
+  store: ObjectStore,
+  engagementResult: MapOutput,
+  visitors: VisitorsResult,
+): Promise<{ medias: string[]; visitors: string[] }> {
+  const notSucceeded = async (mapOutput: unknown, what: string) => {
+    const r = await readMapResults(store, resultWriterKey(mapOutput, what), { succeeded: false });
+    return [...r.failed, ...r.pending].map((f) => f.input);
+  };
+  return {
+    medias: mapSkipped(engagementResult) ? [] : failedMedias(await notSucceeded(engagementResult, 'engagementResult')),
+    visitors: visitors.mode === 'lookup' ? failedVisitors(await notSucceeded(visitors, 'visitors')) : [],
+  };
+}
+
+/** What a replay of a committed run fetched again: its engagement items and visitor keys. */
+export async function loadReplayed(
+  store: ObjectStore,
+  ep: EngagementPlan,
+): Promise<{ medias: Set<string>; visitors: Set<string> }> {
+  const medias = (await getJson<{ hashed_id: string }[]>(store, ep.engagement.key))?.value ?? [];
+  const visitors = (await getJson<string[]>(store, ep.visitors.key))?.value ?? [];
+  return { medias: new Set(medias.map((m) => m.hashed_id)), visitors: new Set(visitors) };
+}
+
+/**
+ * Writes the watermarks if nobody wrote them since the plan read them; a retried commit (its first attempt wrote,
+ * then the invocation failed) finds its own write, done already. Then the run's committed record.
+ */
+export async function saveWatermarks(
+  store: ObjectStore,
+  runId: string,
+  watermarks: Watermarks,
+  plan: Pick<PlanOutput, 'watermarksEtag' | 'replay'>,
+): Promise<{ watermarks: Watermarks; written: { key: string; etag: string } }> {
+  let saved = watermarks;
+  let etag: string;
+  try {
+    ({ etag } = await commitWatermarks(store, watermarks, plan.watermarksEtag));
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    const now = await getJson<Watermarks>(store, WATERMARKS_KEY);
+    if (!now || !isOwnWrite(now.value, watermarks, runId, plan.replay?.committed === true)) throw err;
+    saved = now.value;
+    etag = now.etag;
+  }
+  await putJson(store, committedKey(runId), saved);
+  return { watermarks: saved, written: { key: WATERMARKS_KEY, etag } };
+}
