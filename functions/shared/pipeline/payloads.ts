@@ -55,8 +55,8 @@ export const record = <S extends z.core.$ZodLooseShape>(shape: S) =>
   });
 
 /** $$.Execution.Id: arn:<partition>:states:<region>:<account>:execution:<state machine>:<name> */
-export const EXECUTION_ARN =
-  /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_.-]{1,80}:[A-Za-z0-9_.-]{1,80}$/;
+const NAME = RUN_ID.source.replace(/^\^|\$$/g, '');
+export const EXECUTION_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${NAME}:${NAME}$`);
 /**
  * EventBridge Scheduler's <aws.scheduler.scheduled-time>, e.g. 2022-03-22T18:59:43Z
  * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html).
