@@ -24,6 +24,25 @@ const UNIT = [
   'test/workflows.test.ts',
 ];
 
+/**
+ * End to end: the state machine through the runner with the transform on real Spark into PostgreSQL (or the Glue
+ * twin into the Redshift stand-in), and the reliability week. The rest of test/ is the integration tier (the
+ * simulator over HTTP, the S3 and SSM servers, PostgreSQL, the CLI, the browser; some over a seeded account
+ * built once).
+ */
+const E2E = [
+  'test/aws-path.test.ts',
+  'test/bad-records.test.ts',
+  'test/dashboard-health.test.ts',
+  'test/glue-runtime.test.ts',
+  'test/reliability.test.ts',
+  'test/replay.test.ts',
+  'test/warehouse.test.ts',
+];
+
+// Generous: these machines are shared, and a test that runs Spark can wait minutes for a core.
+const SLOW = { testTimeout: 600_000, hookTimeout: 600_000 };
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -36,15 +55,9 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: {
-          name: 'integration',
-          include: ['test/**/*.test.ts'],
-          exclude: UNIT,
-          // Generous: these machines are shared, and a test that runs Spark can wait minutes for a core.
-          testTimeout: 600_000,
-          hookTimeout: 600_000,
-        },
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E], ...SLOW },
       },
+      { extends: true, test: { name: 'e2e', include: E2E, ...SLOW } },
     ],
   },
 });
