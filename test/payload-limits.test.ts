@@ -6,7 +6,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { catchesDataLimit, checkPayload, PAYLOAD_LIMIT_BYTES, payloadBytes } from '#local/runner/limits.ts';
-import { guardStatePayloads, runPipeline } from '#local/runner/run.ts';
+import { guardStatePayloads, runPipeline, skipTransform } from '#local/runner/run.ts';
 import { tempDir } from './helpers/pipeline.ts';
 import type { State } from '#local/runner/asl.ts';
 
@@ -118,7 +118,13 @@ describe('the payload quota', () => {
   it('an execution input over the quota is refused before anything runs (StartExecution refuses it)', async () => {
     const dataDir = tempDir('wp-limits-');
     await expect(
-      runPipeline({ dataDir, apiBaseUrl: 'http://127.0.0.1:9', token: async () => 't', input: { pad: BIG } }),
+      runPipeline({
+        dataDir,
+        apiBaseUrl: 'http://127.0.0.1:9',
+        token: async () => 't',
+        input: { pad: BIG },
+        glue: skipTransform,
+      }),
     ).rejects.toThrow(/the execution input is 262154 bytes: StartExecution accepts at most 262144/);
     expect(readdirSync(dataDir)).toEqual([]);
     rmSync(dataDir, { recursive: true, force: true });

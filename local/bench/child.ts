@@ -2,7 +2,7 @@
 // simulator (in the parent) is not counted. Started by the bench as `node --import tsx child.ts '<spec JSON>'`
 // with the API token in WISTIA_API_TOKEN (never in the spec); prints one line of JSON: its result.
 import { pathToFileURL } from 'node:url';
-import { runPipeline } from '../runner/run.ts';
+import { runPipeline, skipTransform } from '../runner/run.ts';
 import { envToken } from '#shared/wistia/token.ts';
 import { naiveExtract, type NaiveResult } from './naive.ts';
 
@@ -84,6 +84,7 @@ export async function runChild(spec: ChildSpec): Promise<ChildResult> {
     token,
     input: { today: spec.today },
     config: { accountRequestsPerMinute: spec.accountRequestsPerMinute },
+    glue: skipTransform, // the ingestion bench measures the API side; the transform bench runs the job itself
   });
   return {
     kind: 'pipeline',

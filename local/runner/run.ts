@@ -88,13 +88,16 @@ export type GlueRunner = (
   ctx: { store: ObjectStore; dataDir: string },
 ) => Promise<GlueJobRun>;
 
-/** Until the transform lands, the Glue step succeeds without doing anything. */
-export const noopGlue: GlueRunner = async (args) => ({
+/**
+ * An ingestion-only run: the Glue step is skipped by the caller's choice (the ingestion tests and benchmarks, which
+ * measure the API side); the job run says so. Every caller names its Glue step: a run without one cannot happen.
+ */
+export const skipTransform: GlueRunner = async (args) => ({
   Id: `jr_local_${args['--run_id'] ?? 'run'}`,
   JobRunState: 'SUCCEEDED',
   ExecutionTime: 0,
   Arguments: args,
-  Note: 'no transform yet',
+  Note: 'transform skipped: an ingestion-only run',
 });
 
 export interface LocalRunOptions {
@@ -112,7 +115,8 @@ export interface LocalRunOptions {
   /** The Lambda timeout the handlers see (continuations). Default 900 s. */
   readonly lambdaTimeoutMs?: number;
   readonly clientOptions?: Partial<WistiaClientOptions>;
-  readonly glue?: GlueRunner;
+  /** The Glue step: localGlue (local/transform.ts), the Glue twin, or skipTransform for an ingestion-only run. */
+  readonly glue: GlueRunner;
   readonly onEvent?: (e: HistoryEvent) => void;
   readonly store?: ObjectStore;
   /**
@@ -287,7 +291,7 @@ async function execute(
     (typeof FUNCTIONS)[keyof typeof FUNCTIONS],
   ][])
     handlers.set(lambdaArn(f.name), (o.handlers?.[sub] ?? f.make)(deps) as Handler<unknown>);
-  const glue = o.glue ?? noopGlue;
+  const glue = o.glue;
   const lambdaTimeoutMs = o.lambdaTimeoutMs ?? 900_000;
   const scale = o.retryDelayScale ?? 1;
 

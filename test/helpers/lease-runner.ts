@@ -1,7 +1,7 @@
 // One local execution in its own OS process, for the run-lease tests to SIGKILL mid-run (a runner killed on a
 // laptop, a CI job cancelled): node --import tsx test/helpers/lease-runner.ts <data dir> <API base URL> <day>.
-// The token comes from WISTIA_API_TOKEN; the transform is the no-op one.
-import { runPipeline } from '#local/runner/run.ts';
+// The token comes from WISTIA_API_TOKEN; ingestion only (the transform skipped).
+import { runPipeline, skipTransform } from '#local/runner/run.ts';
 
 const [dataDir, apiBaseUrl, today] = process.argv.slice(2);
 if (!dataDir || !apiBaseUrl || !today) throw new Error('usage: lease-runner.ts <data dir> <API base URL> <day>');
@@ -13,5 +13,6 @@ const record = await runPipeline({
   input: { today },
   config: { accountRequestsPerMinute: 60_000 },
   retryDelayScale: 0.001,
+  glue: skipTransform,
 });
 process.stdout.write(`${record.name} ${record.status}\n`);

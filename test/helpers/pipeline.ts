@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { eventsIn as worldEventsIn, minimumRequests } from '#local/bench/minimum.ts';
-import { localStore, runPipeline, type ExecutionRecord, type LocalRunOptions } from '#local/runner/run.ts';
+import {
+  localStore,
+  runPipeline,
+  skipTransform,
+  type ExecutionRecord,
+  type LocalRunOptions,
+} from '#local/runner/run.ts';
 import { getJson, type ObjectStore } from '#shared/store/store.ts';
 import type { Window } from '#shared/pipeline/windows.ts';
 import { TOKEN } from './sim.ts';
@@ -26,6 +32,7 @@ export function run(
     config: { accountRequestsPerMinute: 60_000 },
     retryDelayScale: 0.001,
     clientOptions: { backoffBaseMs: 5, backoffMaxMs: 20, timeoutMs: 2000, maxRetryTimeMs: 10_000 },
+    glue: skipTransform, // ingestion only, unless a test gives its transform
     ...extra,
   });
 }
