@@ -33,7 +33,7 @@ describe('wistia-pipeline', () => {
     expect(await main(['nope'])).toBe(EXIT.usage);
     expect(err).toContain('unknown command "nope"');
     expect(await main(['run', '--bogus'])).toBe(EXIT.usage);
-    expect(err).toContain("Unknown option '--bogus'");
+    expect(err).toContain("run: unknown option '--bogus'");
     expect(await main(['demo', '--medias', 'lots'])).toBe(EXIT.usage);
     expect(err).toContain('--medias: expected an integer >= 0 <= 100000, got "lots"');
     expect(await main(['demo', '--fault-kinds', '500,teapot'])).toBe(EXIT.usage);

@@ -1,5 +1,4 @@
 // wistia-pipeline: the command line of the local twin (and of operators' tools).
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { rmSync } from 'node:fs';
 import { WistiaError } from '#shared/wistia/errors.ts';
@@ -7,7 +6,7 @@ import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
 import { printCostSummary, printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
-import { EXIT, num, UsageError, type Command, type Options } from './command.ts';
+import { EXIT, num, parseCommand, UsageError, type Command, type Options } from './command.ts';
 import { statusCommand } from './status.ts';
 import { replayCommand } from './replay.ts';
 import { graphCommand } from './graph.ts';
@@ -246,19 +245,14 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n`);
+    const { help: usage, values, positionals } = parseCommand(name, cmd, rest);
+    if (usage !== null) {
+      process.stdout.write(usage);
       return EXIT.ok;
     }
-    return await cmd.run(values as Record<string, string | boolean | undefined>, positionals);
+    return await cmd.run(values, positionals);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError) {
       process.stderr.write(`${name}: ${(e as Error).message}\nRun "wistia-pipeline ${name} --help".\n`);
       return EXIT.usage;
     }
