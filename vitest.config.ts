@@ -19,7 +19,6 @@ const UNIT = [
   'test/planning.test.ts',
   'test/simulator-schemas.test.ts',
   'test/simulator-semantics.test.ts',
-  'test/static.test.ts',
   'test/token.test.ts',
   'test/workflows.test.ts',
 ];
