@@ -5,27 +5,16 @@
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '#local/cli/main.ts';
+import { EXIT } from '#local/cli/main.ts';
 import { usd } from '#local/cli/status.ts';
 import { averageDaily, estimateCost, loadPrices, PRICES_FILE, projectMonth } from '#local/ops/cost.ts';
 import type { ExecutionHistory, StatusReport } from '#local/ops/status.ts';
 import type { ExecutionRecord } from '#local/runner/run.ts';
 import type { TransformReport } from '#local/transform.ts';
 import { seededCopy, SEEDED, type Seeded } from './helpers/seeded.ts';
+import { cli } from './helpers/cli.ts';
 
 afterEach(() => vi.restoreAllMocks());
-async function cli(argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  const captured = { out: '', err: '' };
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((captured.out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((captured.err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { ...captured, code };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 const readJson = <T>(...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8')) as T;
 
 /** Files under a folder, recursively (what the run wrote under runs/<execution>/). */

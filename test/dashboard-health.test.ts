@@ -4,10 +4,10 @@
 // first run's record as an older runner wrote it (no metrics, no Lambda usage; a transform report without
 // `metrics`), two days before. Every figure is checked against the simulator's counters, the run's files and
 // `status --cost`, in the JSON and in headless Chromium.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { total, type MetricPoint } from '#shared/metrics.ts';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { startDashboard, type RunningDashboard } from '#local/dashboard/server.ts';
@@ -19,8 +19,8 @@ import { tempDir } from './helpers/pipeline.ts';
 import { ROOT } from './helpers/sim.ts';
 import { postmasterOf, runDay, stopProcess, type DayRun } from './helpers/reliability.ts';
 import { drawnDays, expectedRow, healthRows, healthTruth, type RunTruth } from './helpers/health.ts';
+import { openPage } from './helpers/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-results', 'dashboard-health.png');
 const TOKEN = 'health-token-3c9e1a';
 const OLD = 'daily-2026-11-18-olderrunner';
@@ -88,20 +88,7 @@ beforeAll(async () => {
     dataDir,
     port: 0,
   });
-  if (!existsSync(CHROMIUM))
-    throw new Error(`chromium is missing: ${CHROMIUM} not found (apt-get install -y chromium)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  ({ browser, page } = await openPage(problems));
   await page.goto(dash.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   DescribeStatementCommand,
   ExecuteStatementCommand,
@@ -32,9 +32,8 @@ import { seededCopy, type Seeded } from './helpers/seeded.ts';
 import { tempDir } from './helpers/pipeline.ts';
 import { drawnDays, expectedRow, healthRows, healthTruth } from './helpers/health.ts';
 import { ROOT } from './helpers/sim.ts';
+import { openPage } from './helpers/browser.ts';
 
-/** Debian's chromium; CHROMIUM_PATH names another Chromium build (e.g. a CI image's google-chrome). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'test-results', 'dashboard.png');
 
 type Row = Record<string, unknown>;
@@ -428,24 +427,7 @@ describe('dashboard over the seeded account', () => {
     const problems: string[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM))
-        throw new Error(
-          `chromium is missing: ${CHROMIUM} not found. Install Debian's package with "apt-get install -y chromium" ` +
-            '(npm test does so by itself when run as root); the dashboard test needs a real browser.',
-        );
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
-      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-      page.on('response', (r) => {
-        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-      });
+      ({ browser, page } = await openPage(problems));
       await page.goto(dash.url);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
       mkdirSync(join(ROOT, 'test-results'), { recursive: true });

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '#local/cli/main.ts';
+import { EXIT } from '#local/cli/main.ts';
 import {
   analyseExecution,
   describeRule,
@@ -19,6 +19,7 @@ import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { run, tempDir } from './helpers/pipeline.ts';
 import { seededCopy, type Seeded } from './helpers/seeded.ts';
 import { sim as startSim, TOKEN } from './helpers/sim.ts';
+import { cli } from './helpers/cli.ts';
 
 const def = localDefinition();
 
@@ -385,19 +386,6 @@ describe('the drawing from a definition and a history (pure)', () => {
 
 // --- the CLI, through main(), capturing what it prints
 afterEach(() => vi.restoreAllMocks());
-async function cli(argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  const captured = { out: '', err: '' };
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((captured.out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((captured.err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { ...captured, code };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
 describe('graph CLI usage', () => {
   it('--help prints the usage and exits 0; no execution, or two, exits 2', async () => {
     const help = await cli(['graph', '--help']);

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '#local/cli/main.ts';
+import { EXIT } from '#local/cli/main.ts';
 import { DDL, LocalWarehouse } from '#local/warehouse/postgres.ts';
 import type { StatusReport } from '#local/ops/status.ts';
 import type { ExecutionRecord } from '#local/runner/run.ts';
@@ -11,20 +11,9 @@ import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { run, tempDir } from './helpers/pipeline.ts';
 import { seededCopy, SEEDED, type Seeded } from './helpers/seeded.ts';
 import { sim as startSim } from './helpers/sim.ts';
+import { cli } from './helpers/cli.ts';
 
 afterEach(() => vi.restoreAllMocks());
-async function cli(argv: string[]): Promise<{ out: string; err: string; code: number }> {
-  const captured = { out: '', err: '' };
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((captured.out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((captured.err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { ...captured, code };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 const readJson = <T>(...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8')) as T;
 
 /** Items of an execution's map runs as their result files count them (SUCCEEDED_0 / FAILED_0). */
