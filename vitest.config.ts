@@ -17,6 +17,7 @@ const UNIT = [
   'test/payload-limits.test.ts',
   'test/payloads.test.ts',
   'test/planning.test.ts',
+  'test/replay-planning.test.ts',
   'test/simulator-schemas.test.ts',
   'test/simulator-semantics.test.ts',
   'test/token.test.ts',

@@ -1,28 +1,22 @@
 // The planning core (functions/shared/pipeline/planning/): the plan's, the engagement planner's and the commit's
-// decisions over plain data, case by case; no store, no client, no clock.
+// decisions over plain data, case by case; no store, no client, no clock. A replay's: test/replay-planning.test.ts.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
 import { InvalidInputError } from '#shared/pipeline/input.ts';
 import type { EngagementPlan, PlanOutput } from '#shared/pipeline/payloads.ts';
 import {
   addMediaPage,
-  checkReplayable,
   chooseWindows,
   dailyPlan,
   mediaBounds,
-  replayPlan,
   runDay,
   runPlaces,
   startMediaScan,
-  windowKey,
   type MediaScan,
-  type PlanManifest,
 } from '#shared/pipeline/planning/plan.ts';
 import {
   addWindow,
   chooseVisitors,
   engagementPlan,
-  replayItems,
   startActivity,
   withCarryOver,
 } from '#shared/pipeline/planning/engagement.ts';
@@ -36,19 +30,8 @@ import {
   type CommitFacts,
 } from '#shared/pipeline/planning/commit.ts';
 import type { Seen } from '#shared/pipeline/seen.ts';
-import type { Watermarks } from '#shared/pipeline/watermarks.ts';
+import { config, lease, wm } from './helpers/planning.ts';
 
-const config: PipelineConfig = { ...DEFAULT_CONFIG, accountRequestsPerMinute: 600, maxConcurrency: 10 };
-const lease = { key: 'state/run-lease.json', etag: '"l1"' };
-const wm = (over: Partial<Watermarks> = {}): Watermarks => ({
-  version: 1,
-  medias: { maxUpdated: '2026-11-19T12:00:00.000Z' },
-  events: { throughDay: '2026-11-19', maxReceivedAt: '2026-11-19T20:00:00.000Z' },
-  visitors: { estimatedTotal: 500 },
-  carryOver: { medias: [], visitors: [] },
-  lastRun: { runId: 'daily-2026-11-19', committedAt: '2026-11-19T23:00:00.000Z', ingestDate: '2026-11-19' },
-  ...over,
-});
 const media = (hashed_id: unknown, updated: unknown, created: unknown = '2026-01-01T00:00:00Z') => ({
   hashed_id,
   updated,
@@ -248,101 +231,6 @@ describe('the event windows', () => {
   });
 });
 
-describe('a replay of the windows that did not succeed', () => {
-  const windows = [
-    { start: '2026-11-18', end: '2026-11-18' },
-    { start: '2026-11-19', end: '2026-11-19' },
-    { start: '2026-11-20', end: '2026-11-20' },
-  ];
-  const original = (over: Partial<PlanManifest> = {}): PlanManifest => {
-    const d = dailyPlan({
-      runId: 'orig',
-      startedAt: '2026-11-20T06:00:00Z',
-      today: '2026-11-20',
-      fullRefresh: false,
-      watermarks: { value: wm(), etag: '"w1"' },
-      mode: 'incremental',
-      windows,
-      medias: { pages: 3, listed: 250, changed: [], maxUpdated: '2026-11-20T01:00:00.000Z', pastWatermark: true },
-      requests: 3,
-      places: runPlaces('orig', 'bucket'),
-      lease,
-      config,
-    });
-    return { ...d.manifest, ...over };
-  };
-  const replay = (succeeded: string[], committed = false, o = original()) =>
-    replayPlan({
-      runId: 'again',
-      startedAt: '2026-11-21T06:00:00Z',
-      of: 'orig',
-      original: o,
-      committed,
-      watermarksEtag: '"w2"',
-      succeeded: new Set(succeeded),
-      places: runPlaces('again', 'bucket'),
-      lease,
-      config,
-    });
-
-  it.each([
-    ['none succeeded: all three', [], 3],
-    ['one succeeded: the other two', [windowKey(windows[1]!)], 2],
-    ['all succeeded: none (the events map is skipped)', windows.map(windowKey), 0],
-    ['a key of no planned window changes nothing', ['2026-01-01/2026-01-01'], 3],
-  ])('%s', (_name, succeeded, count) => {
-    const r = replay(succeeded);
-    expect([r.output.windows.count, r.manifest.windows.items.length, r.output.events.maxConcurrency]).toEqual([
-      count,
-      count,
-      Math.max(1, count),
-    ]);
-  });
-
-  it("keeps the original's day, range, medias and bronze; the ETag is the original's unless it committed", () => {
-    const r = replay([]);
-    expect(r.output).toMatchObject({
-      mode: 'replay',
-      today: '2026-11-20',
-      range: { start: '2026-11-18', end: '2026-11-20' },
-      medias: {
-        pages: 0,
-        listed: 0,
-        changedKey: 'runs/orig/medias-changed.json',
-        maxUpdated: '2026-11-20T01:00:00.000Z',
-      },
-      bronzeRuns: 'orig,again',
-      replay: { of: 'orig', committed: false },
-      watermarksEtag: '"w1"',
-      requests: 0,
-    });
-    expect(replay([], true).output.watermarksEtag).toBe('"w2"');
-    expect(r.manifest.previousWatermarks).toEqual(wm());
-  });
-
-  it('a replay of a replay is refused, naming the one to replay', () => {
-    const ofReplay = original({ replay: { of: 'first', committed: false } });
-    expect(() => replay([], false, ofReplay)).toThrow(
-      new InvalidInputError('replay: "orig" is itself a replay of "first": replay that one'),
-    );
-    expect(() => checkReplayable('orig', ofReplay)).toThrow(InvalidInputError);
-  });
-
-  it.each([
-    ['uncommitted, the watermarks unchanged: replayable', false, '"w1"', true],
-    ['uncommitted, a later run committed: nothing left to replay', false, '"w9"', false],
-    ['committed, a later run committed too: replayable (only the carry-over changes)', true, '"w9"', true],
-  ])('%s', (_name, committed, etag, ok) => {
-    const check = () =>
-      checkReplayable('orig', original(), {
-        committed,
-        watermarks: { value: wm({ lastRun: { runId: 'later', committedAt: 'x', ingestDate: 'y' } }), etag },
-      });
-    if (ok) expect(check).not.toThrow();
-    else expect(check).toThrow(/a later run committed after "orig" failed \(its last run is later\)/);
-  });
-});
-
 const seen = (medias: Record<string, string>, visitors: Record<string, string>, events = 1): Seen => ({
   medias: Object.fromEntries(Object.entries(medias).map(([k, at]) => [k, [1, at]])),
   visitors,
@@ -506,45 +394,12 @@ describe('the engagement and visitor items', () => {
   });
 });
 
-describe("a replay's engagement and visitors: the original's items minus what succeeded", () => {
-  const originalPlan = (mode: EngagementPlan['visitors']['mode']): EngagementPlan =>
-    engagementPlan({
-      medias: new Set(['a', 'b', 'c']),
-      visitors: new Set(['v1', 'v2']),
-      choice: { mode, estimatedTotal: 900, scanRequests: 10, lookupRequests: 2 },
-      events: { windows: 1, pages: 1, records: 1, maxReceivedAt: null },
-      bucket: 'b',
-      keys: { engagement: 'runs/orig/items/engagement.json', visitors: 'runs/orig/items/visitors.json' },
-      config,
-    }).plan;
-  it.each([
-    ['lookup, one batch fetched', 'lookup', ['a'], ['v1'], false, ['b', 'c'], ['v2'], 'lookup'],
-    ['lookup, every key fetched: none', 'lookup', ['a', 'b', 'c'], ['v1', 'v2'], false, [], [], 'none'],
-    ['a scan that did not finish: scanned again', 'scan', [], [], false, ['a', 'b', 'c'], [], 'scan'],
-    ['a scan of a committed run: it finished', 'scan', [], [], true, ['a', 'b', 'c'], [], 'none'],
-    ['none stays none', 'none', ['b'], [], false, ['a', 'c'], [], 'none'],
-  ] as const)('%s', (_name, mode, doneMedias, fetched, committed, medias, visitors, nextMode) => {
-    const r = replayItems({
-      originalPlan: originalPlan(mode),
-      originalMedias: ['a', 'b', 'c'],
-      doneMedias: new Set(doneMedias),
-      originalVisitors: mode === 'lookup' ? ['v1', 'v2'] : undefined,
-      fetchedVisitors: new Set(fetched),
-      committed,
-    });
-    expect([[...r.medias].sort(), [...r.visitors].sort(), r.choice]).toEqual([
-      medias,
-      visitors,
-      { mode: nextMode, estimatedTotal: 900, scanRequests: 10, lookupRequests: visitors.length },
-    ]);
-  });
-});
-
 describe('the commit', () => {
-  const plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'replay'> = {
+  const plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'watermarkPolicy'> = {
     today: '2026-11-20',
     ingestDate: '2026-11-20',
     medias: { pages: 1, listed: 1, changed: 1, changedKey: 'k', maxUpdated: '2026-11-20T01:00:00.000Z' },
+    watermarkPolicy: { mode: 'advance' },
   };
   const ep = {
     events: { windows: 2, pages: 2, records: 5, maxReceivedAt: '2026-11-20T05:00:00.000Z' },
@@ -619,45 +474,12 @@ describe('the commit', () => {
     expect(mergeCarryOver(list, new Set(replayed), again)).toEqual(out);
   });
 
-  it('a replay of a committed run rewrites only the carry-over', () => {
-    const current = wm({ carryOver: { medias: ['a', 'b', 'c'], visitors: ['v1', 'v2'] } });
-    const w = nextWatermarks(
-      facts({
-        plan: { ...plan, replay: { of: 'orig', committed: true } },
-        current,
-        failed: { medias: ['c', 'b'], visitors: [] },
-        replayed: { medias: new Set(['a', 'b', 'c']), visitors: new Set(['v1']) },
-      }),
-    );
-    expect(w).toEqual({ ...current, carryOver: { medias: ['b', 'c'], visitors: ['v2'] } });
-    expect(() =>
-      nextWatermarks(facts({ plan: { ...plan, replay: { of: 'orig', committed: true } }, current: undefined })),
-    ).toThrow(new InvalidInputError('replay of "orig": the watermarks are gone'));
-  });
-
-  it('a replay of an uncommitted run commits what the original would have', () => {
-    const w = nextWatermarks(facts({ plan: { ...plan, replay: { of: 'orig', committed: false } } }));
-    expect([w.lastRun?.runId, w.events?.throughDay]).toEqual(['r2', '2026-11-20']);
-  });
-
   it.each([
-    ['no watermarks', undefined, false, false],
-    [
-      'a run: the stored write names it',
-      wm({ lastRun: { runId: 'r2', committedAt: 'x', ingestDate: 'y' } }),
-      false,
-      true,
-    ],
-    ["a run: another run's write", wm(), false, false],
-    ['a replay of a committed run: the same watermarks', wm(), true, true],
-    [
-      'a replay of a committed run: different watermarks',
-      wm({ carryOver: { medias: ['z'], visitors: [] } }),
-      true,
-      false,
-    ],
-  ])('own write: %s', (_name, stored, replayOfCommitted, own) => {
-    expect(isOwnWrite(stored, wm(), 'r2', replayOfCommitted)).toBe(own);
+    ['no watermarks', undefined, false],
+    ['a run: the stored write names it', wm({ lastRun: { runId: 'r2', committedAt: 'x', ingestDate: 'y' } }), true],
+    ["a run: another run's write", wm(), false],
+  ])('own write: %s', (_name, stored, own) => {
+    expect(isOwnWrite(stored, wm(), 'r2', { mode: 'advance' })).toBe(own);
   });
 
   it("the commit's output: counts and references", () => {

@@ -1,6 +1,7 @@
 // Commit: the last state, reached only when everything before it succeeded (the warehouse load included).
 // Advances the watermarks with If-Match on the ETag read at plan time, carries the items that failed within
-// tolerance over to the next run, so that nothing is lost, and releases the run lease. Its output stays small
+// tolerance over to the next run, so that nothing is lost, and releases the run lease. What it writes follows the
+// plan's watermarkPolicy (a replay of a run that committed only settles the carry-over: planning/replay.ts). Its output stays small
 // whatever the carry-over holds (the watermarks are in the store, not in the state: a state's output is capped
 // at 256 KiB, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The decisions are
 // ../shared/pipeline/planning/commit.ts; the reads and writes, ./io.ts.
@@ -16,7 +17,7 @@ import {
 import * as decide from '../shared/pipeline/planning/commit.ts';
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
 import { logger } from '../shared/powertools.ts';
-import { loadFailedItems, loadReplayed, saveWatermarks } from './io.ts';
+import { loadFailedItems, loadPlannedItems, saveWatermarks } from './io.ts';
 
 export type { CommitOutput } from '../shared/pipeline/payloads.ts';
 
@@ -25,7 +26,7 @@ export async function commit(e: CommitInput, deps: Deps): Promise<CommitOutput> 
   const { plan, engagementPlan } = e;
   const failed = await loadFailedItems(store, e.engagementResult, e.visitors);
   const current = (await readWatermarks(store)).value;
-  const replayed = plan.replay?.committed ? await loadReplayed(store, engagementPlan) : undefined;
+  const planned = await loadPlannedItems(store, engagementPlan, plan.watermarkPolicy);
   const watermarks = decide.nextWatermarks({
     runId: e.runId,
     plan,
@@ -33,7 +34,7 @@ export async function commit(e: CommitInput, deps: Deps): Promise<CommitOutput> 
     failed,
     scannedVisitors: e.visitors.mode === 'scan' ? e.visitors.scan.visitors : undefined,
     current,
-    replayed,
+    planned,
     now: deps.now(),
   });
   const saved = await saveWatermarks(store, e.runId, watermarks, plan);

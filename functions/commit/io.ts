@@ -1,10 +1,16 @@
-// The commit's reads and writes: the items that did not succeed (the maps' FAILED and PENDING files), what a replay
-// fetched again, and the watermarks' conditional write (a retried commit finds its own first write).
-import { WATERMARKS_KEY } from '../shared/pipeline/keys.ts';
+// The commit's reads and writes: the items that did not succeed (the maps' FAILED and PENDING files), the items the
+// run planned (when its watermark policy settles the carry-over), and the watermarks' conditional write (a retried
+// commit finds its own first write).
+import { committedKey, WATERMARKS_KEY } from '../shared/pipeline/keys.ts';
 import { mapSkipped, readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
-import type { EngagementPlan, MapOutput, PlanOutput, VisitorsResult } from '../shared/pipeline/payloads.ts';
+import type {
+  EngagementPlan,
+  MapOutput,
+  PlanOutput,
+  VisitorsResult,
+  WatermarkPolicy,
+} from '../shared/pipeline/payloads.ts';
 import { failedMedias, failedVisitors, isOwnWrite } from '../shared/pipeline/planning/commit.ts';
-import { committedKey } from '../shared/pipeline/replay.ts';
 import { commitWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
 import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '../shared/store/store.ts';
 
@@ -24,11 +30,16 @@ export async function loadFailedItems(
   };
 }
 
-/** What a replay of a committed run fetched again: its engagement items and visitor keys. */
-export async function loadReplayed(
+/**
+ * The engagement items and visitor keys the run set out to fetch, when its policy takes them off the carry-over
+ * (`carry-over`); undefined when it advances the watermarks (they replace the carry-over with what failed).
+ */
+export async function loadPlannedItems(
   store: ObjectStore,
   ep: EngagementPlan,
-): Promise<{ medias: Set<string>; visitors: Set<string> }> {
+  policy: WatermarkPolicy,
+): Promise<{ medias: Set<string>; visitors: Set<string> } | undefined> {
+  if (policy.mode === 'advance') return undefined;
   const medias = (await getJson<{ hashed_id: string }[]>(store, ep.engagement.key))?.value ?? [];
   const visitors = (await getJson<string[]>(store, ep.visitors.key))?.value ?? [];
   return { medias: new Set(medias.map((m) => m.hashed_id)), visitors: new Set(visitors) };
@@ -42,7 +53,7 @@ export async function saveWatermarks(
   store: ObjectStore,
   runId: string,
   watermarks: Watermarks,
-  plan: Pick<PlanOutput, 'watermarksEtag' | 'replay'>,
+  plan: Pick<PlanOutput, 'watermarksEtag' | 'watermarkPolicy'>,
 ): Promise<{ watermarks: Watermarks; written: { key: string; etag: string } }> {
   let saved = watermarks;
   let etag: string;
@@ -51,7 +62,7 @@ export async function saveWatermarks(
   } catch (err) {
     if (!(err instanceof PreconditionFailedError)) throw err;
     const now = await getJson<Watermarks>(store, WATERMARKS_KEY);
-    if (!now || !isOwnWrite(now.value, watermarks, runId, plan.replay?.committed === true)) throw err;
+    if (!now || !isOwnWrite(now.value, watermarks, runId, plan.watermarkPolicy)) throw err;
     saved = now.value;
     etag = now.etag;
   }

@@ -1,77 +1,64 @@
-// The engagement planner's reads and writes: the run's plan manifest, the events map's summaries (one at a time),
-// a replayed execution's items and what of them succeeded, and the plan's items.
-import { runKey } from '../shared/pipeline/keys.ts';
-import { mapSkipped, NO_RESULTS, readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
-import type { ChangedMedia, EngagementPlan, MapOutput, ReplayInfo } from '../shared/pipeline/payloads.ts';
-import { addWindow, type Activity } from '../shared/pipeline/planning/engagement.ts';
+// The engagement planner's reads and writes: the run's plan manifest (the watermarks it planned from and what it
+// set the engagement planner to start from), the events maps' summaries (one at a time), and the plan's items.
+import { engagementPlanKey, runKey } from '../shared/pipeline/keys.ts';
+import {
+  latestMapResults,
+  mapSkipped,
+  NO_RESULTS,
+  readMapResults,
+  resultWriterKey,
+} from '../shared/pipeline/map-results.ts';
+import type { ChangedMedia, EngagementPlan, MapOutput } from '../shared/pipeline/payloads.ts';
+import {
+  addWindow,
+  NO_ENGAGEMENT_INPUTS,
+  type Activity,
+  type EngagementInputs,
+} from '../shared/pipeline/planning/engagement.ts';
 import type { PlanManifest } from '../shared/pipeline/planning/plan.ts';
-import { engagementPlanKey, latestMapResults, requireJson, succeededKeys } from '../shared/pipeline/replay.ts';
 import { readSeen } from '../shared/pipeline/seen.ts';
 import type { Watermarks } from '../shared/pipeline/watermarks.ts';
 import { asObject, str } from '../shared/pipeline/input.ts';
 import { logger } from '../shared/powertools.ts';
 import { getJson, putJson, type ObjectStore } from '../shared/store/store.ts';
 
-/** The watermarks the run planned from, whether it replays another, and the medias its plan found changed. */
+/** The watermarks the run planned from, what its plan set the engagement planner to start from, its changed medias. */
 export async function loadPlanContext(
   store: ObjectStore,
   runId: string,
   changedKey: string,
-): Promise<{ previous: Watermarks | undefined; replay: ReplayInfo | undefined; changed: string[] }> {
+): Promise<{ previous: Watermarks | undefined; inputs: EngagementInputs; changed: string[] }> {
   const manifest = (await getJson<PlanManifest>(store, runKey(runId, 'manifest.json')))?.value;
   const changed = (await getJson<ChangedMedia[]>(store, changedKey))?.value ?? [];
   return {
     previous: manifest?.previousWatermarks ?? undefined,
-    replay: manifest?.replay,
+    inputs: manifest?.engagementInputs ?? NO_ENGAGEMENT_INPUTS,
     changed: changed.map((m) => m.hashed_id),
   };
 }
 
 /**
- * Folds the summary of each window the events map fetched (and, for a replay, each the original fetched) into
- * `start`; `windows`: how many of this run's windows succeeded.
+ * Folds the summary of each window the events map fetched (and each that succeeded in the events maps under
+ * `alsoCounted`: results the plan counts as this run's) into `start`; `windows`: how many of this run's succeeded.
  */
 export async function foldEventWindows(
   store: ObjectStore,
   eventsResult: MapOutput,
-  replayOf: string | undefined,
+  alsoCounted: readonly string[],
   start: Activity,
 ): Promise<{ activity: Activity; windows: number }> {
   const results = mapSkipped(eventsResult)
     ? NO_RESULTS
     : await readMapResults(store, resultWriterKey(eventsResult, 'eventsResult'));
-  const original = replayOf ? await latestMapResults(store, runKey(replayOf, 'map-results/events')) : undefined;
+  const others = [];
+  for (const prefix of alsoCounted) others.push(...((await latestMapResults(store, prefix))?.succeeded ?? []));
   let activity = start;
-  for (const r of [...results.succeeded, ...(original?.succeeded ?? [])]) {
+  for (const r of [...results.succeeded, ...others]) {
     const o = asObject(r.output, 'events item output');
     const seen = await readSeen(store, str(o, 'seenKey', {}));
     activity = addWindow(activity, { pages: typeof o.pages === 'number' ? o.pages : 0, seen });
   }
   return { activity, windows: results.succeeded.length };
-}
-
-/** A replayed execution's planned items and what of them succeeded (undefined: it never planned engagement). */
-export async function loadReplayItems(store: ObjectStore, of: string) {
-  const originalPlan = (await getJson<EngagementPlan>(store, engagementPlanKey(of)))?.value;
-  if (!originalPlan) return undefined;
-  const items = await requireJson<{ hashed_id: string }[]>(
-    store,
-    originalPlan.engagement.key,
-    `the engagement items of "${of}"`,
-  );
-  const doneMedias = succeededKeys(
-    await latestMapResults(store, runKey(of, 'map-results/engagement')),
-    (input) => (input as { media?: { hashed_id?: string } } | undefined)?.media?.hashed_id,
-  );
-  if (originalPlan.visitors.mode !== 'lookup')
-    return { originalPlan, originalMedias: items.map((m) => m.hashed_id), doneMedias };
-  const originalVisitors = await requireJson<string[]>(store, originalPlan.visitors.key, `the visitor keys of "${of}"`);
-  const fetchedVisitors = new Set<string>();
-  for (const r of (await latestMapResults(store, runKey(of, 'map-results/visitors')))?.succeeded ?? []) {
-    const batch = (r.input as { Items?: unknown } | undefined)?.Items;
-    if (Array.isArray(batch)) for (const k of batch) if (typeof k === 'string') fetchedVisitors.add(k);
-  }
-  return { originalPlan, originalMedias: items.map((m) => m.hashed_id), doneMedias, originalVisitors, fetchedVisitors };
 }
 
 export async function saveEngagementPlan(

@@ -16,6 +16,9 @@ export function bronzePrefix(entity: Entity, ingestDate?: string): string {
 }
 
 export const runKey = (runId: string, name: string) => `runs/${runId}/${name}`;
+/** A run's record that it committed (the watermarks it wrote): a replay of it only settles their carry-over. */
+export const committedKey = (runId: string) => runKey(runId, 'committed.json');
+export const engagementPlanKey = (runId: string) => runKey(runId, 'engagement-plan.json');
 export const WATERMARKS_KEY = 'state/watermarks.json';
 /** Held by the execution that spends the account's request budget (plan takes it, commit releases it). */
 export const LEASE_KEY = 'state/run-lease.json';

@@ -84,3 +84,14 @@ export async function readMapResults(
     pending: await read(rf.PENDING, (r) => ({ input: parse(r.Input) })),
   };
 }
+
+/**
+ * The ResultWriter manifest under a map's result prefix, if the map ran (one map run per state per execution;
+ * should there be more, the last key).
+ */
+export async function latestMapResults(store: ObjectStore, prefix: string): Promise<MapResults | undefined> {
+  let last: string | undefined;
+  for await (const o of store.list(`${prefix.replace(/\/$/, '')}/`))
+    if (o.key.endsWith('/manifest.json') && (last === undefined || o.key > last)) last = o.key;
+  return last ? readMapResults(store, last) : undefined;
+}

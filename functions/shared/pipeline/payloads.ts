@@ -98,6 +98,17 @@ export const ReplayInfoSchema = z.object({
 export type ReplayInfo = z.infer<typeof ReplayInfoSchema>;
 
 /**
+ * What the commit does with the watermarks, as the plan decided: `advance` them to this run's (a day's run, or a
+ * replay of a run that did not commit: what that run would have written), or, the run `advancedBy` having advanced
+ * them already, `carry-over`: only take this run's items off their carry-over and add what failed again.
+ */
+export const WatermarkPolicySchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('advance') }),
+  z.object({ mode: z.literal('carry-over'), advancedBy: z.string() }),
+]);
+export type WatermarkPolicy = z.infer<typeof WatermarkPolicySchema>;
+
+/**
  * What a Distributed Map with a ResultWriter outputs (`{MapRunArn, ResultWriterDetails: {Bucket, Key}}`), or the
  * marker the state machine puts in its place when it skips the map (`{"skipped": true}`).
  */
@@ -176,8 +187,9 @@ export const PlanOutputSchema = z.object({
   requests: z.number(),
   /** The runs whose bronze the transform reads (comma-separated): this one, and a replayed one's. */
   bronzeRuns: z.string(),
-  /** Set when this execution replays another one's failed items. */
+  /** Set when this execution replays another one's failed items (what it is; the plan's other fields say what it does). */
   replay: ReplayInfoSchema.optional(),
+  watermarkPolicy: WatermarkPolicySchema,
   /** The run lease this execution holds (the commit releases it). */
   lease: LeaseRefSchema,
 });

@@ -1,9 +1,10 @@
 // The commit, decided over plain data: which items failed (they carry over to the next run), the watermarks the run
-// advances to (the events day never moves back), a replay of a committed run's carry-over (what it fetched comes
-// off, what failed again stays on), and whether a conflicting write is the run's own earlier attempt. The commit
-// handler loads, calls these, and saves (with If-Match on the ETag read at plan time).
+// advances to (the events day never moves back), or, when its plan's watermarkPolicy is `carry-over` (a replay of
+// a committed run), only the carry-over (what it fetched comes off, what failed again stays on), and whether a
+// conflicting write is the run's own earlier attempt. The commit handler loads, calls these, and saves (with
+// If-Match on the ETag read at plan time).
 import { InvalidInputError } from '../input.ts';
-import type { CommitOutput, EngagementPlan, PlanOutput } from '../payloads.ts';
+import type { CommitOutput, EngagementPlan, PlanOutput, WatermarkPolicy } from '../payloads.ts';
 import type { Watermarks } from '../watermarks.ts';
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -42,15 +43,15 @@ const newest = (...ts: (string | null | undefined)[]) =>
 
 export interface CommitFacts {
   readonly runId: string;
-  readonly plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'replay'>;
+  readonly plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'watermarkPolicy'>;
   readonly engagementPlan: Pick<EngagementPlan, 'events' | 'visitors'>;
   readonly failed: { readonly medias: readonly string[]; readonly visitors: readonly string[] };
   /** Visitors a finished scan counted (the account's total now). */
   readonly scannedVisitors?: number | undefined;
   /** The watermarks as they stand. */
   readonly current: Watermarks | undefined;
-  /** What a replay of a committed run fetched again (its engagement items and visitor keys). */
-  readonly replayed?: { readonly medias: ReadonlySet<string>; readonly visitors: ReadonlySet<string> };
+  /** The items the run set out to fetch (its engagement items and visitor keys): a `carry-over` commit's. */
+  readonly planned?: { readonly medias: ReadonlySet<string>; readonly visitors: ReadonlySet<string> } | undefined;
   readonly now: Date;
 }
 
@@ -58,15 +59,16 @@ export interface CommitFacts {
 export function nextWatermarks(f: CommitFacts): Watermarks {
   const { plan, engagementPlan: ep } = f;
   const failed = { medias: [...f.failed.medias].sort(), visitors: [...f.failed.visitors].sort() };
-  if (plan.replay?.committed) {
-    // The original committed already: only its carry-over changes.
-    if (!f.current) throw new InvalidInputError(`replay of "${plan.replay.of}": the watermarks are gone`);
-    const replayed = f.replayed ?? { medias: new Set<string>(), visitors: new Set<string>() };
+  const policy = plan.watermarkPolicy;
+  if (policy.mode === 'carry-over') {
+    // The run `advancedBy` committed the watermarks already: only their carry-over changes.
+    if (!f.current) throw new InvalidInputError(`replay of "${policy.advancedBy}": the watermarks are gone`);
+    const planned = f.planned ?? { medias: new Set<string>(), visitors: new Set<string>() };
     return {
       ...f.current,
       carryOver: {
-        medias: mergeCarryOver(f.current.carryOver?.medias, replayed.medias, failed.medias),
-        visitors: mergeCarryOver(f.current.carryOver?.visitors, replayed.visitors, failed.visitors),
+        medias: mergeCarryOver(f.current.carryOver?.medias, planned.medias, failed.medias),
+        visitors: mergeCarryOver(f.current.carryOver?.visitors, planned.visitors, failed.visitors),
       },
     };
   }
@@ -89,16 +91,19 @@ export function nextWatermarks(f: CommitFacts): Watermarks {
 
 /**
  * Whether the watermarks that made a conditional write fail are this run's own (a retried commit whose first
- * attempt wrote): a run's write names it in lastRun; a replay of a committed run rewrites only the carry-over.
+ * attempt wrote): an advancing write names the run in lastRun; a `carry-over` write rewrites only the carry-over,
+ * so only the same watermarks are its own.
  */
 export function isOwnWrite(
   stored: Watermarks | undefined,
   ours: Watermarks,
   runId: string,
-  replayOfCommitted: boolean,
+  policy: WatermarkPolicy,
 ): boolean {
   if (stored === undefined) return false;
-  return replayOfCommitted ? JSON.stringify(stored) === JSON.stringify(ours) : stored.lastRun?.runId === runId;
+  return policy.mode === 'carry-over'
+    ? JSON.stringify(stored) === JSON.stringify(ours)
+    : stored.lastRun?.runId === runId;
 }
 
 /** What the commit hands back to the state: counts and references, never the watermarks themselves. */

@@ -1,7 +1,7 @@
 // Engagement and visitors, decided over plain data: which medias and visitors were active since the last run (the
 // events windows' summaries, folded one at a time, plus the changed medias and the last run's carry-over), whether
-// to look the visitors up by key or scan them all (whichever costs fewer requests), and a replay's items (the
-// original's minus the ones that succeeded). The plan-engagement handler loads, calls these, and saves.
+// to look the visitors up by key or scan them all (whichever costs fewer requests), unless the plan decided the
+// items already (a replay's: planning/replay.ts). The plan-engagement handler loads, calls these, and saves.
 import { perItemBudget, type PipelineConfig } from '../config.ts';
 import type { EngagementPlan, VisitorMode } from '../payloads.ts';
 import type { Seen } from '../seen.ts';
@@ -71,27 +71,39 @@ export function chooseVisitors(visitors: number, previousEstimate: number | unde
   return { mode, estimatedTotal, scanRequests, lookupRequests };
 }
 
-/** A replay's items: what the original planned minus what its maps fetched. */
-export function replayItems(i: {
-  readonly originalPlan: EngagementPlan;
-  /** The original's engagement items and the ones that succeeded. */
-  readonly originalMedias: readonly string[];
-  readonly doneMedias: ReadonlySet<string>;
-  /** For a lookup: the original's visitor keys and the ones its succeeded batches held. */
-  readonly originalVisitors?: readonly string[];
-  readonly fetchedVisitors?: ReadonlySet<string>;
-  /** The original committed: a scan it ran finished. */
-  readonly committed: boolean;
-}): { medias: Set<string>; visitors: Set<string>; choice: VisitorChoice } {
-  const medias = new Set(i.originalMedias.filter((m) => !i.doneMedias.has(m)));
-  const visitors = new Set<string>();
-  let { mode } = i.originalPlan.visitors;
-  const { estimatedTotal, scanRequests } = i.originalPlan.visitors;
-  if (mode === 'lookup') {
-    for (const k of i.originalVisitors ?? []) if (!i.fetchedVisitors?.has(k)) visitors.add(k);
-    if (visitors.size === 0) mode = 'none';
-  } else if (mode === 'scan' && i.committed) mode = 'none'; // the scan finished
-  return { medias, visitors, choice: { mode, estimatedTotal, scanRequests, lookupRequests: visitors.size } };
+/**
+ * What the engagement planner starts from besides this run's own events map, as the plan set it (in the run's
+ * manifest): a day's plan sets nothing more; a replay's, its original's record (planning/replay.ts).
+ */
+export interface EngagementInputs {
+  /** The result prefixes of other events maps whose succeeded windows count as this run's own. */
+  readonly eventResults: readonly string[];
+  /** The items, when the plan decided them already; else the activity decides (with the carry-over). */
+  readonly items?: PlannedItems;
+}
+
+/** Engagement items, visitor keys and the way to fetch the visitors. */
+export interface PlannedItems {
+  readonly medias: readonly string[];
+  readonly visitors: readonly string[];
+  readonly choice: VisitorChoice;
+}
+
+export const NO_ENGAGEMENT_INPUTS: EngagementInputs = { eventResults: [] };
+
+/**
+ * The items to fetch: the ones the plan decided, else the active medias and visitors plus what failed within
+ * tolerance last time, with the cheaper way to the visitors.
+ */
+export function engagementItems(
+  planned: PlannedItems | undefined,
+  activity: Activity,
+  previous: Pick<Watermarks, 'carryOver' | 'visitors'> | undefined,
+): { medias: Set<string>; visitors: Set<string>; choice: VisitorChoice } {
+  if (planned) return { medias: new Set(planned.medias), visitors: new Set(planned.visitors), choice: planned.choice };
+  const active = withCarryOver(activity, previous?.carryOver);
+  const choice = chooseVisitors(active.visitors.size, previous?.visitors?.estimatedTotal);
+  return { medias: active.medias, visitors: active.visitors, choice };
 }
 
 /** The engagement and visitor maps' items (sorted) and the plan the state machine reads. */

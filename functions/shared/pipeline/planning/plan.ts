@@ -1,13 +1,16 @@
 // The run's plan, decided over plain data (no store, no client, no clock): the run's day, the medias changed
-// since the watermark (page after page of the listing, newest update first), the event windows, and a replay's
-// windows (the original's minus the ones that succeeded). The plan handler loads, calls these, and saves.
+// since the watermark (page after page of the listing, newest update first), the event windows, and the plan a
+// run carries: a day's here, a replay's from planning/replay.ts (planRun picks). The plan handler loads, calls
+// these, and saves.
 import { perItemBudget, type PipelineConfig } from '../config.ts';
 import { InvalidInputError } from '../input.ts';
 import { runKey } from '../keys.ts';
 import type { LeaseRef } from '../lease.ts';
-import type { ChangedMedia, PlanOutput, ReplayInfo } from '../payloads.ts';
+import type { ChangedMedia, PlanOutput } from '../payloads.ts';
 import type { Watermarks } from '../watermarks.ts';
 import { backfillWindows, incrementalWindows, type Window } from '../windows.ts';
+import type { EngagementInputs } from './engagement.ts';
+import { planReplay, type ReplayRecord } from './replay.ts';
 
 /** The plan manifest each run writes (runs/<run>/manifest.json). */
 export type PlanManifest = Omit<PlanOutput, 'windows'> & {
@@ -15,6 +18,8 @@ export type PlanManifest = Omit<PlanOutput, 'windows'> & {
   readonly fullRefresh: boolean;
   readonly previousWatermarks: Watermarks | null;
   readonly windows: PlanOutput['windows'] & { readonly items: Window[] };
+  /** What the engagement planner starts from besides this run's own events map. */
+  readonly engagementInputs: EngagementInputs;
 };
 
 const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -102,25 +107,23 @@ export function chooseWindows(
     : { mode: 'backfill', windows: backfillWindows(today, config.backfillWindowDays, config.backfillStartDate) };
 }
 
-export const windowKey = (w: Window) => `${w.start}/${w.end}`;
-
-export const resultPrefixes = (runId: string): PlanOutput['resultPrefixes'] => ({
-  events: runKey(runId, 'map-results/events'),
-  engagement: runKey(runId, 'map-results/engagement'),
-  visitors: runKey(runId, 'map-results/visitors'),
-});
-
-/** Where a run keeps its items (the store's bucket and the keys under runs/<run>/). */
+/** Where a run keeps its items (the store's bucket and the keys under runs/<run>/) and its maps' results. */
 export interface RunPlaces {
   readonly bucket: string;
   readonly windowsKey: string;
   readonly changedKey: string;
+  readonly resultPrefixes: PlanOutput['resultPrefixes'];
 }
 
 export const runPlaces = (runId: string, bucket: string): RunPlaces => ({
   bucket,
   windowsKey: runKey(runId, 'items/windows.json'),
   changedKey: runKey(runId, 'medias-changed.json'),
+  resultPrefixes: {
+    events: runKey(runId, 'map-results/events'),
+    engagement: runKey(runId, 'map-results/engagement'),
+    visitors: runKey(runId, 'map-results/visitors'),
+  },
 });
 
 /** A new day's plan (not a replay) and the manifest that records it. */
@@ -155,9 +158,10 @@ export function dailyPlan(i: {
       changedKey: places.changedKey,
       maxUpdated: medias.maxUpdated,
     },
-    resultPrefixes: resultPrefixes(runId),
+    resultPrefixes: places.resultPrefixes,
     requests: i.requests,
     bronzeRuns: runId,
+    watermarkPolicy: { mode: 'advance' },
     lease: i.lease,
   };
   return {
@@ -168,77 +172,39 @@ export function dailyPlan(i: {
       fullRefresh: i.fullRefresh,
       previousWatermarks: i.watermarks.value ?? null,
       windows: { ...output.windows, items: windows },
+      engagementInputs: { eventResults: [] },
     },
   };
 }
 
-/**
- * Whether `original` can be replayed: not a replay itself, and, if it never committed, still the latest word on
- * the watermarks (else a later run has covered its days and there is nothing left to replay).
- */
-export function checkReplayable(
-  of: string,
-  original: Pick<PlanManifest, 'replay' | 'watermarksEtag'>,
-  current?: {
-    readonly committed: boolean;
-    readonly watermarks: { value: Watermarks | undefined; etag: string | null };
-  },
-): void {
-  if (original.replay)
-    throw new InvalidInputError(`replay: "${of}" is itself a replay of "${original.replay.of}": replay that one`);
-  if (current && !current.committed && current.watermarks.etag !== original.watermarksEtag)
-    throw new InvalidInputError(
-      `replay: a later run committed after "${of}" failed (its last run is ${current.watermarks.value?.lastRun?.runId ?? 'unknown'}): ` +
-        `that run covered "${of}"'s days, there is nothing left to replay`,
-    );
+/** What a day's plan decides from: the watermarks, the media listing and the requests it took. */
+export interface DayInputs {
+  readonly fullRefresh: boolean;
+  readonly watermarks: { readonly value: Watermarks | undefined; readonly etag: string | null };
+  readonly medias: MediaScan;
+  readonly requests: number;
 }
 
-/**
- * A replay's plan: the original's day, range and medias, and of its event windows only those that did not
- * succeed (`succeeded`: their windowKey).
- */
-export function replayPlan(i: {
+/** The watermarks a day plans from: none on a full refresh (it starts over, as a first run does). */
+export const plannedFrom = (d: Pick<DayInputs, 'fullRefresh' | 'watermarks'>): Watermarks | undefined =>
+  d.fullRefresh ? undefined : d.watermarks.value;
+
+/** What the plan decides from: a day's inputs, or the record of the execution a replay replays. */
+export type PlanInputs = { readonly day: DayInputs } | { readonly replay: ReplayRecord };
+
+/** A run's plan and manifest, and the changed medias it lists (a replay lists none: it keeps its original's). */
+export function planRun(i: {
   readonly runId: string;
   readonly startedAt: string;
-  readonly of: string;
-  readonly original: PlanManifest;
-  readonly committed: boolean;
-  readonly watermarksEtag: string | null;
-  readonly succeeded: ReadonlySet<string>;
+  readonly today: string;
   readonly places: RunPlaces;
   readonly lease: LeaseRef;
   readonly config: PipelineConfig;
-}): { output: PlanOutput; manifest: PlanManifest } {
-  const { runId, of, original, committed, places } = i;
-  checkReplayable(of, original);
-  const windows = original.windows.items.filter((w) => !i.succeeded.has(windowKey(w)));
-  const replay: ReplayInfo = { of, committed };
-  const output: PlanOutput = {
-    runId,
-    today: original.today,
-    ingestDate: original.ingestDate,
-    mode: 'replay',
-    watermarksEtag: committed ? i.watermarksEtag : original.watermarksEtag,
-    windows: { bucket: places.bucket, key: places.windowsKey, count: windows.length },
-    range: original.range,
-    events: { ...perItemBudget(i.config, Math.max(1, windows.length)), toleratedFailurePercentage: 0 },
-    medias: { ...original.medias, pages: 0, listed: 0 },
-    resultPrefixes: resultPrefixes(runId),
-    requests: 0,
-    // The original's bronze too: the replayed items' daily rows take their engagement and visitors from that
-    // day's events, which the original fetched (a re-read of what is loaded already changes no row).
-    bronzeRuns: `${of},${runId}`,
-    replay,
-    lease: i.lease,
-  };
-  return {
-    output,
-    manifest: {
-      ...output,
-      startedAt: i.startedAt,
-      fullRefresh: false,
-      previousWatermarks: original.previousWatermarks,
-      windows: { ...output.windows, items: windows },
-    },
-  };
+  readonly inputs: PlanInputs;
+}): { output: PlanOutput; manifest: PlanManifest; changed?: readonly ChangedMedia[] } {
+  const { inputs, ...run } = i;
+  if ('replay' in inputs) return planReplay({ ...run, record: inputs.replay });
+  const { day } = inputs;
+  const { mode, windows } = chooseWindows(plannedFrom(day), i.today, i.config);
+  return { ...dailyPlan({ ...run, ...day, mode, windows }), changed: day.medias.changed };
 }
