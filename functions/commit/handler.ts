@@ -1,13 +1,13 @@
 // Commit: the last state, reached only when everything before it succeeded (the warehouse load included).
 // Advances the watermarks with If-Match on the ETag read at plan time, carries the items that failed within
-// tolerance over to the next run, so that nothing is lost, and releases the run lease. What it writes follows the
-// plan's watermarkPolicy (a replay of a run that committed only settles the carry-over: planning/replay.ts). Its output stays small
-// whatever the carry-over holds (the watermarks are in the store, not in the state: a state's output is capped
-// at 256 KiB, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The decisions are
+// tolerance over to the next run, so that nothing is lost, and releases the run lease; the plan's watermarkPolicy
+// says whether it advances them or only settles their carry-over (a replay of a run that committed, as
+// ../shared/pipeline/planning/replay.ts decided). Its output stays small whatever the carry-over holds (the
+// watermarks are in the store, not in the state: a state's output is capped at 256 KiB,
+// https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The decisions are
 // ../shared/pipeline/planning/commit.ts; the reads and writes, ./io.ts.
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
-import { releaseLease } from '../shared/pipeline/lease.ts';
 import {
   CommitInputSchema,
   CommitOutputSchema,
@@ -16,8 +16,7 @@ import {
 } from '../shared/pipeline/payloads.ts';
 import * as decide from '../shared/pipeline/planning/commit.ts';
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
-import { logger } from '../shared/powertools.ts';
-import { loadFailedItems, loadPlannedItems, saveWatermarks } from './io.ts';
+import { loadFailedItems, loadPlannedItems, logCommitted, releaseRunLease, saveWatermarks } from './io.ts';
 
 export type { CommitOutput } from '../shared/pipeline/payloads.ts';
 
@@ -38,16 +37,8 @@ export async function commit(e: CommitInput, deps: Deps): Promise<CommitOutput> 
     now: deps.now(),
   });
   const saved = await saveWatermarks(store, e.runId, watermarks, plan);
-  const lease = await releaseLease(store, e.executionArn, plan.lease);
-  if (lease !== 'released') logger.warn("the run lease was not this execution's to release", { runId: e.runId, lease });
-  const out = decide.commitOutput(e.runId, saved.watermarks, saved.written, lease);
-  logger.info('committed watermarks', {
-    runId: e.runId,
-    throughDay: out.throughDay,
-    carriedOverMedias: out.carriedOver.medias,
-    carriedOverVisitors: out.carriedOver.visitors,
-  });
-  return out;
+  const lease = await releaseRunLease(store, e, plan.lease);
+  return logCommitted(decide.commitOutput(e.runId, saved.watermarks, saved.written, lease));
 }
 
 export const makeHandler = (deps: Deps) =>

@@ -3,7 +3,9 @@
 // commit finds its own first write).
 import { committedKey, WATERMARKS_KEY } from '../shared/pipeline/keys.ts';
 import { mapSkipped, readMapResults, resultWriterKey } from '../shared/pipeline/map-results.ts';
+import { releaseLease, type LeaseRef } from '../shared/pipeline/lease.ts';
 import type {
+  CommitOutput,
   EngagementPlan,
   MapOutput,
   PlanOutput,
@@ -12,6 +14,7 @@ import type {
 } from '../shared/pipeline/payloads.ts';
 import { failedMedias, failedVisitors, isOwnWrite } from '../shared/pipeline/planning/commit.ts';
 import { commitWatermarks, type Watermarks } from '../shared/pipeline/watermarks.ts';
+import { logger } from '../shared/powertools.ts';
 import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '../shared/store/store.ts';
 
 /** The inputs of the items that failed or were left pending, per map (a skipped map left nothing). */
@@ -68,4 +71,26 @@ export async function saveWatermarks(
   }
   await putJson(store, committedKey(runId), saved);
   return { watermarks: saved, written: { key: WATERMARKS_KEY, etag } };
+}
+
+/** Releases the run lease (a warning if it was not this execution's any more). */
+export async function releaseRunLease(
+  store: ObjectStore,
+  run: { readonly runId: string; readonly executionArn: string },
+  lease: LeaseRef,
+): Promise<CommitOutput['lease']> {
+  const released = await releaseLease(store, run.executionArn, lease);
+  if (released !== 'released')
+    logger.warn("the run lease was not this execution's to release", { runId: run.runId, lease: released });
+  return released;
+}
+
+export function logCommitted(out: CommitOutput): CommitOutput {
+  logger.info('committed watermarks', {
+    runId: out.runId,
+    throughDay: out.throughDay,
+    carriedOverMedias: out.carriedOver.medias,
+    carriedOverVisitors: out.carriedOver.visitors,
+  });
+  return out;
 }
