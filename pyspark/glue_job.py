@@ -37,6 +37,7 @@ except ImportError:
 
 from pyspark.sql import SparkSession
 
+from wistia_pipeline import jvm
 from wistia_pipeline import metrics as run_metrics
 from wistia_pipeline.job import audit, extract, load, transform
 from wistia_pipeline.job.extract import bronze_runs
@@ -138,8 +139,8 @@ def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
         # warm run at the default, none after; an internal static setting since Spark 2.4, default 100:
         # sql/catalyst/src/main/scala/org/apache/spark/sql/internal/StaticSQLConf.scala, CODEGEN_CACHE_MAX_ENTRIES)
         .config("spark.sql.codegen.cache.maxEntries", "4000")
-        # a batch job in one JVM: the throughput collector (measured 2-3 s less per cold run than G1 here)
-        .config("spark.driver.extraJavaOptions", "-XX:+UseParallelGC")
+        # the throughput collector, and the class archive of this virtualenv's Spark if built (wistia_pipeline/jvm.py)
+        .config("spark.driver.extraJavaOptions", jvm.driver_java_options())
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

@@ -13,6 +13,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as _F
 
+from wistia_pipeline.jvm import driver_java_options
+
 
 @pytest.fixture(scope="session")
 def spark():
@@ -24,6 +26,7 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.extraJavaOptions", driver_java_options())
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
