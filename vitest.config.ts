@@ -13,6 +13,7 @@ const UNIT = [
   'test/distributed-map.test.ts',
   'test/catalog.test.ts',
   'test/graph-parts.test.ts',
+  'test/history.test.ts',
   'test/metrics.test.ts',
   'test/payload-limits.test.ts',
   'test/payloads.test.ts',

@@ -31,7 +31,7 @@ const record = (name: string, startDate: string, o: Partial<ExecutionRecord> = {
     input: {},
     mapRuns: [],
     requests: 0,
-    historyKey: `runs/${name}/history.json`,
+    historyKey: `runs/${name}/history.jsonl`,
     ...o,
   }) as ExecutionRecord;
 const failedItems = (n: number) =>
@@ -50,7 +50,7 @@ describe('the execution catalog', () => {
 
   it('lists every execution folder with its object count, and the ended ones newest first', async () => {
     await putJson(store, 'runs/daily-1/execution.json', record('daily-1', '2026-11-20T06:00:00.000Z'));
-    await putJson(store, 'runs/daily-1/history.json', { events: [] });
+    await store.put('runs/daily-1/history.jsonl', '');
     await putJson(
       store,
       'runs/daily-2/execution.json',

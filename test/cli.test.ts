@@ -99,10 +99,12 @@ describe('wistia-pipeline', () => {
       // a progress line for every work state (the ASL's top-level Tasks and Maps) each day entered
       const entered = new Set<string>();
       for (const run of readdirSync(join(dir, 'store', 'runs'))) {
-        const h = JSON.parse(readFileSync(join(dir, 'store', 'runs', run, 'history.json'), 'utf8')) as {
-          events: { type: string; state?: string; child?: string }[];
-        };
-        for (const e of h.events) if (e.type === 'StateEntered' && !e.child && e.state) entered.add(e.state);
+        // runs/<execution>/history.jsonl: one event a line
+        const lines = readFileSync(join(dir, 'store', 'runs', run, 'history.jsonl'), 'utf8').split('\n');
+        expect(lines.pop()).toBe('');
+        const events = lines.map((l) => JSON.parse(l) as { type: string; state?: string; child?: string });
+        expect(events[0]?.type).toBe('ExecutionStarted');
+        for (const e of events) if (e.type === 'StateEntered' && !e.child && e.state) entered.add(e.state);
       }
       const work = workStates().filter((s) => entered.has(s));
       expect(work).toEqual(

@@ -8,14 +8,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { EXIT } from '#local/cli/main.ts';
 import { usd } from '#local/cli/status.ts';
 import { averageDaily, estimateCost, loadPrices, PRICES_FILE, projectMonth } from '#local/ops/cost.ts';
-import type { ExecutionHistory, StatusReport } from '#local/ops/status.ts';
-import type { ExecutionRecord } from '#local/runner/run.ts';
+import type { StatusReport } from '#local/ops/status.ts';
+import type { ExecutionRecord, HistoryEvent } from '#local/runner/run.ts';
 import type { TransformReport } from '#local/transform.ts';
 import { seededCopy, SEEDED, type Seeded } from './helpers/seeded.ts';
 import { cli } from './helpers/cli.ts';
 
 afterEach(() => vi.restoreAllMocks());
 const readJson = <T>(...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8')) as T;
+/** A JSON Lines file, one value a line. */
+const readLines = <T>(...p: string[]) =>
+  readFileSync(join(...p), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 
 /** Files under a folder, recursively (what the run wrote under runs/<execution>/). */
 function filesUnder(dir: string): number {
@@ -31,7 +37,7 @@ describe('status --cost on the seeded account', () => {
   const files = (id: string) => ({
     record: readJson<ExecutionRecord>(runs(), id, 'execution.json'),
     transform: readJson<TransformReport>(runs(), id, 'transform.json'),
-    history: readJson<ExecutionHistory>(runs(), id, 'history.json'),
+    history: { events: readLines<HistoryEvent>(runs(), id, 'history.jsonl') },
   });
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@
 // first run's record as an older runner wrote it (no metrics, no Lambda usage; a transform report without
 // `metrics`), two days before. Every figure is checked against the simulator's counters, the run's files and
 // `status --cost`, in the JSON and in headless Chromium.
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -79,7 +79,13 @@ beforeAll(async () => {
     metrics?: unknown;
   };
   writeFileSync(join(runs, OLD, 'transform.json'), JSON.stringify(report));
-  cpSync(join(runs, name, 'history.json'), join(runs, OLD, 'history.json'));
+  // its history as runners wrote it before history.jsonl: one history.json, {execution, events, mapRuns}
+  const events = readFileSync(join(runs, name, 'history.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
+  const { mapRuns, ...execution } = ok.record;
+  writeFileSync(join(runs, OLD, 'history.json'), JSON.stringify({ execution, events, mapRuns }));
 
   const wh = await new LocalWarehouse(dataDir).start(); // joins the server the runs started
   dash = await startDashboard({

@@ -18,6 +18,7 @@ import { LEASE_KEY } from '#shared/pipeline/keys.ts';
 import { acquireLease, releaseLease, RunInProgressError, type RunLease } from '#shared/pipeline/lease.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import { localExecutionArn, localExecutionStatus } from '#local/runner/run.ts';
+import { readHistory } from '#local/ops/history.ts';
 import { makeHandler as eventPages } from '../functions/event-pages/handler.ts';
 import { localStore, run, tempDir } from './helpers/pipeline.ts';
 import { ROOT, sim as startSim, TOKEN } from './helpers/sim.ts';
@@ -84,7 +85,7 @@ describe('two executions at once, locally', () => {
     expect(sim.getCounters().total).toBe(before);
     expect(existsSync(join(dir, 'store', 'runs', second.name, 'manifest.json'))).toBe(false);
     // not retried: the plan ran once
-    const h = (await getJson<{ events: { type: string; state?: string }[] }>(store, second.historyKey))?.value;
+    const h = await readHistory(store, second.name);
     expect(h?.events.filter((e) => e.type === 'StateRetried')).toEqual([]);
 
     const replay = await run(sim, dir, { input: { replay: String(holder?.executionName) } });

@@ -8,6 +8,7 @@ import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts'
 import { readMapResults } from '#shared/pipeline/map-results.ts';
 import { LEASE_KEY, WATERMARKS_KEY } from '#shared/pipeline/keys.ts';
 import { PAYLOAD_LIMIT_BYTES } from '#local/runner/limits.ts';
+import { readHistory } from '#local/ops/history.ts';
 import { makeHandler as eventPages } from '../functions/event-pages/handler.ts';
 import { makeHandler as commitHandler, type CommitOutput } from '../functions/commit/handler.ts';
 import { makeHandler as planHandler } from '../functions/plan/handler.ts';
@@ -121,8 +122,18 @@ describe('a clean account', () => {
     expect(obj.count).toBe((obj.records as unknown[]).length);
     expect(obj.findings).toEqual([]); // a clean account: no record the transform will quarantine
     expect(JSON.stringify(obj)).not.toContain(TOKEN);
-    // an execution history under the data dir
-    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.historyKey))?.value;
+    // an execution history under the data dir: runs/<execution>/history.jsonl, one event a line, in order
+    expect(r.historyKey).toBe(`runs/${r.name}/history.jsonl`);
+    const text = (await store.get(r.historyKey))!.body.toString('utf8');
+    const history = await readHistory(store, r.name);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(history?.events);
+    expect([history?.events[0]?.type, history?.execution.status]).toEqual(['ExecutionStarted', 'SUCCEEDED']);
     const entered = new Set(history?.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
     for (const s of [
       'Plan the run',
@@ -150,7 +161,7 @@ describe('a clean account', () => {
     expect(events.length).toBe(sim.world.visibleEvents() - sim.world.lowerBound(sim.world.retentionStartMs()));
     const pages = (await listKeys(store, 'bronze/events/')).filter((k) => k.includes('window='));
     expect(pages.length).toBeGreaterThan(2);
-    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.historyKey))?.value;
+    const history = await readHistory(store, r.name);
     expect(history?.events.some((e) => e.type === 'MapItemSucceeded')).toBe(true);
   });
 });
@@ -383,8 +394,8 @@ describe('idempotent items', () => {
 });
 
 type History = { events: { type: string; state?: string; error?: string; cause?: string }[] };
-async function history(dir: string, key: string): Promise<History> {
-  return (await getJson<History>(localStore(dir), key))?.value ?? { events: [] };
+async function history(dir: string, name: string): Promise<History> {
+  return (await readHistory(localStore(dir), name)) ?? { events: [] };
 }
 const entered = (h: History) => new Set(h.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
 
@@ -395,7 +406,7 @@ describe('a Distributed Map with no items is never started', () => {
     expect([r.status, r.error, r.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
     // only the events map ran (its windows exist whatever the account holds); each of its windows was one page
     expect(r.mapRuns.map((m) => m.label)).toEqual(['EventWindows']);
-    const h = await history(dir, r.historyKey);
+    const h = await history(dir, r.name);
     for (const s of ['No media engagement to fetch', 'No visitors to fetch', 'Commit watermarks'])
       expect([s, entered(h).has(s)]).toEqual([s, true]);
     expect(entered(h).has('Fetch engagement per media')).toBe(false);
@@ -412,7 +423,7 @@ describe('a Distributed Map with no items is never started', () => {
     const r = await run(sim, dir); // the same day again: no media changed, no event since the last run
     expect([r.status, r.error]).toEqual(['SUCCEEDED', undefined]);
     expect(r.mapRuns.map((m) => [m.label, m.items])).toEqual([['EventWindows', 2]]);
-    const h = await history(dir, r.historyKey);
+    const h = await history(dir, r.name);
     expect(entered(h).has('No media engagement to fetch')).toBe(true);
     expect(entered(h).has('No visitors to fetch')).toBe(true);
     expect(entered(h).has('Fetch engagement per media')).toBe(false);
@@ -495,7 +506,7 @@ describe("Step Functions' payload quota (256 KiB)", () => {
     expect([r.status, r.error]).toEqual(['FAILED', 'States.DataLimitExceeded']);
     expect(r.cause).toContain('the result the state/task "Commit watermarks" returned');
     expect(r.cause).toMatch(/\d+ bytes of UTF-8 JSON > 262144/);
-    const h = await history(dir, r.historyKey);
+    const h = await history(dir, r.name);
     // the Catch (States.ALL → "Ingestion failed") did not apply: the execution failed in the commit state itself
     expect(entered(h).has('Ingestion failed')).toBe(false);
     expect(h.events.filter((e) => e.type === 'StateRetried' && e.state === 'Commit watermarks')).toEqual([]);
@@ -520,7 +531,7 @@ describe("Step Functions' payload quota (256 KiB)", () => {
     });
     expect([r.status, r.error]).toEqual(['FAILED', 'States.DataLimitExceeded']);
     expect(r.cause).toContain('the output of state "Plan engagement and visitors"');
-    const h = await history(dir, r.historyKey);
+    const h = await history(dir, r.name);
     expect(entered(h).has('Keep the engagement plan')).toBe(false);
     expect(entered(h).has('Ingestion failed')).toBe(false);
   });

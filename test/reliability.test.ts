@@ -31,6 +31,7 @@ import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import { addDays } from '#shared/pipeline/windows.ts';
 import { readMapResults } from '#shared/pipeline/map-results.ts';
 import { getJson } from '#shared/store/store.ts';
+import { readHistory } from '#local/ops/history.ts';
 import { localStore, tempDir } from './helpers/pipeline.ts';
 import {
   alive,
@@ -473,10 +474,10 @@ describe(`a week of faults (${P.name} profile: ${P.medias} medias, ${P.days} day
       const lines: string[] = [];
       for (const d of days) {
         type History = {
-          execution: { status: string; error?: string; requests: number; retries?: number };
+          execution: { status: string; error?: string; requests?: number; retries?: number };
           events: { type: string }[];
         };
-        const h = (await getJson<History>(localStore(dir), `runs/${d.name}/history.json`))?.value;
+        const h: History | undefined = await readHistory(localStore(dir), d.name); // the killed one: ABORTED
         const state = h?.events.filter((e) => e.type === 'StateRetried' || e.type === 'ChildStateRetried').length ?? 0;
         clientRetries += h?.execution.retries ?? 0;
         stateRetries += state;

@@ -11,6 +11,7 @@ import type { BodyRewrite, WistiaSimulator } from '#local/simulator/server.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
 import { LEASE_KEY } from '#shared/pipeline/keys.ts';
 import { getJson } from '#shared/store/store.ts';
+import { readHistory } from '#local/ops/history.ts';
 import { replayLocal, unfinishedItems } from '#local/cli/replay.ts';
 import { main } from '#local/cli/main.ts';
 import { tempDir } from './helpers/pipeline.ts';
@@ -165,7 +166,7 @@ describe('replay of failed map items', () => {
     expect(sim.getCounters().byRoute).toEqual({ '/stats/medias/:id/by_date': 1, '/stats/medias/:id/engagement': 1 });
     // the events map had nothing to replay: it was not started at all (a zero-item map run is never started)
     expect(r.record.mapRuns.map((m) => [m.label, m.items, m.counts.succeeded])).toEqual([['MediaEngagement', 1, 1]]);
-    const history = (await getJson<{ events: { type: string; state?: string }[] }>(store, r.record.historyKey))?.value;
+    const history = await readHistory(store, r.record.name);
     const entered = new Set(history?.events.filter((e) => e.type === 'StateEntered').map((e) => e.state));
     expect([entered.has('No event windows to fetch'), entered.has('Fetch event pages by window')]).toEqual([
       true,

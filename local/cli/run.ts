@@ -260,7 +260,7 @@ export function printDaySummary(
   out(`                       audit: analytics.quarantine, schema_drift, load_audit, record_audit`);
   out(`  bronze JSON          ${d}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/…`);
   out(
-    `  execution history    ${d}/store/runs/<execution>/history.json (states, retries, map items), transform.json (the load)`,
+    `  execution history    ${d}/store/runs/<execution>/history.jsonl (states, retries, map items), transform.json (the load)`,
   );
   out(
     `  map results          ${d}/store/runs/<execution>/map-results/<map>/<map run>/manifest.json (SUCCEEDED / FAILED)`,

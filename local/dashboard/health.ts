@@ -1,16 +1,14 @@
 // The dashboard's pipeline health (issue 14): from the run history in the object store (runs/<execution>/:
-// execution.json, transform.json, history.json), runs per day by status and each recent run's Wistia requests,
-// 429s and retries, quarantine share, transform time and cost. The figures are read through local/ops/run-metrics.ts
-// (metric names from contracts/metrics.json) and the cost through local/ops/cost.ts with the inputs
-// `status --cost` gives it (local/ops/status.ts); nothing is re-derived here. A run recorded before the runner kept
+// execution.json, transform.json, history.jsonl), runs per day by status and each recent run's Wistia requests,
+// 429s and retries, quarantine share, transform time and cost. Each run's figures come from local/ops/run-summary.ts,
+// as `status --cost` has them (metrics through run-metrics.ts, names from contracts/metrics.json; the cost through
+// cost.ts); nothing is re-derived here. A run recorded before the runner kept
 // metrics (no `metrics` in its record) has null figures, not zeros.
-import { getJson, type ObjectStore } from '#shared/store/store.ts';
-import { runKey } from '#shared/pipeline/keys.ts';
+import type { ObjectStore } from '#shared/store/store.ts';
 import type { ExecutionRecord } from '../runner/run.ts';
-import type { TransformReport } from '../transform.ts';
-import { estimateCost, itemProcessorStates, loadPrices, type Prices } from '../ops/cost.ts';
-import { runMetrics, transformFigures } from '../ops/run-metrics.ts';
-import type { ExecutionHistory } from '../ops/status.ts';
+import type { Prices } from '../ops/cost.ts';
+import { transformFigures } from '../ops/run-metrics.ts';
+import { pricing, summariseRun } from '../ops/run-summary.ts';
 import { executionFolders, executionRecords } from '../ops/catalog.ts';
 
 /** Execution statuses, as Step Functions names them (locally only the first two occur). */
@@ -91,8 +89,7 @@ function daysBetween(first: string, last: string): string[] {
 }
 
 export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}): Promise<PipelineHealth> {
-  const prices = o.prices ?? loadPrices();
-  const childStates = itemProcessorStates();
+  const priced = pricing(o.prices);
   // one listing: the execution records, and how many objects each run wrote (the cost's S3 PUTs)
   const objects = await executionFolders(store);
   const records = await executionRecords(store, objects.keys());
@@ -117,19 +114,15 @@ export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}):
 
   const runs = await Promise.all(
     records.slice(0, o.limit ?? 50).map(async ({ name, record }): Promise<HealthRun> => {
-      const report = (await getJson<TransformReport>(store, runKey(name, 'transform.json')))?.value;
       const hasMetrics = Array.isArray(record.metrics);
-      const m = runMetrics(record, report);
-      const t = transformFigures(report);
-      let costUsd: number | null = null;
-      if (hasMetrics) {
-        const history = (await getJson<ExecutionHistory>(store, runKey(name, 'history.json')))?.value;
-        costUsd = estimateCost(record, report, history, {
-          prices,
-          childStates,
-          runObjects: objects.get(name) ?? 0,
-        }).totalUsd;
-      }
+      // without metrics its Lambda usage is unknown: no cost
+      const run = await summariseRun(store, name, {
+        record,
+        objects: objects.get(name) ?? 0,
+        ...(hasMetrics ? { pricing: priced } : {}),
+      });
+      const m = run.metrics!;
+      const t = transformFigures(run.report);
       const input = record.input as { today?: unknown } | undefined;
       return {
         execution: record.name ?? name,
@@ -144,9 +137,9 @@ export async function pipelineHealth(store: ObjectStore, o: HealthOptions = {}):
         recordsQuarantined: m.recordsQuarantined,
         quarantineShare: m.quarantineShare,
         transformSeconds: m.transformSeconds,
-        costUsd,
+        costUsd: run.cost?.totalUsd ?? null,
       };
     }),
   );
-  return { statuses, days, runs, prices: { region: prices.region, checked: prices.checked } };
+  return { statuses, days, runs, prices: { region: priced.prices.region, checked: priced.prices.checked } };
 }

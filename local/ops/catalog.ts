@@ -1,8 +1,9 @@
 // The execution catalog: the one place that knows how executions are named and found in an object store (the
-// local store under <data dir>/store, or the pipeline's S3 bucket): every runs/<execution>/ folder, its record
-// (runs/<execution>/execution.json, written when the execution ends), `latest` and `latest-failed`. status,
-// replay, graph and the dashboard list and resolve executions through it; in AWS, local/ops/sfn.ts resolves them
-// through Step Functions with the same name rule.
+// local store under <data dir>/store, or the pipeline's S3 bucket): every runs/<execution>/ folder with its object
+// count, its record (runs/<execution>/execution.json, written when the execution ends; its history is
+// history.jsonl, read by history.ts), `latest` and `latest-failed`. status, replay, graph and the dashboard list
+// and resolve executions through it; in AWS, local/ops/sfn.ts resolves them through Step Functions with the same
+// name rule.
 import { RUN_ID } from '#shared/pipeline/input.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { getJson, type ObjectStore } from '#shared/store/store.ts';

@@ -14,8 +14,9 @@ import {
   LAMBDA_MEMORY_MB,
 } from '../../infra/constructs/sizing.ts';
 import { readDefinitionText, type Definition } from '../runner/asl.ts';
-import type { ExecutionRecord, HistoryEvent } from '../runner/run.ts';
+import type { ExecutionRecord } from '../runner/run.ts';
 import type { TransformReport } from '../transform.ts';
+import type { ExecutionHistory } from './history.ts';
 import { transformFigures } from './run-metrics.ts';
 
 export const PRICES_FILE = join(import.meta.dirname, '..', '..', 'config', 'prices.json');
@@ -151,10 +152,8 @@ export interface CostEstimate {
 /** USD to 1e-9 (a run costs fractions of a cent: rounding to cents would show zeros). */
 export const roundUsd = (v: number) => Math.round(v * 1e9) / 1e9;
 
-/** The history file's parts the estimate reads. */
-export interface HistoryLike {
-  readonly events: readonly HistoryEvent[];
-}
+/** The part of an execution's history (local/ops/history.ts readHistory) the estimate reads. */
+export type HistoryLike = Pick<ExecutionHistory, 'events'>;
 
 /** States in each Distributed Map's item processor (by map state name), from the state machine definition. */
 export function itemProcessorStates(definition: Definition = JSON.parse(readDefinitionText()) as Definition) {

@@ -19,7 +19,8 @@ import { renderGraphHtml } from './graph.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import type { ObjectStore } from '#shared/store/store.ts';
 import { EXECUTION_NAME, UnknownExecutionError } from './catalog.ts';
-import { type ExecutionHistory, type ExecutionSummary, type MapSummary, type StatusReport } from './status.ts';
+import type { ExecutionHistory } from './history.ts';
+import { type ExecutionSummary, type MapSummary, type StatusReport } from './status.ts';
 
 export type Sfn = Pick<SFNClient, 'send'>;
 

@@ -1,20 +1,17 @@
 // The operator's view of a data dir: its executions (most recent first) with their items, requests and rows
 // loaded, the watermarks, and the warehouse's row counts. `wistia-pipeline status` prints it; `graph` and the
 // dashboard find executions through the same functions.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { getJson } from '#shared/store/store.ts';
+import { getJson, type ObjectStore } from '#shared/store/store.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
 import { readWatermarks, type Watermarks } from '#shared/pipeline/watermarks.ts';
 import { checkExecutionName, executionFolders, UnknownExecutionError } from './catalog.ts';
-import { localStore, type ExecutionRecord, type HistoryEvent } from '../runner/run.ts';
-import type { MapRunRecord } from '../runner/distributed-map.ts';
+import { localStore } from '../runner/run.ts';
 import type { TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import {
   averageDaily,
-  estimateCost,
-  itemProcessorStates,
   loadPrices,
   projectMonth,
   roundUsd,
@@ -22,27 +19,13 @@ import {
   type Prices,
   type Projection,
 } from './cost.ts';
-import { runMetrics, type RunMetrics } from './run-metrics.ts';
+import { readHistory, type ExecutionHistory } from './history.ts';
+import type { RunMetrics } from './run-metrics.ts';
+import { pricing, summariseRun, type Pricing } from './run-summary.ts';
 import { dataDirPaths } from '../data-dir.ts';
 
 export { checkExecutionName, UnknownExecutionError } from './catalog.ts';
-
-/** What runs/<name>/history.json holds. */
-export interface ExecutionHistory {
-  readonly execution: {
-    readonly name: string;
-    /** SUCCEEDED | FAILED locally; also RUNNING, TIMED_OUT, ABORTED in AWS. */
-    readonly status: string;
-    readonly startDate?: string;
-    readonly stopDate?: string;
-    readonly durationMs?: number;
-    readonly error?: string;
-    readonly cause?: string;
-    readonly requests?: number;
-  };
-  readonly events: HistoryEvent[];
-  readonly mapRuns: MapRunRecord[];
-}
+export type { ExecutionHistory } from './history.ts';
 
 export interface MapSummary {
   readonly state: string;
@@ -159,44 +142,27 @@ const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 /** Every execution of the data dir, the most recent first (by start; an incomplete one by its folder's time). */
 export async function listExecutions(dataDir: string, o: { cost?: Prices } = {}): Promise<ExecutionSummary[]> {
   if (!existsSync(runsDir(dataDir))) return [];
-  const names = [...(await executionFolders(localStore(resolve(dataDir)))).keys()];
-  const childStates = o.cost ? itemProcessorStates() : undefined;
-  const out = await Promise.all(
-    names.map((n) => summarise(dataDir, n, o.cost && childStates ? { prices: o.cost, childStates } : undefined)),
-  );
+  const store = localStore(resolve(dataDir));
+  // one listing: the executions, and how many objects each run wrote (the cost's S3 PUTs)
+  const folders = await executionFolders(store);
+  const priced = o.cost ? pricing(o.cost) : undefined;
+  const out = await Promise.all([...folders].map(([n, objects]) => summarise(dataDir, store, n, objects, priced)));
   return out.sort(
     (a, b) => (time(b.startedAt) || 0) - (time(a.startedAt) || 0) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
   );
 }
 
-/** Files under a folder, recursively. */
-function countFiles(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  return readdirSync(dir, { withFileTypes: true }).reduce(
-    (n, e) => n + (e.isDirectory() ? countFiles(join(dir, e.name)) : e.isFile() ? 1 : 0),
-    0,
-  );
-}
-
 async function summarise(
   dataDir: string,
+  store: ObjectStore,
   id: string,
-  cost?: { prices: Prices; childStates: Record<string, number> },
+  objects: number,
+  priced?: Pricing,
 ): Promise<ExecutionSummary> {
-  const store = localStore(resolve(dataDir));
-  const record = (await getJson<ExecutionRecord>(store, runKey(id, 'execution.json')))?.value;
-  const report = (await getJson<TransformReport>(store, runKey(id, 'transform.json')))?.value;
-  let estimate: CostEstimate | null | undefined;
-  if (cost) {
-    const history = record ? (await getJson<ExecutionHistory>(store, runKey(id, 'history.json')))?.value : undefined;
-    estimate = record
-      ? estimateCost(record, report, history, {
-          prices: cost.prices,
-          childStates: cost.childStates,
-          runObjects: countFiles(join(runsDir(dataDir), id)),
-        })
-      : null;
-  }
+  const { record, report, metrics, cost } = await summariseRun(store, id, {
+    objects,
+    ...(priced ? { pricing: priced } : {}),
+  });
   const maps: MapSummary[] = (record?.mapRuns ?? []).map((m) => ({
     state: m.state,
     label: m.label,
@@ -237,8 +203,8 @@ async function summarise(
     error: record?.error ?? null,
     cause: record?.cause ?? null,
     maps,
-    metrics: record ? runMetrics(record, report) : null,
-    ...(estimate !== undefined ? { cost: estimate } : {}),
+    metrics,
+    ...(cost !== undefined ? { cost } : {}),
   };
 }
 
@@ -272,7 +238,7 @@ export async function readExecution(
 ): Promise<{ name: string; history: ExecutionHistory; transform: TransformReport | undefined }> {
   const name = await resolveExecution(dataDir, execution);
   const store = localStore(resolve(dataDir));
-  const history = (await getJson<ExecutionHistory>(store, runKey(name, 'history.json')))?.value;
+  const history = await readHistory(store, name);
   if (!history)
     throw new UnknownExecutionError(
       `execution "${name}" in ${runsDir(dataDir)} has no history yet: it is still running, or its process stopped before the end`,

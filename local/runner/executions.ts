@@ -1,5 +1,5 @@
 // The local executions as the run lease and the operator's tools see them: their names and ARNs, the record each
-// leaves under runs/<name>/ (execution.json, its history events), and the process running each (runner.json) with
+// leaves under runs/<name>/ (execution.json, its history events in history.jsonl), and the process running each (runner.json) with
 // the check that it is still alive.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,6 +15,9 @@ export const LOCAL_REGION = 'local';
 export const lambdaArn = (name: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`;
 export const STATE_MACHINE_NAME = 'wistia-ingest';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+
+/** runs/<name>/history.jsonl: the execution's history events, one JSON object per line (history-log.ts). */
+export const historyKey = (name: string) => runKey(name, 'history.jsonl');
 
 export interface HistoryEvent {
   readonly timestamp: string;

@@ -5,11 +5,7 @@
 // and every map child's input (limits.ts). Each execution records the process running it (runs/<name>/runner.json),
 // so that the run lease can tell a running execution from one whose runner was killed.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { finished } from 'node:stream/promises';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { putJson, type ObjectStore } from '#shared/store/store.ts';
@@ -39,8 +35,10 @@ import {
 import { runDistributedMap, type ChildHandle, type ChildOutcome, type MapRunRecord } from './distributed-map.ts';
 import { checkPayload, guardStatePayloads, PAYLOAD_LIMIT_BYTES, payloadBytes } from './limits.ts';
 import { dataDirPaths } from '../data-dir.ts';
+import { openHistoryLog } from './history-log.ts';
 
 import {
+  historyKey,
   lambdaArn,
   LOCAL_ACCOUNT,
   localExecutionArn,
@@ -195,13 +193,8 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
   if (running.has(arn)) throw new Error(`execution "${name}" is already running in this process`);
   const startMs = Date.now();
   const mapRuns: MapRunRecord[] = [];
-  // The history's events go to a spool file as they happen (a map has one per item), and history.json is put
-  // together from its bytes at the end: the events are never all held as objects (the bytes are, once, to write).
-  const spoolDir = await mkdtemp(join(tmpdir(), 'wistia-history-'));
-  const spoolFile = join(spoolDir, 'events');
-  const spool = createWriteStream(spoolFile);
-  let spoolError: Error | undefined;
-  spool.on('error', (e) => (spoolError ??= e));
+  // The history's events go to runs/<name>/history.jsonl as they happen (history-log.ts).
+  const log = await openHistoryLog(store, name);
   running.add(arn);
   try {
     const stat = procStat(process.pid);
@@ -211,30 +204,18 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
       startedAt: new Date(startMs).toISOString(),
       ...(stat ? { processStart: stat.start } : {}),
     } satisfies RunnerRecord);
-    let events = 0;
     const emit = (e: HistoryEvent) => {
-      // (an aborted child that stops after the run has ended is not in the history, as before)
-      if (!spool.writableEnded) spool.write(`${events++ ? ',' : ''}${JSON.stringify(e)}`);
+      log.write(e);
       o.onEvent?.(e);
     };
     const record = await execute(o, store, config, input, name, arn, startMs, emit, mapRuns);
-    spool.end();
-    await finished(spool);
-    if (spoolError) throw spoolError;
-    // Byte for byte what putJson writes for {execution, events, mapRuns}.
-    const head = JSON.stringify({ execution: { ...record, mapRuns: undefined }, events: [] }).slice(0, -2);
-    const body = Buffer.concat([
-      Buffer.from(head),
-      await readFile(spoolFile),
-      Buffer.from(`],"mapRuns":${JSON.stringify(mapRuns)}}\n`),
-    ]);
-    await store.put(runKey(name, 'history.json'), body, { contentType: 'application/json' });
+    await log.close();
     await putJson(store, runKey(name, 'execution.json'), record);
     return record;
   } finally {
     running.delete(arn);
-    spool.destroy();
-    await rm(spoolDir, { recursive: true, force: true });
+    // a run that threw keeps its history up to there
+    await log.close().catch(() => undefined);
   }
 }
 
@@ -549,7 +530,7 @@ async function execute(
     retries: clients.retries,
     metrics: sumPoints(runPoints),
     lambdaUsage: usage,
-    historyKey: runKey(name, 'history.json'),
+    historyKey: historyKey(name),
     emfKey: runKey(name, 'metrics.emf.jsonl'),
   };
   await store.put(record.emfKey!, emfLines.map((l) => `${l}\n`).join(''), { contentType: 'application/x-ndjson' });

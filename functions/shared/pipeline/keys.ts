@@ -1,7 +1,7 @@
 // The storage layout (../shared/ARCHITECTURE.md), the same in S3 and in the local store. Keys are
 // deterministic per (run, entity, scope, page): a retried item overwrites its own objects.
 //   bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution name>/<scope>/page-00001.json
-//   runs/<execution name>/manifest.json | items/… | seen/… | map-results/… | history.json
+//   runs/<execution name>/manifest.json | items/… | seen/… | map-results/… | execution.json | history.jsonl
 //   state/watermarks.json | state/run-lease.json
 
 export type Entity = 'medias' | 'events' | 'media_stats' | 'media_engagement' | 'visitors';

@@ -1,5 +1,6 @@
 // The local object store: plain files under a directory, same keys as S3, MD5 ETags, conditional writes.
 import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile, link, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
@@ -59,6 +60,17 @@ export class FileObjectStore implements ObjectStore {
       }
     });
     return { etag: md5(data) };
+  }
+
+  /**
+   * A stream writing the object at `key` from empty as its bytes come (not in ObjectStore: S3 has no append). For a
+   * log a single writer appends to as things happen (runs/<execution>/history.jsonl): a reader sees it part-written,
+   * and a writer killed half-way leaves what it wrote, its last line perhaps cut.
+   */
+  async createWriteStream(key: string): Promise<WriteStream> {
+    const file = this.path(key);
+    await mkdir(dirname(file), { recursive: true });
+    return createWriteStream(file, { flags: 'w' });
   }
 
   /** Runs `fn` after every earlier write or delete of `key` in this process has settled. */

@@ -1,11 +1,12 @@
 // What happened in one execution, state by state, from the definition and the execution's history
-// (runs/<execution>/history.json locally, GetExecutionHistory and DescribeMapRun in AWS): each state's outcome
+// (locally runs/<execution>/history.jsonl and execution.json, read by ../history.ts; GetExecutionHistory and
+// DescribeMapRun in AWS): each state's outcome
 // (succeeded / failed / caught / not entered / running), visits, duration and retries; each Map state's items
 // succeeded / failed / aborted / pending and its failed items (input, error, cause, the state they failed in).
 // Pure data: no layout, no HTML.
 import type { Definition } from '../../runner/asl.ts';
 import type { HistoryEvent } from '../../runner/run.ts';
-import type { ExecutionHistory } from '../status.ts';
+import type { ExecutionHistory } from '../history.ts';
 import { processorOf } from './definition.ts';
 
 export type Outcome = 'succeeded' | 'failed' | 'caught' | 'not-entered' | 'running';

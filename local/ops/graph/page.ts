@@ -3,7 +3,7 @@
 // items (input, error, cause), every state's outcome as a table and the transform's load.
 import type { Definition } from '../../runner/asl.ts';
 import type { TransformReport } from '../../transform.ts';
-import type { ExecutionHistory } from '../status.ts';
+import type { ExecutionHistory } from '../history.ts';
 import { analyseExecution, type ExecutionView, type MapView } from './analysis.ts';
 import { drawGraph, esc, formatMs, OUTCOME_TEXT } from './svg.ts';
 
@@ -210,6 +210,7 @@ export async function renderGraphHtml(
 </header>
 <div class="legend">${LEGEND.map(([t], i) => `<span class="l${i}">${t}</span>`).join('')}</div>
 ${view.unknownStates.length ? `<p class="note">The history names states the definition no longer has: ${view.unknownStates.map(esc).join(', ')}.</p>` : ''}
+${history.truncated ? `<p class="note">The history's last line (line ${history.truncated.line}, ${history.truncated.bytes} bytes) was cut off as its run stopped: it is left out.</p>` : ''}
 <div class="graph">
 <svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="state machine of execution ${esc(view.name)}">
 <defs>${marker('arrow', '#9ca3af')}${marker('arrow-taken', '#374151')}${marker('arrow-catch', '#ea580c')}</defs>
