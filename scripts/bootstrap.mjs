@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -149,7 +150,7 @@ async function ensureClassArchive() {
     } catch {
       break;
     }
-    await new Promise((res) => setTimeout(res, 200));
+    await sleep(200);
   }
   if (r.status !== 0 || !existsSync(part)) {
     say(
@@ -369,6 +370,7 @@ switch (task) {
   case 'setup':
     ensureNodeModules();
     ensurePython();
+    await ensureClassArchive();
     await ensureClassArchive();
     ensureGlueVenv();
     await ensureJars();
