@@ -9,6 +9,8 @@ import { FileObjectStore } from '#shared/store/file-store.ts';
 import { S3ObjectStore } from '#shared/store/s3-store.ts';
 import { getJson, PreconditionFailedError, putJson, type ObjectStore } from '#shared/store/store.ts';
 import { startMoto, type Moto } from './helpers/moto.ts';
+import { openHistoryLog } from '#local/runner/history-log.ts';
+import { readHistory } from '#local/ops/history.ts';
 
 let moto: Moto;
 let dir: string;
@@ -89,5 +91,24 @@ describe.each(['file', 's3'])('%s object store', (kind) => {
     expect(await s.get('tmp/del.json')).toBeUndefined();
     for (const bad of ['../etc/passwd', '/abs', 'a//b', 'a/./b', ''])
       await expect(s.put(bad, 'x')).rejects.toThrow(/invalid object key/);
+  });
+});
+
+describe('the execution history log (local/runner/history-log.ts) on both stores', () => {
+  const started = { timestamp: '2026-11-20T06:00:00.000Z', type: 'ExecutionStarted' };
+  const entered = { timestamp: '2026-11-20T06:00:01.000Z', type: 'StateEntered', state: 'Plan the run' };
+
+  it('appends to the file as it goes locally; on S3 (no append) puts the same lines once, as it closes', async () => {
+    for (const kind of ['file', 's3']) {
+      const s = (stores[kind] as () => ObjectStore)();
+      const log = await openHistoryLog(s, `log-${kind}`);
+      log.write(started);
+      log.write(entered);
+      if (kind === 's3') expect(await s.get(`runs/log-${kind}/history.jsonl`)).toBeUndefined();
+      await log.close();
+      const body = (await s.get(`runs/log-${kind}/history.jsonl`))?.body.toString('utf8');
+      expect([kind, body]).toEqual([kind, `${JSON.stringify(started)}\n${JSON.stringify(entered)}\n`]);
+      expect((await readHistory(s, `log-${kind}`))?.events).toEqual([started, entered]);
+    }
   });
 });
