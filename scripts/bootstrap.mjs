@@ -371,7 +371,6 @@ switch (task) {
     ensureNodeModules();
     ensurePython();
     await ensureClassArchive();
-    await ensureClassArchive();
     ensureGlueVenv();
     await ensureJars();
     ensureChromium();
