@@ -4,9 +4,20 @@
 // Node 22 binary when the host's is older; the Python virtualenv with pyspark; the Glue runtime twin: a
 // virtualenv with Glue 5.0's modules only and the S3A jars from Maven Central), then runs the task with
 // Node 22 and the virtualenv's Python. Re-running is cheap: each install is skipped while its stamp matches.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -391,13 +402,52 @@ switch (task) {
     for (const f of [vitestJson, pytestXml]) if (existsSync(f)) writeFileSync(f, '');
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const env = { ...process.env, WISTIA_PIPELINE_PYTHON: venvPython() };
+    // vitest's default on a 2-core machine is one worker (cores - 1); most test files wait on a simulator, a server, a
+    // JVM or PostgreSQL more than they compute, so two workers finish sooner there (issue 13). WISTIA_TEST_WORKERS
+    // overrides; WISTIA_TEST_SERIAL=1 runs pytest after vitest instead of beside it.
+    const workers = Number(process.env.WISTIA_TEST_WORKERS ?? Math.max(2, availableParallelism() - 1));
+    const serial = process.env.WISTIA_TEST_SERIAL === '1';
+    const pytestArgs = ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`];
+    const pytestLog = join(resultsDir, 'pytest.log');
+    let pytestDone;
+    if (!serial) {
+      // pytest beside vitest: its output goes to a log, printed once vitest is done (two reporters on one terminal
+      // interleave)
+      const fd = openSync(pytestLog, 'w');
+      const child = spawn(venvPython(), pytestArgs, { cwd: root, env, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      pytestDone = new Promise((resolve) => {
+        child.on('error', (e) => {
+          say(`pytest could not start: ${e.message}`);
+          resolve(1);
+        });
+        child.on('exit', (code) => resolve(code ?? 1));
+      });
+    }
+    const started = Date.now();
     const v = run(
       node22(),
-      [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestJson}`, ...rest],
+      [
+        vitest,
+        'run',
+        `--maxWorkers=${workers}`,
+        '--reporter=default',
+        '--reporter=json',
+        `--outputFile=${vitestJson}`,
+        ...rest,
+      ],
       { env },
     );
     const r = ruff(env);
-    const p = run(venvPython(), ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`], { env });
+    let p;
+    if (serial) p = run(venvPython(), pytestArgs, { env });
+    else {
+      p = await pytestDone;
+      process.stdout.write(`\n[pytest, run beside vitest]\n${readFileSync(pytestLog, 'utf8')}`);
+    }
+    process.stdout.write(
+      `\nvitest (${workers} workers) and pytest took ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
     let s = { passed: 0, failed: 1, skipped: 0 };
     try {
       s = summarize(vitestJson, pytestXml);
