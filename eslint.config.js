@@ -82,7 +82,8 @@ const handlerBlocks = HANDLERS.flatMap((name) =>
 );
 
 /** infra/: the CDK app; from functions/ only constants, never a handler's or shared code; never local/. */
-const INFRA_CONSTANTS = ['shared/pipeline/keys.ts', 'warehouse-bootstrap/sql-files.ts'];
+// shared/wistia/api-version.ts: the synth checks the apiVersion context by the rule the client applies
+const INFRA_CONSTANTS = ['shared/pipeline/keys.ts', 'shared/wistia/api-version.ts', 'warehouse-bootstrap/sql-files.ts'];
 const infraBlock = restrict(
   ['infra/**/*.ts'],
   [

@@ -20,6 +20,7 @@
 //   rpuUsageLimitBreachAction deactivate (log | emit-metric | deactivate)
 //   scheduleExpression       cron(0 6 * * ? *)
 //   backfillStartDate        two years back
+//   apiVersion               v1 (or a dated release of Wistia's modern API, YYYY-MM such as 2026-03)
 //   companyHosts             none
 //   hashPii                  true ("false" stores email and ip in clear)
 //   quarantineThreshold      0.05 (the share of an entity's records a run may quarantine; above it the run fails)
@@ -29,6 +30,7 @@
 //   rateLimitedShareAlarm    0.01 (RateLimitedShare alarms above this share of 429 responses in an hour)
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseApiVersion, versionLabel } from '../functions/shared/wistia/api-version.ts';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
 import {
   USAGE_LIMIT_BREACH_ACTIONS,
@@ -129,6 +131,12 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
   const alarmEmail = ctx('alarmEmail');
   if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail))
     throw new EnvironmentError(`alarmEmail must be an e-mail address, got "${alarmEmail}"`);
+  let apiVersion: string | undefined;
+  try {
+    apiVersion = ctx('apiVersion') === undefined ? undefined : versionLabel(parseApiVersion(ctx('apiVersion')));
+  } catch (e) {
+    throw new EnvironmentError(`apiVersion: ${(e as Error).message.replace(/^WISTIA_API_VERSION /, '')}`);
+  }
   const maxCapacity = int('redshiftMaxCapacity');
   const usageLimit = int('rpuUsageLimit');
   const period = oneOf<UsageLimitPeriod>('rpuUsageLimitPeriod', USAGE_LIMIT_PERIODS);
@@ -143,6 +151,7 @@ export function pipelineApp(opts: PipelineAppOptions = {}): { app: App; stack: P
     ...(tokenKey ? { tokenKmsKeyArn: tokenKey } : {}),
     ...(ctx('scheduleExpression') ? { scheduleExpression: ctx('scheduleExpression') } : {}),
     ...(ctx('backfillStartDate') ? { backfillStartDate: ctx('backfillStartDate') } : {}),
+    ...(apiVersion ? { apiVersion } : {}),
     ...(ctx('companyHosts') ? { companyHosts: ctx('companyHosts') } : {}),
     ...(maxCapacity !== undefined ? { redshiftMaxCapacity: maxCapacity } : {}),
     ...(usageLimit !== undefined ? { rpuUsageLimit: usageLimit } : {}),

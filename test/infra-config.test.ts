@@ -230,6 +230,27 @@ describe('context', () => {
       );
   });
 
+  it('sets WISTIA_API_VERSION on every Wistia-calling function from context apiVersion, and refuses a bad one (issue 17)', () => {
+    const base = { account: '111111111111', region: 'us-east-1', env: {} };
+    const versions = (context: Record<string, string>) => {
+      const { stack } = build({ ...base, context });
+      const fns = entries(Template.fromStack(stack).toJSON() as Tpl, 'AWS::Lambda::Function');
+      const vars = fns.map(
+        ([, f]) => (f.Properties!.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {},
+      );
+      // the Wistia-calling functions are the ones with the token parameter
+      return vars.filter((v) => 'WISTIA_TOKEN_PARAMETER' in v).map((v) => v.WISTIA_API_VERSION);
+    };
+    const dated = versions({ apiVersion: '2026-03' });
+    expect(dated.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(dated)).toEqual(new Set(['2026-03']));
+    // v1 (the default, or said) sets nothing: the client's default
+    expect(new Set(versions({}))).toEqual(new Set([undefined]));
+    expect(new Set(versions({ apiVersion: 'v1' }))).toEqual(new Set([undefined]));
+    for (const bad of ['2026-13', 'modern', '2025-06'])
+      expect(() => build({ ...base, context: { apiVersion: bad } })).toThrow(/^apiVersion: /);
+  });
+
   it("subscribes context alarmEmail to the alarm topic and takes the share alarms' thresholds, refusing bad ones (issue 14)", () => {
     const base = { account: '111111111111', region: 'us-east-1', env: {} };
     const { stack } = build({

@@ -31,6 +31,8 @@ export interface IngestionProps {
   readonly toleratedFailurePercentage?: number;
   /** Wistia API base URL. Default https://api.wistia.com/v1. */
   readonly apiBaseUrl?: string;
+  /** WISTIA_API_VERSION: "v1" (the default) or a dated release of the modern API (YYYY-MM). */
+  readonly apiVersion?: string;
 }
 
 interface Handler {
@@ -96,6 +98,7 @@ export class Ingestion extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...(props.backfillStartDate ? { BACKFILL_START_DATE: props.backfillStartDate } : {}),
       ...(props.apiBaseUrl ? { WISTIA_API_BASE_URL: props.apiBaseUrl } : {}),
+      ...(props.apiVersion && props.apiVersion !== 'v1' ? { WISTIA_API_VERSION: props.apiVersion } : {}),
     };
     const fns = {} as Record<HandlerName, NodejsFunction>;
     for (const [name, h] of Object.entries(HANDLERS) as [HandlerName, Handler][]) {

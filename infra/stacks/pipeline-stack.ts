@@ -22,6 +22,8 @@ export interface PipelineStackProps extends StackProps {
   readonly accountRequestsPerMinute?: number;
   /** First day of the first run's backfill. Default: two years back. */
   readonly backfillStartDate?: string;
+  /** The Wistia API the functions speak: "v1" or a dated release (YYYY-MM). Default v1. */
+  readonly apiVersion?: string;
   /** Company site hosts for channel attribution, comma separated. */
   readonly companyHosts?: string;
   /** Store visitor email and viewer ip as SHA-256 in the warehouse (docs/adr/0009). Default true. */
@@ -68,6 +70,7 @@ export class PipelineStack extends Stack {
       ...(props.tokenKmsKeyArn ? { tokenKmsKeyArn: props.tokenKmsKeyArn } : {}),
       ...(props.accountRequestsPerMinute ? { accountRequestsPerMinute: props.accountRequestsPerMinute } : {}),
       ...(props.backfillStartDate ? { backfillStartDate: props.backfillStartDate } : {}),
+      ...(props.apiVersion ? { apiVersion: props.apiVersion } : {}),
     });
     this.warehouse = new Warehouse(this, 'Warehouse', {
       bucket: this.storage.bucket,

@@ -2,6 +2,7 @@
 // arguments parsed with commander.
 import type { ParseArgsConfig } from 'node:util';
 import { Command as Commander, CommanderError, Option } from 'commander';
+import { defaultBaseUrl, parseApiVersion } from '#shared/wistia/api-version.ts';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
@@ -95,4 +96,14 @@ export function parseCommand(name: string, cmd: Command, argv: string[]): Parsed
     values[key] = negated ? opts[attr] === false : boolean ? (opts[attr] ?? false) : opts[attr];
   }
   return { help: null, values, positionals: (c.processedArgs[0] as string[] | undefined) ?? [] };
+}
+
+/**
+ * The Wistia API's base URL: --api-base-url, else WISTIA_API_BASE_URL, else Wistia's own for WISTIA_API_VERSION
+ * (v1 by default). A bad WISTIA_API_VERSION stops the command here, before anything runs (exit 3).
+ */
+export function apiBaseUrlOf(v: Record<string, unknown>): string {
+  const version = parseApiVersion(process.env.WISTIA_API_VERSION);
+  if (typeof v['api-base-url'] === 'string') return v['api-base-url'];
+  return process.env.WISTIA_API_BASE_URL || defaultBaseUrl(version);
 }

@@ -6,7 +6,7 @@ import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
 import { printCostSummary, printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
-import { EXIT, num, parseCommand, UsageError, type Command, type Options } from './command.ts';
+import { apiBaseUrlOf, EXIT, num, parseCommand, UsageError, type Command, type Options } from './command.ts';
 import { statusCommand } from './status.ts';
 import { replayCommand } from './replay.ts';
 import { graphCommand } from './graph.ts';
@@ -39,10 +39,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
   const quarantineThreshold = num(v, 'quarantine-threshold', { min: 0, max: 1 });
   let sim: WistiaSimulator | undefined;
   let token = envToken();
-  let apiBaseUrl =
-    typeof v['api-base-url'] === 'string'
-      ? v['api-base-url']
-      : (process.env.WISTIA_API_BASE_URL ?? 'https://api.wistia.com/v1');
+  let apiBaseUrl = apiBaseUrlOf(v);
   if (v.simulate) {
     sim = buildSimulator(v);
     const failing = num(v, 'fail-medias', { min: 0, int: true });
@@ -55,7 +52,8 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
     }
     beforeStart?.();
     recordSimulator(dataDir, sim);
-    apiBaseUrl = await sim.listen();
+    await sim.listen();
+    apiBaseUrl = sim.baseUrlFor(process.env.WISTIA_API_VERSION);
     const simToken = sim.config.token;
     token = async () => simToken;
     process.stderr.write(
@@ -161,7 +159,8 @@ const COMMANDS: Record<string, Command> = {
       'wistia-pipeline run [--simulate [simulator options]] [--days N] [--api-base-url URL] [--data-dir DIR] [--full-refresh] [--budget PER_MINUTE]\n' +
       '                    [--company-hosts HOST,…] [--hash-pii] [--quarantine-threshold SHARE] [--today YYYY-MM-DD]\n\n' +
       'Executes statemachine/ingest.asl.json with the same handler code as the Lambdas. Without --simulate it reads\n' +
-      "WISTIA_API_TOKEN and WISTIA_API_BASE_URL (default https://api.wistia.com/v1), and --today is the run's day\n" +
+      'WISTIA_API_TOKEN, WISTIA_API_VERSION (v1, the default, or a dated release YYYY-MM of the modern API) and\n' +
+      "WISTIA_API_BASE_URL (default Wistia's for the version), and --today is the run's day\n" +
       "(default: today's UTC date; with --simulate it is the simulator's first day). --budget is the account's\n" +
       'request budget per minute shared by all concurrent map items (Wistia allows 600). Each run ends with the\n' +
       'transform (PySpark) and the load into the local warehouse under <data dir>/warehouse; --company-hosts names\n' +

@@ -15,7 +15,7 @@ import { localStore, runPipeline, type ExecutionRecord } from '../runner/run.ts'
 import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
-import { EXIT, num, UsageError, type Command } from './command.ts';
+import { apiBaseUrlOf, EXIT, num, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
@@ -165,14 +165,12 @@ export const replayCommand: Command = {
     }
     let sim: WistiaSimulator | undefined;
     let token = envToken();
-    let apiBaseUrl =
-      typeof v['api-base-url'] === 'string'
-        ? v['api-base-url']
-        : (process.env.WISTIA_API_BASE_URL ?? 'https://api.wistia.com/v1');
+    let apiBaseUrl = apiBaseUrlOf(v);
     if (v.simulate) {
       const day = String((original.input as { today?: string }).today ?? original.startDate.slice(0, 10));
       sim = recordedSimulator(dataDir, day);
-      apiBaseUrl = await sim.listen();
+      await sim.listen();
+      apiBaseUrl = sim.baseUrlFor(process.env.WISTIA_API_VERSION);
       const simToken = sim.config.token;
       token = async () => simToken;
       process.stderr.write(`simulator: ${apiBaseUrl} (the data dir's account on ${day}, no injected failures)\n`);

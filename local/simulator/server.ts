@@ -1,10 +1,12 @@
-// The Wistia API simulator: an HTTP server on loopback serving the v1 Data/Stats API over a seeded World,
+// The Wistia API simulator: an HTTP server on loopback serving the Data/Stats API over a seeded World (v1 under
+// /v1, the dated API under /modern: ./dialect.ts),
 // with the real API's auth, paging, errors and rate limit, plus injectable faults and request counters.
 // Control endpoints under /__sim/ (no auth) let tests and the local runner drive the clock and read counters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hash32, Rng } from './rng.ts';
 import { DAY_MS, parseDay, World, type MediaRecord, type WorldOptions } from './world.ts';
+import { parseApiPath, shapeBody } from './dialect.ts';
 import { misbehave, type MisbehaveOptions, type MisbehaviourLedger } from './misbehave.ts';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'local-simulator-token';
@@ -46,6 +48,9 @@ export interface Counters {
   byStatus: Record<string, number>;
   byRouteStatus: Record<string, Record<string, number>>;
   faults: Record<string, number>;
+  /** Requests by API: "v1", the dated release a /modern request named in X-Wistia-Api-Version, or "modern (no
+   * version header)" (Wistia then serves its newest release). */
+  byApiVersion: Record<string, number>;
   firstAtMs: number | null;
   lastAtMs: number | null;
 }
@@ -101,6 +106,7 @@ const emptyCounters = (): Counters => ({
   byStatus: {},
   byRouteStatus: {},
   faults: {},
+  byApiVersion: {},
   firstAtMs: null,
   lastAtMs: null,
 });
@@ -197,6 +203,10 @@ export class WistiaSimulator {
   get baseUrl(): string {
     return `${this.origin}/v1`;
   }
+  /** The base URL of an API version: "v1" (or none) → /v1, a dated release → /modern. */
+  baseUrlFor(apiVersion?: string): string {
+    return !apiVersion || apiVersion.toLowerCase() === 'v1' ? this.baseUrl : `${this.origin}/modern`;
+  }
 
   async close(): Promise<void> {
     const server = this.server;
@@ -254,7 +264,9 @@ export class WistiaSimulator {
     res.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://sim');
     if (url.pathname.startsWith('/__sim/')) return this.control(req, res, url);
-    const path = url.pathname.replace(/^\/v1(?=\/)/, '').replace(/\.json$/, '');
+    const api = parseApiPath(url.pathname);
+    // a path of neither API (e.g. /modern/medias.json) is routed as "other": 404
+    const path = api?.path ?? url.pathname;
     const route = routeOf(path);
     const c = this.counters;
     const now = Date.now();
@@ -267,6 +279,12 @@ export class WistiaSimulator {
     c.firstAtMs ??= now;
     c.lastAtMs = now;
     bump(c.byRoute, route);
+    const header = req.headers['x-wistia-api-version'];
+    if (api)
+      bump(
+        c.byApiVersion,
+        api.dialect === 'v1' ? 'v1' : typeof header === 'string' ? header : 'modern (no version header)',
+      );
     const record = (status: string) => {
       this.log.push({ atMs: Date.now(), route, status, path: `${path}${url.search}` });
       if (this.log.length > 200_000) this.log.splice(0, 100_000);
@@ -317,6 +335,8 @@ export class WistiaSimulator {
       reply = { status: 500, body: { error: 'Internal server error' } };
       process.stderr.write(`simulator: ${req.url}: ${(e as Error).stack}\n`);
     }
+    if (reply.status === 200 && api && !(reply.body instanceof RawBody))
+      reply = { ...reply, body: shapeBody(api.dialect, route, reply.body) };
     if (reply.status === 200 && this.config.misbehave.rate > 0)
       reply = { ...reply, body: misbehave(this.config.misbehave, route, path, reply.body, this.ledger) };
     if (reply.status === 200 && this.config.rewrite)

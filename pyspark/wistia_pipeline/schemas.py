@@ -68,6 +68,8 @@ MEDIAS = EntitySpec(
         section=S,
         thumbnail=struct(url=S, width=L, height=L),
         project=struct(id=L, name=S, hashed_id=S, hashedId=S),
+        # the dated (modern) API's name for a project (functions/shared/wistia/api-version.ts)
+        folder=struct(id=L, name=S, hashed_id=S, hashedId=S),
         tags=T.ArrayType(struct(name=S)),
     ),
     key="hashed_id",

@@ -86,19 +86,27 @@ export async function runDay(o: {
   worker: TransformWorker;
   /** The share of an entity's records a run may quarantine (the job's default 0.05 when absent). */
   quarantineThreshold?: number;
+  /** WISTIA_API_VERSION for the run's client: "v1" (the default) or a dated release (the simulator's /modern). */
+  apiVersion?: string;
 }): Promise<DayRun> {
   const warehouse = await new LocalWarehouse(o.dataDir).start(); // joins a server already running on dataDir
   let transform: TransformReport | undefined;
   const events: HistoryEvent[] = [];
   const record = await runPipeline({
     dataDir: o.dataDir,
-    apiBaseUrl: o.sim.baseUrl,
+    apiBaseUrl: o.sim.baseUrlFor(o.apiVersion),
     token: async () => o.token,
     input: { today: todayOf(o.sim) },
     // the backfill starts where the account's history does (not two years back): fewer empty days to read
     config: { accountRequestsPerMinute: 60_000, backfillStartDate: historyStart(o.sim) },
     retryDelayScale: 0.01,
-    clientOptions: { timeoutMs: 2000, backoffBaseMs: 20, backoffMaxMs: 200, maxRetryTimeMs: 30_000 },
+    clientOptions: {
+      timeoutMs: 2000,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      maxRetryTimeMs: 30_000,
+      apiVersion: o.apiVersion ?? 'v1',
+    },
     glue: localGlue({
       warehouse,
       worker: o.worker,

@@ -19,6 +19,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
   const sfn = tracer.captureAWSv3Client(new SFNClient({}));
   const base = new WistiaClient({
     baseUrl: env.WISTIA_API_BASE_URL || undefined,
+    // a bad version stops the cold start, naming the variable
+    apiVersion: env.WISTIA_API_VERSION ?? 'v1',
     token: ssmToken(ssm, parameter),
     auth: env.WISTIA_AUTH === 'bearer' ? 'bearer' : 'basic',
     budget: 0,

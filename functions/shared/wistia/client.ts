@@ -1,4 +1,4 @@
-// The Wistia Data/Stats API v1 client: one place that knows auth, paging, retries, the rate budget and
+// The Wistia Data/Stats API client (v1, or a dated release of the modern API: api-version.ts): one place that knows auth, paging, retries, the rate budget and
 // response validation. Built for the documented API and the quirks of real bodies (../shared/wistia-api),
 // not for the simulator's habits.
 import { tracked } from '../metrics.ts';
@@ -15,10 +15,18 @@ import {
   WistiaSchemaError,
   WistiaTransientError,
 } from './errors.ts';
+import {
+  type ApiVersion,
+  defaultBaseUrl,
+  parseApiVersion,
+  pathFor,
+  queryFor,
+  versionHeaders,
+  versionLabel,
+} from './api-version.ts';
 import { RateBudget } from './rate-budget.ts';
 import { type BodyKind, type DriftIssue, type RecordFinding, validateBody } from './validate.ts';
 
-export const DEFAULT_BASE_URL = 'https://api.wistia.com/v1';
 /** Wistia's documented limit is 600 requests a minute per account; stay a little under it by default. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 570;
 export const PER_PAGE = 100;
@@ -31,8 +39,10 @@ export interface Logger {
 const silent: Logger = { debug() {}, info() {}, warn() {} };
 
 export interface WistiaClientOptions {
-  /** Default WISTIA_API_BASE_URL, else https://api.wistia.com/v1. */
+  /** Default WISTIA_API_BASE_URL, else Wistia's base URL for the API version. */
   readonly baseUrl?: string;
+  /** "v1" or a dated release "YYYY-MM" (api-version.ts). Default WISTIA_API_VERSION, else v1. */
+  readonly apiVersion?: string | ApiVersion;
   /** The API token, or a function resolving it (SSM, cached). */
   readonly token: string | (() => Promise<string>);
   /** HTTP Basic (user "api", password = token), as the mission asks; or Bearer. Default basic. */
@@ -58,6 +68,8 @@ export interface WistiaClientOptions {
 /** What a request was, without secrets: recorded with every bronze object. */
 export interface RequestRecord {
   readonly endpoint: string;
+  /** "v1" or the dated release the request asked for (its X-Wistia-Api-Version). */
+  readonly apiVersion: string;
   readonly url: string;
   readonly params: Readonly<Record<string, string | number>>;
   readonly status: number;
@@ -134,14 +146,17 @@ export function parseBaseUrl(raw: string): URL {
 
 export class WistiaClient {
   readonly baseUrl: URL;
+  readonly apiVersion: ApiVersion;
   readonly metrics: ClientMetrics = { requests: 0, retries: 0, byStatus: {}, rateLimited: 0, retryWaitMs: 0 };
   private readonly http: AxiosInstance;
   private readonly budget: RateBudget | undefined;
-  private readonly opts: Required<Omit<WistiaClientOptions, 'baseUrl' | 'budget' | 'token'>>;
+  private readonly opts: Required<Omit<WistiaClientOptions, 'baseUrl' | 'apiVersion' | 'budget' | 'token'>>;
   private readonly tokenSource: () => Promise<string>;
 
   constructor(options: WistiaClientOptions) {
-    this.baseUrl = parseBaseUrl(options.baseUrl ?? process.env.WISTIA_API_BASE_URL ?? DEFAULT_BASE_URL);
+    const v = options.apiVersion ?? process.env.WISTIA_API_VERSION;
+    this.apiVersion = typeof v === 'object' ? v : parseApiVersion(v);
+    this.baseUrl = parseBaseUrl(options.baseUrl || process.env.WISTIA_API_BASE_URL || defaultBaseUrl(this.apiVersion));
     const tok = options.token;
     this.tokenSource = typeof tok === 'function' ? tok : async () => tok;
     if (typeof tok === 'string' && tok.trim() === '')
@@ -257,9 +272,10 @@ export class WistiaClient {
     kind: BodyKind,
     query: Record<string, unknown> = {},
   ): Promise<Fetched<T>> {
-    const params: Record<string, string | number> = {};
+    const given: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(query))
-      if (v !== undefined && v !== null) params[k] = typeof v === 'boolean' ? String(v) : (v as string | number);
+      if (v !== undefined && v !== null) given[k] = typeof v === 'boolean' ? String(v) : (v as string | number);
+    const params = queryFor(this.apiVersion, given);
     const url = this.urlFor(path, params);
     const started = Date.now();
     const log = this.opts.logger;
@@ -291,6 +307,7 @@ export class WistiaClient {
           findings: outcome.findings,
           request: {
             endpoint,
+            apiVersion: versionLabel(this.apiVersion),
             url,
             params,
             status: outcome.status,
@@ -338,7 +355,7 @@ export class WistiaClient {
 
   private urlFor(path: string, params: Record<string, string | number>): string {
     const u = new URL(this.baseUrl.toString());
-    u.pathname = `${this.baseUrl.pathname}${path}.json`;
+    u.pathname = `${this.baseUrl.pathname}${pathFor(this.apiVersion, path)}`;
     for (const [k, v] of Object.entries(params)) if (!QUERY_SECRETS.test(k)) u.searchParams.set(k, String(v));
     return u.toString();
   }
@@ -370,7 +387,11 @@ export class WistiaClient {
     let res: AxiosResponse<string>;
     try {
       res = await this.http.get<string>(url, {
-        headers: { Authorization: await this.authHeader(), Accept: 'application/json' },
+        headers: {
+          Authorization: await this.authHeader(),
+          Accept: 'application/json',
+          ...versionHeaders(this.apiVersion),
+        },
       });
     } catch (e) {
       if (e instanceof WistiaError) return { ok: false, status: 0, retry: false, error: e };

@@ -83,6 +83,8 @@ const media = obj({
   thumbnail: f([obj({ url: str, width: int, height: int }), 'null']),
   embedCode: str,
   project: f([obj({ id: int, name: strOrNull, hashed_id: str, hashedId: str }), 'null']),
+  // the dated API's `project` (and its snake_case asset keys): api-version.ts
+  folder: f([obj({ id: int, name: strOrNull, hashed_id: str, hashedId: str }), 'null']),
   assets: f({
     items: obj({
       url: str,
@@ -90,6 +92,8 @@ const media = obj({
       height: f(['integer', 'null']),
       fileSize: f(['integer', 'null']),
       contentType: strOrNull,
+      file_size: f(['integer', 'null']),
+      content_type: strOrNull,
       type: str,
     }),
   }),

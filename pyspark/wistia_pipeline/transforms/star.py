@@ -70,9 +70,12 @@ def media_columns() -> dict[str, Column]:
         "status": p("status"),
         "archived": p("archived"),
         "duration_seconds": p("duration"),
-        "project_id": p("project.id"),
-        "project_name": p("project.name"),
-        "project_hashed_id": F.coalesce(p("project.hashed_id"), p("project.hashedId")),
+        # v1's `project` is the dated API's `folder` (either lands the same row)
+        "project_id": F.coalesce(p("project.id"), p("folder.id")),
+        "project_name": F.coalesce(p("project.name"), p("folder.name")),
+        "project_hashed_id": F.coalesce(
+            p("project.hashed_id"), p("project.hashedId"), p("folder.hashed_id"), p("folder.hashedId")
+        ),
         "section": p("section"),
         "tags": F.when(F.size(p("tags")) > 0, F.array_join(F.transform(p("tags"), lambda t: t["name"]), ",")),
         "thumbnail_url": p("thumbnail.url"),
