@@ -56,7 +56,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E], ...SLOW },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...E2E],
+          // one scratch folder per run, where the infra-*.test.ts files share one `cdk synth` (test/helpers/synth.ts)
+          globalSetup: ['test/helpers/synth-run-dir.ts'],
+          ...SLOW,
+        },
       },
       { extends: true, test: { name: 'e2e', include: E2E, ...SLOW } },
     ],
