@@ -3,13 +3,14 @@
 //
 //  - 7 days with 10% injected faults of every kind, the runner (the CLI, its own OS process) SIGKILLed mid-ingest
 //    and started again, ending equal to a fault-free week of the same account (per-table checksums), every
-//    event once: "a week of faults" (reliability/faulty-week.ts), which also fails a load half-way through its publish (rolled back).
-//    Builds on pipeline.test.ts (one run with 10% faults lands the fault-free bronze; a failed run moves no
-//    watermark) and warehouse.test.ts (re-runs change no row).
-//  - bad input: "bad input" (reliability/bad-input.ts: drift: new, missing, null, mistyped fields; broken, truncated and malformed
-//    bodies; a record without its key; unicode, control characters, spaces and very long names; exactly 100
-//    medias: a full page, then an empty one) and "an empty account" (there too). Record-level rules are unit-tested in
-//    pyspark/tests/test_validate.py, paging at 0/99/100/101/250 items and each fault kind in client.test.ts.
+//    event once: "a week of faults" (reliability/faulty-week.ts), which also fails a load half-way through its
+//    publish (rolled back). Builds on pipeline.test.ts (one run with 10% faults lands the fault-free bronze; a
+//    failed run moves no watermark) and warehouse.test.ts (re-runs change no row).
+//  - bad input: "bad input" (reliability/bad-input.ts: drift: new, missing, null, mistyped fields; broken,
+//    truncated and malformed bodies; a record without its key; unicode, control characters, spaces and very long
+//    names; exactly 100 medias: a full page, then an empty one) and "an empty account" (there too). Record-level
+//    rules are unit-tested in pyspark/tests/test_validate.py, paging at 0/99/100/101/250 items and each fault
+//    kind in client.test.ts.
 //  - a revoked token mid-run: day 5 of the week, through the CLI as an operator sees it (pipeline.test.ts covers
 //    a token refused from the first request).
 //  - the token never appears in logs, bronze, manifests, histories or the warehouse: "the token" below, over
