@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers (issue 13): `unit` — pure code, the ASL, the simulator and the client over loopback HTTP, seconds each,
-// short timeouts — runs alone with `npm run test:unit`; `integration` — Spark, PostgreSQL, moto, CDK synth, whole
-// pipeline runs, Chromium — with timeouts for a shared machine. `npm test` runs both (and pytest).
+// Three tiers (issue 13): `unit` — pure code, the ASL, the simulator and the client over loopback HTTP, seconds each,
+// short timeouts — runs alone with `npm run test:unit`; `integration` — the simulator through the runner,
+// PostgreSQL, moto, the Redshift stand-in, CDK synth (once a run, shared by the infra-*.test.ts files), the CLI,
+// Chromium, the operator tools over a seeded account — and `e2e` (the list below), both with timeouts for a
+// shared machine. `npm test` runs all three (and pytest).
 const UNIT = [
   'test/api-version.test.ts',
   'test/architecture.test.ts',
@@ -11,6 +13,7 @@ const UNIT = [
   'test/client.test.ts',
   'test/contract.test.ts',
   'test/cost.test.ts',
+  'test/dashboard-queries.test.ts',
   'test/distributed-map.test.ts',
   'test/catalog.test.ts',
   'test/graph-parts.test.ts',
@@ -58,7 +61,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...E2E], ...SLOW },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, ...E2E],
+          // one scratch folder per run, where the infra-*.test.ts files share one `cdk synth` (test/helpers/synth.ts)
+          globalSetup: ['test/helpers/synth-run-dir.ts'],
+          ...SLOW,
+        },
       },
       { extends: true, test: { name: 'e2e', include: E2E, ...SLOW } },
     ],

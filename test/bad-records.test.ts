@@ -14,14 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFECTS, defectOf, type MisbehaveOptions, type MisbehavingEntity } from '#local/simulator/misbehave.ts';
 import { startSimulator, type WistiaSimulator } from '#local/simulator/server.ts';
 import { TransformWorker } from '#local/transform.ts';
-import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import { gatherStatus } from '#local/ops/status.ts';
 import { formatStatus } from '#local/cli/status.ts';
 import { readWatermarks } from '#shared/pipeline/watermarks.ts';
 import { getJson } from '#shared/store/store.ts';
 import { localStore, tempDir } from './helpers/pipeline.ts';
 import { ruleOf } from './helpers/bad-input.ts';
-import { postmasterOf, runDay, stopProcess, type DayRun } from './helpers/reliability.ts';
+import { postmasterOf, runDay, stopProcess, truthEvents, withWarehouse, type DayRun } from './helpers/reliability.ts';
 
 const TOKEN = 'bad-records-token';
 const MISBEHAVE: MisbehaveOptions = { rate: 0.3, seed: 12 };
@@ -57,17 +56,6 @@ afterAll(async () => {
   }
 }, 120_000);
 
-const withWarehouse = async <T>(dir: string, f: (wh: LocalWarehouse) => Promise<T>): Promise<T> =>
-  f(await new LocalWarehouse(dir).start());
-
-/** Every event key the account holds, visible now. */
-function truthEvents(): string[] {
-  const w = sim.world;
-  const out: string[] = [];
-  for (let e = w.lowerBound(w.retentionStartMs()); e < w.visibleEvents(); e++) out.push(w.eventKey(e));
-  return out;
-}
-
 describe('records with every kind of defect, on otherwise good pages', () => {
   it('the run succeeds and every defect of every entity was served', () => {
     expect([run.record.status, run.record.error, run.transform?.status]).toEqual(['SUCCEEDED', undefined, 'SUCCEEDED']);
@@ -79,7 +67,7 @@ describe('records with every kind of defect, on otherwise good pages', () => {
   });
 
   it('loads every usable event once (a coerced one with its value) and quarantines every unusable one with its reason', async () => {
-    const truth = truthEvents();
+    const truth = truthEvents(sim);
     const outcome = (k: string) => defectOf(MISBEHAVE, 'events', k);
     const usable = truth.filter((k) => outcome(k)?.outcome !== 'quarantined');
     await withWarehouse(dirs.ok, async (wh) => {

@@ -2,7 +2,7 @@
 // history, each cost line's quantity from a run's figures and the deployed sizes, and the 30-day projection —
 // all on hand-built inputs whose figures are worked out in the comments. The same estimate on a real local run,
 // through `wistia-pipeline status --cost`, is in cost-cli.test.ts; the sizes against the synthesized template in
-// infra.test.ts.
+// infra-template.test.ts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,7 +221,7 @@ describe('estimateCost', () => {
   const p = prices.prices;
 
   it('bills the deployed sizes (infra/constructs/sizing.ts)', () => {
-    // every handler at 512 MB (the template check in infra.test.ts holds the stack to these figures)
+    // every handler at 512 MB (the template check in infra-template.test.ts holds the stack to these figures)
     expect(Object.keys(LAMBDA_MEMORY_MB).map((d) => DEPLOYED_SIZING.lambdaMemoryMb(`wistia-${d}`))).toEqual(
       Object.values(LAMBDA_MEMORY_MB),
     );

@@ -1,7 +1,7 @@
 // The CDK app's options, in process (infra/app.ts pipelineApp, the function bin/app.ts runs): the environment
 // it requires, the context it reads, and cdk-nag AwsSolutions on environment-specific stacks in two regions
 // (nothing account- or region-specific is hard-coded in an acknowledgement). Lambda bundling is skipped here
-// (context aws:cdk:bundling-stacks = []): infra.test.ts checks the bundles of the CLI's synth.
+// (context aws:cdk:bundling-stacks = []): infra-pipeline.test.ts checks the bundles of the CLI's synth.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

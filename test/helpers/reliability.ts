@@ -132,6 +132,19 @@ export const STAR = {
 } as const;
 export type StarTable = keyof typeof STAR;
 
+/** Runs `f` on the warehouse of a data dir, joining its running server (whoever started it) or starting it. */
+export async function withWarehouse<T>(dir: string, f: (wh: LocalWarehouse) => Promise<T>): Promise<T> {
+  return f(await new LocalWarehouse(dir).start());
+}
+
+/** Every event key the simulator holds (in the API's two-year retention), visible now. */
+export function truthEvents(sim: WistiaSimulator): string[] {
+  const w = sim.world;
+  const out: string[] = [];
+  for (let e = w.lowerBound(w.retentionStartMs()); e < w.visibleEvents(); e++) out.push(w.eventKey(e));
+  return out;
+}
+
 /** Per table: rows and the md5 of its business columns (lineage "_" columns excluded), ordered by its key. */
 export async function checksums(wh: LocalWarehouse): Promise<Record<string, { rows: number; md5: string }>> {
   const out: Record<string, { rows: number; md5: string }> = {};

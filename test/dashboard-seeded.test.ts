@@ -1,12 +1,10 @@
-// The dashboard: its SQL runs unchanged on PostgreSQL and (through the Data API) Redshift, the CLI's habits
-// (help, exit codes, a busy port, no warehouse), and the page itself in headless Chromium over the seeded
-// account: every chart drawn with the warehouse's numbers, the curve's picker, the run history and its graphs, the
+// The dashboard over the seeded account (test/helpers/seeded.ts): the same JSON from Redshift (a Data API over
+// the real PostgreSQL) as from PostgreSQL, /api/health, bad requests, and the page itself in headless Chromium:
+// every chart drawn with the warehouse's numbers, the curve's picker, the run history and its graphs, the
 // pipeline health of the seeded runs (test/dashboard-health.test.ts covers 429s, quarantine, failures, old records).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -16,20 +14,15 @@ import {
   type Field,
 } from '@aws-sdk/client-redshift-data';
 import { FileObjectStore } from '#shared/store/file-store.ts';
-import { EXIT, main } from '#local/cli/main.ts';
-import { QUERIES } from '#local/dashboard/queries.ts';
 import { startDashboard, type RunningDashboard } from '#local/dashboard/server.ts';
 import {
   PostgresWarehouseClient,
   RedshiftDataWarehouseClient,
   toPositional,
-  WarehouseQueryError,
   type DataApi,
 } from '#local/dashboard/warehouse.ts';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
-import { freePort } from '#local/net.ts';
 import { seededCopy, type Seeded } from './helpers/seeded.ts';
-import { tempDir } from './helpers/pipeline.ts';
 import { drawnDays, expectedRow, healthRows, healthTruth } from './helpers/health.ts';
 import { ROOT } from './helpers/sim.ts';
 import { openPage } from './helpers/browser.ts';
@@ -37,219 +30,6 @@ import { openPage } from './helpers/browser.ts';
 const SCREENSHOT = join(ROOT, 'test-results', 'dashboard.png');
 
 type Row = Record<string, unknown>;
-
-describe('dashboard SQL: one text for PostgreSQL and Redshift', () => {
-  it.each(Object.entries(QUERIES))('%s uses only the syntax both engines accept', (_name, sql) => {
-    expect(sql).not.toMatch(/::/); // PostgreSQL casts
-    expect(sql).not.toMatch(/\$\d/); // positional parameters (the Data API names them)
-    expect(sql).not.toMatch(/\b(ILIKE|FILTER\s*\(|RETURNING|DISTINCT ON|LATERAL|GENERATE_SERIES|JSONB?_)/i);
-    expect(sql).toMatch(/\banalytics\./); // schema-qualified tables
-  });
-
-  it('turns :name parameters into $n for PostgreSQL, leaving casts alone, and names a missing one', () => {
-    expect(toPositional('SELECT :a, :b, :a, x::text FROM t WHERE c = :b', { a: '1', b: 'two' })).toEqual({
-      text: 'SELECT $1, $2, $1, x::text FROM t WHERE c = $2',
-      values: ['1', 'two'],
-    });
-    expect(() => toPositional('SELECT 1 WHERE m = :media_id')).toThrow('the query needs the parameter :media_id');
-  });
-});
-
-/** A stand-in for the Redshift Data API (AWS itself, which cannot run here): answers from canned steps. */
-function cannedDataApi(script: { describe: object[]; pages: object[] }) {
-  const sent: object[] = [];
-  let d = 0;
-  let p = 0;
-  const api: DataApi = {
-    async send(command) {
-      sent.push(command);
-      if (command instanceof ExecuteStatementCommand) return { Id: 'stmt-1' };
-      if (command instanceof DescribeStatementCommand)
-        return script.describe[Math.min(d++, script.describe.length - 1)];
-      if (command instanceof GetStatementResultCommand) return script.pages[p++];
-      throw new Error(`unexpected command ${command.constructor.name}`);
-    },
-  };
-  return { api, sent };
-}
-
-describe('Redshift Data API client', () => {
-  it('runs the statement, polls until FINISHED, pages the result and types every cell', async () => {
-    const columns = [
-      { name: 'media_id', typeName: 'varchar' },
-      { name: 'plays', typeName: 'int8' },
-      { name: 'hours', typeName: 'numeric' },
-      { name: 'rate', typeName: 'float8' },
-      { name: 'day', typeName: 'date' },
-      { name: 'at', typeName: 'timestamptz' },
-      { name: 'mobile', typeName: 'bool' },
-    ];
-    const row = (id: string, plays: number): Field[] => [
-      { stringValue: id },
-      { longValue: plays },
-      { stringValue: '12.50' },
-      { doubleValue: 0.25 },
-      { stringValue: '2026-11-18' },
-      { stringValue: '2026-11-18 05:59:28.753+00' },
-      { booleanValue: true },
-    ];
-    const { api, sent } = cannedDataApi({
-      describe: [{ Status: 'SUBMITTED' }, { Status: 'STARTED' }, { Status: 'FINISHED', HasResultSet: true }],
-      pages: [
-        { ColumnMetadata: columns, Records: [row('a1', 3)], NextToken: 'page-2' },
-        { ColumnMetadata: columns, Records: [row('b2', 4), [{ stringValue: 'c3' }, { isNull: true }]] },
-      ],
-    });
-    const client = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
-    const rows = await client.query(QUERIES.curve, { media_id: 'a1' });
-    expect(rows).toEqual([
-      {
-        media_id: 'a1',
-        plays: 3,
-        hours: 12.5,
-        rate: 0.25,
-        day: '2026-11-18',
-        at: '2026-11-18T05:59:28.753Z',
-        mobile: true,
-      },
-      {
-        media_id: 'b2',
-        plays: 4,
-        hours: 12.5,
-        rate: 0.25,
-        day: '2026-11-18',
-        at: '2026-11-18T05:59:28.753Z',
-        mobile: true,
-      },
-      { media_id: 'c3', plays: null },
-    ]);
-    const exec = sent[0] as ExecuteStatementCommand;
-    expect(exec.input).toEqual({
-      WorkgroupName: 'wg',
-      Database: 'db',
-      Sql: QUERIES.curve, // the very text PostgreSQL runs
-      Parameters: [{ name: 'media_id', value: 'a1' }],
-    });
-    expect(sent.filter((c) => c instanceof DescribeStatementCommand)).toHaveLength(3);
-    expect((sent[5] as GetStatementResultCommand).input).toEqual({ Id: 'stmt-1', NextToken: 'page-2' });
-    expect(client.description).toBe('Redshift Serverless workgroup wg, database db');
-  });
-
-  it("fails with Redshift's own error and the statement's first line when the statement fails", async () => {
-    const { api } = cannedDataApi({
-      describe: [{ Status: 'FAILED', Error: 'ERROR: relation "analytics.fct_media_engagement" does not exist' }],
-      pages: [],
-    });
-    const client = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
-    const err = await client.query(QUERIES.daily).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WarehouseQueryError);
-    expect((err as Error).message).toBe(
-      'Redshift statement stmt-1 failed: ERROR: relation "analytics.fct_media_engagement" does not exist (in: SELECT snapshot_date AS day,)',
-    );
-  });
-
-  it("answers 500 with the warehouse's error, and tells the operator which request failed", async () => {
-    const { api } = cannedDataApi({
-      describe: [{ Status: 'FAILED', Error: 'ERROR: permission denied for schema analytics' }],
-      pages: [],
-    });
-    const warehouse = new RedshiftDataWarehouseClient({ client: api, workgroup: 'wg', database: 'db', pollMs: 1 });
-    const told: string[] = [];
-    const dash = await startDashboard({ warehouse, port: 0, onError: (e, path) => told.push(`${path}: ${e.message}`) });
-    try {
-      const res = await fetch(new URL('/api/channels', dash.url));
-      const error =
-        'Redshift statement stmt-1 failed: ERROR: permission denied for schema analytics (in: SELECT channel, COUNT(*) AS sessions, COUNT(DISTINCT visitor_key) AS viewers,)';
-      expect([res.status, await res.json()]).toEqual([500, { error }]);
-      expect(told).toEqual([`/api/channels: ${error}`]);
-      expect(await fetch(new URL('/api/runs', dash.url)).then((r) => r.json())).toEqual([]); // no store: no runs
-      expect(await fetch(new URL('/api/health', dash.url)).then((r) => r.json())).toEqual({
-        statuses: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
-        days: [],
-        runs: [],
-      });
-    } finally {
-      await dash.close();
-    }
-  });
-
-  it('gives up on a statement that does not finish in time', async () => {
-    const { api } = cannedDataApi({ describe: [{ Status: 'STARTED' }], pages: [] });
-    const client = new RedshiftDataWarehouseClient({
-      client: api,
-      workgroup: 'wg',
-      database: 'db',
-      pollMs: 1,
-      timeoutMs: 30,
-    });
-    await expect(client.query(QUERIES.kpis)).rejects.toThrow(/^Redshift statement stmt-1 still STARTED after 30 ms/);
-  });
-});
-
-describe('wistia-pipeline dashboard (CLI)', () => {
-  let out = '';
-  let err = '';
-  beforeEach(() => {
-    out = '';
-    err = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  });
-  afterEach(() => vi.restoreAllMocks());
-
-  it('prints its usage with --help and exits 0', async () => {
-    expect(await main(['dashboard', '--help'])).toBe(EXIT.ok);
-    expect(out).toContain('Usage: wistia-pipeline dashboard [--data-dir DIR] [--port P]');
-    expect(out).toContain('--aws');
-  });
-
-  it('exits 2 on a bad port, a stray argument, or --aws without a region or a workgroup', async () => {
-    expect(await main(['dashboard', '--port', 'http'])).toBe(EXIT.usage);
-    expect(err).toContain('--port: expected an integer >= 0 <= 65535, got "http"');
-    expect(await main(['dashboard', 'now'])).toBe(EXIT.usage);
-    expect(err).toContain('unexpected argument "now"');
-    const saved = [process.env.AWS_REGION, process.env.AWS_DEFAULT_REGION];
-    delete process.env.AWS_REGION;
-    delete process.env.AWS_DEFAULT_REGION;
-    try {
-      expect(await main(['dashboard', '--aws'])).toBe(EXIT.usage);
-      expect(err).toContain('--aws needs --region (or AWS_REGION)');
-      // the workgroup's name is the stack's (derived from the stack name): no default to guess wrong
-      expect(await main(['dashboard', '--aws', '--region', 'us-east-1'])).toBe(EXIT.usage);
-      expect(err).toContain(
-        "--aws needs --workgroup: the Redshift Serverless workgroup (the stack's WorkgroupName output",
-      );
-    } finally {
-      if (saved[0] !== undefined) process.env.AWS_REGION = saved[0];
-      if (saved[1] !== undefined) process.env.AWS_DEFAULT_REGION = saved[1];
-    }
-  });
-
-  it('exits 3 naming the data dir and the demo when there is no warehouse yet', async () => {
-    const dir = tempDir('wp-dash-empty-');
-    try {
-      expect(await main(['dashboard', '--data-dir', dir, '--port', '0'])).toBe(EXIT.config);
-      expect(err).toContain(`dashboard: no warehouse in ${dir}`);
-      expect(err).toContain('Run "npx wistia-pipeline demo" first');
-      expect(existsSync(join(dir, 'warehouse'))).toBe(false); // it created nothing
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('exits 3 naming the data dir when its warehouse cannot start', async () => {
-    const dir = tempDir('wp-dash-broken-');
-    mkdirSync(join(dir, 'warehouse', 'pg'), { recursive: true });
-    writeFileSync(join(dir, 'warehouse', 'pg', 'PG_VERSION'), '17\n'); // a data dir with nothing else in it
-    try {
-      expect(await main(['dashboard', '--data-dir', dir, '--port', '0'])).toBe(EXIT.config);
-      expect(err).toContain(`dashboard: the warehouse of data dir ${dir} did not start: could not start the local`);
-      expect(err).toContain('postgresql.conf'); // the server's own reason
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
 
 /** Distinct viewing sessions in the bronze events pages: the truth the warehouse's fact table must hold. */
 function bronzeEventKeys(dataDir: string): Set<string> {
@@ -603,71 +383,5 @@ describe('dashboard over the seeded account', () => {
       expect(problems).toEqual([]);
       expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     });
-  });
-
-  describe('the command', () => {
-    it('exits 3 when the port is busy', async () => {
-      const busy: Server = createServer();
-      const port = await freePort();
-      await new Promise<void>((r) => busy.listen(port, '127.0.0.1', r));
-      let err = '';
-      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-      vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-      try {
-        expect(await main(['dashboard', '--data-dir', seeded.dataDir, '--port', String(port)])).toBe(EXIT.config);
-        expect(err).toContain(`dashboard: port ${port} on 127.0.0.1 is busy: pick another with --port`);
-      } finally {
-        vi.restoreAllMocks();
-        await new Promise((r) => busy.close(r));
-      }
-    });
-
-    /** `wistia-pipeline dashboard` as a user runs it: a process of its own, stopped by a signal. */
-    async function serveAndStop(dataDir: string, signal: 'SIGINT' | 'SIGTERM') {
-      const child = spawn(
-        process.execPath,
-        [join(ROOT, 'bin', 'wistia-pipeline.mjs'), 'dashboard', '--data-dir', dataDir, '--port', '0'],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b) => (stdout += String(b)));
-      child.stderr.on('data', (b) => (stderr += String(b)));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      try {
-        await vi.waitFor(
-          () => {
-            if (!/Dashboard: http:\/\/127\.0\.0\.1:\d+\//.test(stdout)) throw new Error(`no URL yet: ${stderr}`);
-          },
-          { timeout: 90_000, interval: 200 },
-        );
-        const url = /Dashboard: (http:\S+)/.exec(stdout)![1]!;
-        expect(stdout).toContain(`warehouse  local PostgreSQL (${join(dataDir, 'warehouse', 'pg')})`);
-        const kpis = (await (await fetch(new URL('/api/kpis', url))).json()) as Row;
-        const [truth] = await sql('SELECT SUM(play_count) AS plays FROM analytics.fct_media_engagement');
-        expect(kpis.plays).toBe(truth?.plays);
-        child.kill(signal);
-        expect(await exited).toBe(EXIT.ok);
-        expect(stderr).toContain(`dashboard: stopped (${signal})`);
-        await expect(fetch(url)).rejects.toThrow(); // nobody listens there any more
-      } finally {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-    }
-
-    it('prints its URL, serves, and stops with exit 0 on SIGINT, leaving a warehouse it joined running', async () => {
-      await serveAndStop(seeded.dataDir, 'SIGINT');
-      expect(await sql('SELECT 1 AS up')).toEqual([{ up: 1 }]);
-    }, 120_000);
-
-    it('stops with exit 0 on SIGTERM, and stops the warehouse it started', async () => {
-      const own = await seededCopy('wp-dashboard-cli-');
-      try {
-        await serveAndStop(own.dataDir, 'SIGTERM');
-        expect(existsSync(join(own.dataDir, 'warehouse', 'pg', 'postmaster.pid'))).toBe(false);
-      } finally {
-        rmSync(own.dataDir, { recursive: true, force: true });
-      }
-    }, 180_000);
   });
 });
