@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // short timeouts — runs alone with `npm run test:unit`; `integration` — Spark, PostgreSQL, moto, CDK synth, whole
 // pipeline runs, Chromium — with timeouts for a shared machine. `npm test` runs both (and pytest).
 const UNIT = [
+  'test/account-budget.test.ts',
   'test/architecture.test.ts',
   'test/asl.test.ts',
   'test/bench.test.ts',
