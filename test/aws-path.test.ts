@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
@@ -252,6 +253,24 @@ beforeAll(async () => {
     new PutParameterCommand({ Name: lambdaEnv.WISTIA_TOKEN_PARAMETER, Type: 'SecureString', Value: TOKEN }),
   );
   ssm.destroy();
+  // the account's request budget table (docs/adr/0021), as the template declares it: the Lambdas' deps spend it
+  const [, budgetTable] = d.only('AWS::DynamoDB::Table');
+  const ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: REGION, credentials: credentialsOf(KEYS.lambdas) });
+  const tp = budgetTable.Properties as {
+    KeySchema: never;
+    AttributeDefinitions: never;
+    BillingMode: 'PAY_PER_REQUEST';
+  };
+  expect(lambdaEnv.BUDGET_TABLE_NAME).toBeTruthy();
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: lambdaEnv.BUDGET_TABLE_NAME,
+      KeySchema: tp.KeySchema,
+      AttributeDefinitions: tp.AttributeDefinitions,
+      BillingMode: tp.BillingMode,
+    }),
+  );
+  ddb.destroy();
   // As in a Lambda: its environment, and the SDK's own variables (credentials of its role, the region); the
   // endpoints point at moto and the Wistia base URL at the simulator.
   Object.assign(process.env, {
