@@ -25,7 +25,8 @@ const dir = mkdtempSync(join(tmpdir(), 'budget-store-'));
 const TABLE = 'RequestBudget';
 
 beforeAll(async () => {
-  moto = await startMoto();
+  // one request at a time: moto's threaded server can let two conditional writes both pass (helpers/moto.ts)
+  moto = await startMoto({ serialized: true });
   ddb = new DynamoDBClient({
     endpoint: moto.endpoint,
     region: 'us-east-1',
@@ -142,7 +143,7 @@ describe.each(Object.keys(stores))('the %s budget store', (kind) => {
     // 48 (+ at most 3 taken while the last was counted) = 8 at once, then 40 at 20/s: about 2 s
     const last = Math.max(...times.slice(0, 48));
     expect(last).toBeGreaterThanOrEqual(1_800);
-    expect(last).toBeLessThan(4_000);
+    expect(last).toBeLessThan(6_000); // not starved (moto answers one request at a time)
   }, 30_000);
 });
 
