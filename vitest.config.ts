@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // Chromium, the operator tools over a seeded account — and `e2e` (the list below), both with timeouts for a
 // shared machine. `npm test` runs all three (and pytest).
 const UNIT = [
+  'test/account-budget.test.ts',
   'test/api-version.test.ts',
   'test/architecture.test.ts',
   'test/asl.test.ts',

@@ -17,6 +17,8 @@ export interface DataDirPaths {
   readonly pg: string;
   /** Where `graph` writes <execution>.html. */
   readonly graphs: string;
+  /** The account request budget's bucket (local/runner/budget-file.ts), shared by every run on this data dir. */
+  readonly budget: string;
 }
 
 export function dataDirPaths(dataDir: string): DataDirPaths {
@@ -30,5 +32,6 @@ export function dataDirPaths(dataDir: string): DataDirPaths {
     warehouse,
     pg: join(warehouse, 'pg'),
     graphs: join(root, 'graphs'),
+    budget: join(root, 'budget.json'),
   };
 }

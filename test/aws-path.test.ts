@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
@@ -61,6 +62,7 @@ let bootstrapAnswer: Record<string, unknown>;
 const glueRuns: { JobRunState: string; ErrorMessage?: string; ExecutionTime: number }[] = [];
 const glueArgs: Record<string, string>[] = [];
 let awsStore: ReturnType<typeof depsFromEnv>['store'];
+let budgetTableName: string;
 const savedEnv = { ...process.env };
 
 /** An IAM identity for the stand-in: a session of a role of the template, with its tags and its policies. */
@@ -252,6 +254,25 @@ beforeAll(async () => {
     new PutParameterCommand({ Name: lambdaEnv.WISTIA_TOKEN_PARAMETER, Type: 'SecureString', Value: TOKEN }),
   );
   ssm.destroy();
+  // the account's request budget table (docs/adr/0021), as the template declares it: the Lambdas' deps spend it
+  const [, budgetTable] = d.only('AWS::DynamoDB::Table');
+  const ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: REGION, credentials: credentialsOf(KEYS.lambdas) });
+  const tp = budgetTable.Properties as {
+    KeySchema: never;
+    AttributeDefinitions: never;
+    BillingMode: 'PAY_PER_REQUEST';
+  };
+  expect(lambdaEnv.BUDGET_TABLE_NAME).toBeTruthy();
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: lambdaEnv.BUDGET_TABLE_NAME,
+      KeySchema: tp.KeySchema,
+      AttributeDefinitions: tp.AttributeDefinitions,
+      BillingMode: tp.BillingMode,
+    }),
+  );
+  ddb.destroy();
+  budgetTableName = String(lambdaEnv.BUDGET_TABLE_NAME);
   // As in a Lambda: its environment, and the SDK's own variables (credentials of its role, the region); the
   // endpoints point at moto and the Wistia base URL at the simulator.
   Object.assign(process.env, {
@@ -341,6 +362,22 @@ describe('the production data path', () => {
     expect(wm.value?.lastRun?.runId).toBe(record.name);
     // the lease was taken in S3 and released by the commit
     expect(keys).not.toContain('state/run-lease.json');
+    // every request was drawn from the account's bucket in the RequestBudget table: a lease takes at most 4 tokens,
+    // so at least requests / 4 conditional writes (the item's version counts them)
+    const ddb = new DynamoDBClient({
+      endpoint: moto.endpoint,
+      region: REGION,
+      credentials: credentialsOf(KEYS.lambdas),
+    });
+    const item = (
+      await ddb.send(
+        new GetItemCommand({ TableName: budgetTableName, Key: { pk: { S: 'wistia-account' } }, ConsistentRead: true }),
+      )
+    ).Item;
+    ddb.destroy();
+    expect(record.requests).toBeGreaterThan(0);
+    expect(Number(item?.version?.N)).toBeGreaterThanOrEqual(Math.ceil(record.requests / 4));
+    expect(Number(item?.expiresAt?.N)).toBeGreaterThan(Date.now() / 1000);
   });
 
   it("the job ran as its role's database user, a member of wistia_loader only, and the token is nowhere", async () => {

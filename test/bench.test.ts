@@ -5,8 +5,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runScenario, type IngestScenario, type ScenarioResult } from '#local/bench/ingest.ts';
-import { evaluateTargets, markdown, type BenchReport } from '#local/bench/report.ts';
+import {
+  runOverlapScenario,
+  runScenario,
+  worstRollingMinute,
+  type IngestScenario,
+  type ScenarioResult,
+} from '#local/bench/ingest.ts';
+import { evaluateTargets, markdown, printable, type BenchReport } from '#local/bench/report.ts';
 import { DAY_MS, World } from '#local/simulator/world.ts';
 import { main } from '#local/cli/main.ts';
 
@@ -82,10 +88,14 @@ function reportOf(
   };
 }
 
+/** The scenario's figures (the first describe runs it; the overlap test renders its report around them). */
+let measured: ScenarioResult | undefined;
+
 describe('bench figures on a 20-media account', () => {
   let r: ScenarioResult;
   beforeAll(async () => {
     r = await runScenario(SCENARIO);
+    measured = r;
   }, 600_000);
 
   it('counts the full pull the way the simulator and the pipeline do, and its minimum is the formula', () => {
@@ -267,6 +277,39 @@ describe('bench figures on a 20-media account', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the overlap scenario (issue 16): a full pull and a daily run at once on one budget', () => {
+  it('reports each execution, both together, the worst rolling minute and the 429s, and renders them', async () => {
+    const o = await runOverlapScenario(SCENARIO);
+    expect(o.executions.map((e) => [e.label, e.status, e.complete])).toEqual([
+      ['full pull', 'SUCCEEDED', true],
+      ['daily run', 'SUCCEEDED', true],
+    ]);
+    const [full, daily] = o.executions;
+    // both spent requests, the simulator counted exactly theirs, and the daily run is the smaller one
+    expect(daily!.requests).toBeGreaterThan(0);
+    expect(full!.requests).toBeGreaterThan(daily!.requests);
+    expect(o.requests).toBe(full!.requests + daily!.requests);
+    expect(o.rateLimited).toBe(0);
+    // no limit here and a tiny account: every request fell in one minute
+    expect(o.worstRollingMinute).toBe(o.requests);
+    const report = {
+      ...reportOf(measured!, { command: 'x', finishedAt: '2026-01-01T01:00:00.000Z', load: 1, profile: 'quick' }),
+      overlap: o,
+    };
+    expect(printable(report)).toContain('both together');
+    expect(markdown(report, 'x.json')).toMatch(
+      /### Two executions at once on one account budget[\s\S]*\| both together \| SUCCEEDED \|/,
+    );
+  }, 240_000);
+
+  it.each([
+    { name: 'none', at: [], worst: 0 },
+    { name: 'a minute apart: two windows', at: [0, 60_000], worst: 1 },
+    { name: 'just under a minute: one window', at: [0, 59_999], worst: 2 },
+    { name: 'unsorted', at: [120_000, 0, 30_000, 90_000, 100_000], worst: 3 },
+  ])('worstRollingMinute: $name', ({ at, worst }) => expect(worstRollingMinute(at)).toBe(worst));
 });
 
 describe('bench options', () => {

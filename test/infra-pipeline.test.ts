@@ -80,6 +80,47 @@ describe('ingestion', () => {
   });
 });
 
+describe('the account request budget (issue 16, docs/adr/0021)', () => {
+  const WISTIA = ['plan', 'eventPages', 'mediaEngagement', 'visitorLookup', 'visitorScan'];
+  it('keeps it in an on-demand, encrypted DynamoDB table keyed by pk, with TTL on expiresAt', () => {
+    const [id, table] = only('AWS::DynamoDB::Table');
+    expect(id).toMatch(/^IngestionRequestBudget/);
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(table.Properties!.ProvisionedThroughput).toBeUndefined();
+  });
+  it('lets only the Wistia-calling handlers GetItem, PutItem and UpdateItem on that table, named in their env', () => {
+    const [table] = only('AWS::DynamoDB::Table');
+    for (const name of WISTIA) {
+      const f = fnId(`Ingestion/${name}`);
+      const sts = roleStatements(roleOf(f));
+      for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'])
+        expect(grants(sts, a), `${name} ${a}`).toEqual([`<${table}.Arn>`]);
+      const dynamo = sts.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
+      expect(dynamo.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      const env = (tpl.Resources[f]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.BUDGET_TABLE_NAME).toEqual({ Ref: table });
+    }
+    for (const name of ['planEngagement', 'commit']) {
+      const f = fnId(`Ingestion/${name}`);
+      expect(JSON.stringify(roleStatements(roleOf(f)))).not.toContain('dynamodb:');
+      const env = (tpl.Resources[f]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.BUDGET_TABLE_NAME).toBeUndefined();
+    }
+    // no other role of the stack touches it
+    const users = entries('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p).includes('dynamodb:'));
+    expect(users).toHaveLength(WISTIA.length);
+  });
+});
+
 describe('Lambda bundles in cdk.out (finding 15)', () => {
   /** Module specifiers a bundle still loads at run time: import/export from, import(), and require-like calls. */
   function externalSdkImports(file: string): string[] {

@@ -1,6 +1,7 @@
 // The Lambda functions: one per handler module in functions/, bundled locally by esbuild (no Docker), the
 // pinned AWS SDK included (see lambda.ts).
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -46,6 +47,8 @@ interface Handler {
   readonly putKeys?: readonly string[];
   /** Single objects it deletes. */
   readonly deleteKeys?: readonly string[];
+  /** Calls the Wistia API: spends the account's request budget (the RequestBudget table, docs/adr/0021). */
+  readonly wistia?: boolean;
 }
 
 /** Handler folder -> function purpose. The ASL substitution names live in the orchestration construct. */
@@ -56,17 +59,25 @@ export const HANDLERS = {
     reads: ['state/', 'runs/'],
     writes: ['bronze/medias/', 'runs/'],
     putKeys: [LEASE_KEY],
+    wistia: true,
   },
-  eventPages: { dir: 'event-pages', timeout: 900, reads: ['runs/'], writes: ['bronze/events/', 'runs/'] },
+  eventPages: {
+    dir: 'event-pages',
+    timeout: 900,
+    reads: ['runs/'],
+    writes: ['bronze/events/', 'runs/'],
+    wistia: true,
+  },
   planEngagement: { dir: 'plan-engagement', timeout: 300, reads: ['runs/'], writes: ['runs/'] },
   mediaEngagement: {
     dir: 'media-engagement',
     timeout: 300,
     reads: [],
     writes: ['bronze/media_stats/', 'bronze/media_engagement/'],
+    wistia: true,
   },
-  visitorLookup: { dir: 'visitor-lookup', timeout: 900, reads: [], writes: ['bronze/visitors/'] },
-  visitorScan: { dir: 'visitor-scan', timeout: 900, reads: [], writes: ['bronze/visitors/'] },
+  visitorLookup: { dir: 'visitor-lookup', timeout: 900, reads: [], writes: ['bronze/visitors/'], wistia: true },
+  visitorScan: { dir: 'visitor-scan', timeout: 900, reads: [], writes: ['bronze/visitors/'], wistia: true },
   commit: {
     dir: 'commit',
     timeout: 120,
@@ -79,10 +90,28 @@ export type HandlerName = keyof typeof HANDLERS;
 
 export class Ingestion extends Construct {
   readonly functions: Record<HandlerName, NodejsFunction>;
+  /** The account's request budget: one token-bucket item per Wistia account (docs/adr/0021). */
+  readonly budgetTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: IngestionProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // On-demand: a few writes a second while a run is on, nothing between runs. TTL deletes a bucket idle for a
+    // day (expiresAt, epoch seconds: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html).
+    // The item is seconds of rate-limiter state: nothing to keep with the stack or to restore.
+    this.budgetTable = new dynamodb.Table(this, 'RequestBudget', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      this.budgetTable,
+      'The table holds one token bucket per Wistia account: seconds of rate-limiter state that a restore would ' +
+        'only make stale (an absent item reads as a full bucket). Point-in-time recovery would back up nothing of value.',
+      'AwsSolutions-DDB3',
+    );
     const parameterArn = stack.formatArn({
       service: 'ssm',
       resource: 'parameter',
@@ -106,8 +135,20 @@ export class Ingestion extends Construct {
         entry: `functions/${h.dir}/index.ts`,
         timeout: Duration.seconds(h.timeout),
         memorySize: LAMBDA_MEMORY_MB[h.dir] ?? DEFAULT_LAMBDA_MEMORY_MB,
-        environment: { ...env, RESERVE_MS: String(Math.min(120_000, Math.floor(h.timeout * 1000 * 0.2))) },
+        environment: {
+          ...env,
+          RESERVE_MS: String(Math.min(120_000, Math.floor(h.timeout * 1000 * 0.2))),
+          ...(h.wistia ? { BUDGET_TABLE_NAME: this.budgetTable.tableName } : {}),
+        },
       });
+      // the budget's store: a consistent read and the two conditional writes (budget-dynamodb.ts), that table only
+      if (h.wistia)
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            resources: [this.budgetTable.tableArn],
+          }),
+        );
       for (const p of h.reads) props.bucket.grantRead(fn, `${p}*`);
       for (const p of h.writes) props.bucket.grantPut(fn, `${p}*`);
       for (const k of h.putKeys ?? []) props.bucket.grantPut(fn, k);

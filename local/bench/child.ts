@@ -13,6 +13,8 @@ export type ChildSpec =
       readonly dataDir: string;
       readonly today: string;
       readonly accountRequestsPerMinute: number;
+      /** The account budget's file, when several runs share one (default: <dataDir>/budget.json). */
+      readonly budgetFile?: string;
     }
   | {
       readonly kind: 'naive';
@@ -84,6 +86,7 @@ export async function runChild(spec: ChildSpec): Promise<ChildResult> {
     token,
     input: { today: spec.today },
     config: { accountRequestsPerMinute: spec.accountRequestsPerMinute },
+    ...(spec.budgetFile ? { budget: { file: spec.budgetFile } } : {}),
     glue: skipTransform, // the ingestion bench measures the API side; the transform bench runs the job itself
   });
   return {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ScenarioResult, RunMeasure } from './ingest.ts';
+import type { OverlapResult, ScenarioResult, RunMeasure } from './ingest.ts';
 import { codeLabel, type TransformMeasure } from './transform.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,6 +62,8 @@ export interface BenchReport {
   readonly source?: Source;
   readonly settings: BenchSettings;
   readonly scenarios: ScenarioResult[];
+  /** Two executions at once on one account budget (issue 16). */
+  overlap?: OverlapResult;
   readonly transform: TransformMeasure[];
   targets: Target[];
   readonly errors: string[];
@@ -403,11 +405,54 @@ function mdTable(columns: readonly string[], rows: string[][]): string {
 
 const mark = (t: Target) => (t.met === null ? '–' : t.met ? 'met' : 'NOT met');
 
+const OVERLAP_COLUMNS = [
+  'execution',
+  'status',
+  'requests',
+  'wall s',
+  'failed items',
+  'complete',
+  'worst rolling minute',
+  '429s',
+];
+
+/** The overlap scenario's rows: one per execution, then both together. */
+export function overlapRows(o: OverlapResult): string[][] {
+  return [
+    ...o.executions.map((e) => [
+      e.label,
+      e.status,
+      int(e.requests),
+      e.wallSeconds.toFixed(1),
+      int(e.failedItems),
+      e.complete ? 'yes' : 'NO',
+      '',
+      '',
+    ]),
+    [
+      'both together',
+      o.executions.every((e) => e.status === 'SUCCEEDED') ? 'SUCCEEDED' : 'FAILED',
+      int(o.requests),
+      o.wallSeconds.toFixed(1),
+      int(o.executions.reduce((a, e) => a + e.failedItems, 0)),
+      o.executions.every((e) => e.complete) ? 'yes' : 'NO',
+      `${int(o.worstRollingMinute)}${o.rateLimitPerMinute > 0 ? ` (limit ${int(o.rateLimitPerMinute)})` : ''}`,
+      int(o.rateLimited),
+    ],
+  ];
+}
+
 export function printable(r: BenchReport): string {
   const parts = [
     'Ingestion (simulator over HTTP, fixed latency; requests, 429s from the simulator; wall and peak RSS of the run’s own process)',
     textTable(RUN_COLUMNS, runRows(r.scenarios)),
   ];
+  if (r.overlap)
+    parts.push(
+      '',
+      'Two executions at once, one account budget (simulator at the limit; requests per execution from its own clients)',
+      textTable(OVERLAP_COLUMNS, overlapRows(r.overlap)),
+    );
   if (r.transform.length)
     parts.push(
       '',
@@ -520,6 +565,20 @@ export function markdown(r: BenchReport, jsonPath: string): string {
           ]),
         ),
       ),
+    );
+  if (r.overlap)
+    lines.push(
+      '',
+      '### Two executions at once on one account budget',
+      '',
+      `A full pull (a first run, on a data dir of its own) and a daily run (on a data dir a full pull brought to the`,
+      `day before) start at the same moment against one simulator at ${limitName(r.overlap.rateLimitPerMinute)} with ${r.overlap.latencyMs} ms latency,`,
+      `both drawing on one account budget of ${int(r.overlap.budgetPerMinute)}/min (one budget file, as the RequestBudget table is in AWS;`,
+      'docs/adr/0021). **requests**: each execution’s own clients’ count; **worst rolling minute**: the most requests the',
+      'simulator received in any 60 s, both together. Within one data dir the run lease (ADR 14) still refuses a second',
+      'execution: the two are two deployments on one Wistia account.',
+      '',
+      mdTable(OVERLAP_COLUMNS, overlapRows(r.overlap)),
     );
   if (r.transform.length)
     lines.push(

@@ -3,7 +3,7 @@
 // table and writes bench-results/<timestamp>.json and BENCHMARKS.md.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
+import { addNaive, runOverlapScenario, runScenario, type IngestScenario } from '../bench/ingest.ts';
 import {
   baselineCode,
   benchTransform,
@@ -57,13 +57,15 @@ export const benchCommand: Command = {
   summary: 'benchmarks: ingestion against the rate limit, incremental day, naive extractor, transform + load',
   usage:
     'wistia-pipeline bench [--profile full|quick] [--sizes N,…] [--limit PER_MINUTE] [--scaled-limit PER_MINUTE]\n' +
-    '                      [--limited-max N] [--latency-ms MS] [--skip-naive] [--skip-ingest] [--skip-transform]\n' +
+    '                      [--limited-max N] [--latency-ms MS] [--skip-naive] [--skip-overlap] [--skip-ingest]\n' +
+    '                      [--skip-transform]\n' +
     '                      [--transform-sizes N,…] [--baseline GIT-REF] [--out DIR] [--markdown FILE|none]\n' +
     '       wistia-pipeline bench --render FILE.json [--markdown FILE]\n\n' +
     'For each account size (medias; visitors and events proportional), against the simulator with a fixed latency:\n' +
     "a full pull by the pipeline (the local state machine, no transform) at Wistia's limit (--limit, 600/min) for\n" +
     'sizes up to --limited-max and at --scaled-limit (60,000/min: the pipeline’s own overhead) for all, the next day\n' +
-    'with 1% of medias changed, and a naive sequential extractor of the same data. Each run is a child process\n' +
+    'with 1% of medias changed, and a naive sequential extractor of the same data; then a full pull and a daily run\n' +
+    'at once on one account budget at --limit (the largest size up to --limited-max). Each run is a child process\n' +
     '(peak RSS is its own). Then the transform + load for --transform-sizes events, and of a daily run’s size on a\n' +
     'warm worker (three runs in one JVM; --baseline REF: REF’s job too, in the same run). Profiles: full (100, 1,000,\n' +
     '10,000 medias; 10k, 100k, 1M events; 3-4 h on 2 busy cores) and quick (50, 200 medias; 10k events; 10-15 min).\n' +
@@ -78,6 +80,7 @@ export const benchCommand: Command = {
     'limited-max': { type: 'string' },
     'latency-ms': { type: 'string', default: '150' },
     'skip-naive': { type: 'boolean', default: false },
+    'skip-overlap': { type: 'boolean', default: false },
     'skip-transform': { type: 'boolean', default: false },
     'skip-ingest': { type: 'boolean', default: false },
     'transform-sizes': { type: 'string' },
@@ -207,6 +210,18 @@ export const benchCommand: Command = {
       }
       save();
     }
+    // two executions at once on one account budget (issue 16): the largest size measured at the real limit
+    const overlapSize = Math.max(0, ...sizes.filter((n) => n <= limitedMax));
+    if (overlapSize > 0 && v['skip-overlap'] !== true) {
+      const s = plan.find((p) => p.medias === overlapSize && p.rateLimitPerMinute === limit);
+      try {
+        if (s) report.overlap = await runOverlapScenario({ ...s, naive: false }, say);
+      } catch (e) {
+        report.errors.push(`overlap scenario, ${overlapSize} medias @ ${limit}/min: ${(e as Error).message}`);
+        say(`FAILED: ${(e as Error).message}`);
+      }
+      save();
+    }
     // --baseline REF: the same sizes through REF's job too, in this run, for a before/after ratio
     const codes = [...(typeof v.baseline === 'string' ? [baselineCode(v.baseline)] : []), undefined];
     const measure = async (what: string, code: (typeof codes)[number], f: () => Promise<TransformMeasure>) => {
@@ -250,6 +265,7 @@ export const benchCommand: Command = {
     const failed =
       report.errors.length > 0 ||
       report.scenarios.some((s) => [s.pipeline, s.incremental, s.naive].some((m) => m && m.status !== 'SUCCEEDED')) ||
+      (report.overlap?.executions.some((e) => e.status !== 'SUCCEEDED') ?? false) ||
       report.transform.some((t) => t.status !== 'SUCCEEDED');
     return failed ? EXIT.failed : EXIT.ok;
   },

@@ -108,6 +108,8 @@ export class Deployment {
         return named('NamespaceName') ?? generated(64, true);
       case 'AWS::RedshiftServerless::Workgroup':
         return named('WorkgroupName') ?? generated(64, true);
+      case 'AWS::DynamoDB::Table':
+        return named('TableName') ?? generated(255);
       default:
         return `${logicalId.toLowerCase()}-${suffix(logicalId, 8).toLowerCase()}`;
     }

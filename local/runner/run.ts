@@ -10,6 +10,9 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { FileObjectStore } from '#shared/store/file-store.ts';
 import { putJson, type ObjectStore } from '#shared/store/store.ts';
 import { WistiaClient, type WistiaClientOptions } from '#shared/wistia/client.ts';
+import { AccountBudget } from '#shared/wistia/account-budget.ts';
+import type { RequestBudget } from '#shared/wistia/rate-budget.ts';
+import { FileBudgetStore } from './budget-file.ts';
 import type { TokenSource } from '#shared/wistia/token.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '#shared/pipeline/config.ts';
 import type { Deps, LambdaContextLike } from '#shared/pipeline/deps.ts';
@@ -129,6 +132,22 @@ export interface LocalRunOptions {
    * Its store must be `store`.
    */
   readonly awsDeps?: Pick<Deps, 'store' | 'config' | 'wistia'>;
+  /**
+   * The request budget the Wistia-calling handlers spend (docs/adr/0021): 'account' (default) is the account's
+   * one budget, a token bucket in <dataDir>/budget.json shared by every run on the data dir and every process
+   * pointed at the file; `{ file }` puts that bucket elsewhere (two data dirs calling one account); 'per-item'
+   * gives each map item its fixed share instead (ADR 5); or a RequestBudget of the caller's.
+   */
+  readonly budget?: 'account' | 'per-item' | { readonly file: string } | RequestBudget;
+}
+
+/** The account budget a local run spends (LocalRunOptions.budget), or undefined for the per-item shares. */
+export function localBudget(o: Pick<LocalRunOptions, 'dataDir' | 'budget'>, config: PipelineConfig) {
+  const b = o.budget ?? 'account';
+  if (b === 'per-item') return undefined;
+  if (typeof b === 'object' && !('file' in b)) return b;
+  const file = typeof b === 'object' ? b.file : dataDirPaths(o.dataDir).budget;
+  return new AccountBudget(new FileBudgetStore(file), { perMinute: config.accountRequestsPerMinute });
 }
 
 export function localStore(dataDir: string): FileObjectStore {
@@ -240,7 +259,9 @@ async function execute(
   });
   if (o.awsDeps && o.awsDeps.store !== store)
     throw new Error('awsDeps.store must be the store the runner reads and writes (pass it as `store` too)');
-  const clientFor = (rpm: number) => (o.awsDeps ? o.awsDeps.wistia(rpm) : base.withBudget(rpm));
+  // one budget for every invocation of this execution (and, through its store, every other execution)
+  const account = o.awsDeps ? undefined : localBudget(o, config);
+  const clientFor = (rpm: number) => (o.awsDeps ? o.awsDeps.wistia(rpm) : base.withBudget(account ?? rpm));
   // Each invocation's clients are counted when it returns (one client per invocation: never all kept).
   const clients = { requests: 0, retries: 0 };
   const count = (views: WistiaClient[]) => {

@@ -12,12 +12,32 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<Moto> {
+/**
+ * moto's server answers requests on threads and its DynamoDB backend checks a ConditionExpression and writes
+ * without a lock, so two concurrent conditional writes can both pass (a lost update DynamoDB never allows: a
+ * conditional write is atomic, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+ * `serialized` runs the same server one request at a time, which restores that atomicity for the tests of
+ * compare-and-set writers.
+ */
+const SERIALIZED = [
+  '-c',
+  [
+    'import sys',
+    'from werkzeug.serving import run_simple',
+    'from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app',
+    'run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=MotoRequestHandler)',
+  ].join('\n'),
+];
+
+export async function startMoto(o: { serialized?: boolean } = {}): Promise<Moto> {
   const python = process.env.WISTIA_PIPELINE_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python))
     throw new Error(`the project's Python (${python}) is missing: run "npm test", which installs it`);
   const port = await freePort();
-  const proc: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const args = o.serialized
+    ? [...SERIALIZED, '127.0.0.1', String(port)]
+    : ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)];
+  const proc: ChildProcess = spawn(python, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,10 +1,14 @@
-// Deps in AWS, built once per container at cold start: S3, SSM and Step Functions clients (traced), the token
-// from an SSM SecureString (cached), configuration checked now so that a misconfigured function fails at once.
+// Deps in AWS, built once per container at cold start: S3, SSM, Step Functions and DynamoDB clients (traced), the
+// token from an SSM SecureString (cached), the account's request budget (BUDGET_TABLE_NAME), configuration
+// checked now so that a misconfigured function fails at once.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { clientLogger, tracer } from '../powertools.ts';
 import { S3ObjectStore } from '../store/s3-store.ts';
+import { AccountBudget } from '../wistia/account-budget.ts';
+import { DynamoDbBudgetStore } from '../wistia/budget-dynamodb.ts';
 import { WistiaClient } from '../wistia/client.ts';
 import { ssmToken } from '../wistia/token.ts';
 import { configFromEnv, requireEnv } from './config.ts';
@@ -26,10 +30,18 @@ export function depsFromEnv(env: NodeJS.ProcessEnv = process.env): Deps {
     budget: 0,
     logger: clientLogger,
   });
+  // The account's one request budget (docs/adr/0021): a token bucket in the RequestBudget table, shared by every
+  // invocation of every execution. Without BUDGET_TABLE_NAME each invocation spends its fixed share (ADR 5).
+  const table = env.BUDGET_TABLE_NAME?.trim();
+  const account = table
+    ? new AccountBudget(new DynamoDbBudgetStore(tracer.captureAWSv3Client(new DynamoDBClient({})), table), {
+        perMinute: config.accountRequestsPerMinute,
+      })
+    : undefined;
   return {
     store: new S3ObjectStore(s3, bucket),
     config,
-    wistia: (rpm) => base.withBudget(rpm),
+    wistia: (rpm) => base.withBudget(account ?? rpm),
     now: () => new Date(),
     // The run lease's question "does its holder still run?": states:DescribeExecution on this state machine's
     // executions (the plan's role; https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).

@@ -1,5 +1,5 @@
 // What every handler needs, injected: the object store, the pipeline config, a Wistia client per
-// invocation (with that invocation's share of the request budget) and a clock. AWS builds these from the
+// invocation (spending the account's request budget, or that invocation's share of it) and a clock. AWS builds these from the
 // environment at cold start (aws-deps.ts); the local runner builds them from its own bindings.
 import type { WistiaClient } from '../wistia/client.ts';
 import type { ObjectStore } from '../store/store.ts';
@@ -14,7 +14,11 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 export interface Deps {
   readonly store: ObjectStore;
   readonly config: PipelineConfig;
-  /** A client spending at most `requestsPerMinute`. */
+  /**
+   * A client for one invocation. It spends the account's one request budget when the deps have one (AWS:
+   * BUDGET_TABLE_NAME, the RequestBudget table; locally <data-dir>/budget.json; docs/adr/0021), else at most
+   * `requestsPerMinute`, the item's fixed share the planning computed (ADR 5).
+   */
   wistia(requestsPerMinute: number): WistiaClient;
   now(): Date;
   /**

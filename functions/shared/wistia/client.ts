@@ -24,7 +24,7 @@ import {
   versionHeaders,
   versionLabel,
 } from './api-version.ts';
-import { RateBudget } from './rate-budget.ts';
+import { RateBudget, type RequestBudget } from './rate-budget.ts';
 import { type BodyKind, type DriftIssue, type RecordFinding, validateBody } from './validate.ts';
 
 /** Wistia's documented limit is 600 requests a minute per account; stay a little under it by default. */
@@ -56,8 +56,8 @@ export interface WistiaClientOptions {
   /** Backoff base and cap (full jitter: a wait is uniform in [0, min(cap, base·2^n)]). Defaults 500 ms, 20 s. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
-  /** Request budget (requests/minute) or a shared RateBudget; 0 disables. Default 570. */
-  readonly budget?: number | RateBudget;
+  /** Request budget (requests/minute) or a shared one (RateBudget, AccountBudget); 0 disables. Default 570. */
+  readonly budget?: number | RequestBudget;
   /** Concurrent sockets. Default 16. */
   readonly maxSockets?: number;
   readonly logger?: Logger;
@@ -149,7 +149,7 @@ export class WistiaClient {
   readonly apiVersion: ApiVersion;
   readonly metrics: ClientMetrics = { requests: 0, retries: 0, byStatus: {}, rateLimited: 0, retryWaitMs: 0 };
   private readonly http: AxiosInstance;
-  private readonly budget: RateBudget | undefined;
+  private readonly budget: RequestBudget | undefined;
   private readonly opts: Required<Omit<WistiaClientOptions, 'baseUrl' | 'apiVersion' | 'budget' | 'token'>>;
   private readonly tokenSource: () => Promise<string>;
 
@@ -189,10 +189,11 @@ export class WistiaClient {
 
   /**
    * A client sharing this one's connections and token, with its own request budget and metrics: one per
-   * Lambda invocation, spending that invocation's share of the account's budget (no burst: it starts empty,
-   * so back-to-back short invocations never exceed the share).
+   * Lambda invocation, spending either the account's budget (an AccountBudget, shared by every caller) or that
+   * invocation's fixed share of it (a number: no burst, it starts empty, so back-to-back short invocations
+   * never exceed the share).
    */
-  withBudget(budget: number | RateBudget): WistiaClient {
+  withBudget(budget: number | RequestBudget): WistiaClient {
     const view = Object.create(WistiaClient.prototype) as WistiaClient;
     Object.assign(view, this, {
       budget:
@@ -325,7 +326,7 @@ export class WistiaClient {
       if (outcome.retryAfterMs !== undefined) {
         this.metrics.rateLimited++;
         wait = outcome.retryAfterMs + Math.floor(this.opts.random() * 250);
-        this.budget?.pauseUntil(Date.now() + wait);
+        await this.budget?.pauseUntil(Date.now() + wait);
       } else {
         wait = Math.floor(
           this.opts.random() * Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1)),

@@ -2,6 +2,16 @@
 // several clients handed the same budget), so a process never sends faster than its share of the account's
 // limit. A 429's Retry-After pauses the whole budget, not just the request that got it.
 
+/**
+ * What the client asks of a budget: a turn per request, and a pause after a 429. RateBudget is one process's
+ * bucket (a map item's fixed share, ADR 5); AccountBudget (account-budget.ts) is the account's, shared by every
+ * caller through a store (ADR 21).
+ */
+export interface RequestBudget {
+  take(): Promise<void>;
+  pauseUntil(untilMs: number): void | Promise<void>;
+}
+
 export interface RateBudgetOptions {
   /** Sustained requests per minute. */
   readonly perMinute: number;
@@ -17,7 +27,7 @@ export interface RateBudgetOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class RateBudget {
+export class RateBudget implements RequestBudget {
   readonly perMinute: number;
   readonly burst: number;
   private tokens: number;
