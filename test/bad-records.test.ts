@@ -248,7 +248,7 @@ describe('the same input with too many bad records', () => {
     await withWarehouse(dirs.gated, async (wh) => {
       for (const t of ['fct_viewing_event', 'dim_media', 'load_audit', 'record_audit', 'quarantine'])
         expect([t, await wh.query(`SELECT COUNT(*)::int AS n FROM analytics.${t}`)]).toEqual([t, [{ n: 0 }]]);
-      // the eight stage tables, UNLOGGED locally (sql/ddl/postgres.sql: their COPY writes no WAL)
+      // the nine stage tables, UNLOGGED locally (sql/ddl/postgres.sql: their COPY writes no WAL)
       const stages = await wh.query<{ relname: string; relpersistence: string }>(
         "SELECT relname, relpersistence FROM pg_class WHERE relnamespace = 'analytics'::regnamespace AND relkind = 'r' AND relname LIKE 'stg\\_%' ORDER BY 1",
       );
@@ -256,6 +256,7 @@ describe('the same input with too many bad records', () => {
         [
           'dim_date',
           'dim_media',
+          'dim_project',
           'dim_visitor',
           'fct_media_engagement',
           'fct_viewing_event',
