@@ -283,6 +283,41 @@ function renderDevices(rows) {
   );
 }
 
+/** Campaigns by week: one row per week and project, newest week first (the saved query's order). */
+function renderCampaigns(rows) {
+  const body = document.querySelector('#campaigns tbody');
+  if (rows.length === 0) {
+    const tr = htmlEl('tr');
+    tr.append(htmlEl('td', { colspan: 11, class: 'empty' }, 'No project activity in the warehouse.'));
+    body.replaceChildren(tr);
+    return;
+  }
+  body.replaceChildren(
+    ...rows.map((r) => {
+      const tr = htmlEl('tr', { 'data-project': String(r.project_id ?? ''), 'data-week': r.week_start });
+      const cells = [
+        r.week_start,
+        r.project_name,
+        fmt.int(Number(r.plays)),
+        fmt.int(Number(r.viewers)),
+        fmt.int(Number(r.loads)),
+        fmt.pct(r.play_rate),
+        fmt.hours(r.hours_watched),
+        fmt.int(Number(r.facebook_plays)),
+        fmt.int(Number(r.youtube_plays)),
+        fmt.int(Number(r.website_plays)),
+        fmt.int(Number(r.other_plays)),
+      ];
+      cells.forEach((c, i) => {
+        const td = htmlEl('td', i >= 2 ? { class: 'num' } : {});
+        td.append(String(c));
+        tr.append(td);
+      });
+      return tr;
+    }),
+  );
+}
+
 function renderRuns(runs) {
   const body = document.querySelector('#runs tbody');
   if (runs.length === 0) {
@@ -492,6 +527,7 @@ async function main() {
     part('/api/top-media?by=hours', (r) => renderTop('chart-top-hours', r, 'hours'), ['chart-top-hours']),
     part('/api/medias', setupCurve, ['chart-curve']),
     part('/api/channels', renderChannels, ['chart-channels']),
+    part('/api/campaigns', renderCampaigns, ['campaigns']),
     part('/api/countries', renderCountries, ['chart-countries']),
     part('/api/devices', renderDevices, ['chart-devices']),
     part('/api/runs', renderRuns, ['runs']),

@@ -180,10 +180,11 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     dry_run = args.get("dry_run") == "true"
     wh = wh or (NoWarehouse() if dry_run else warehouse_for(args))
     known_media, known_visitors = extract.known_keys(spark, wh)
+    known_projects = extract.known_project_ids(spark, wh)
     objects: dict[str, int] = {}
     envelopes = extract.read_bronze(spark, args, objects)
     interpreted = execution_mode(spark, sum(objects.values()))
-    built = transform.transform(envelopes, args, known_media, known_visitors)
+    built = transform.transform(envelopes, args, known_media, known_visitors, known_projects)
     timings["read_validate"] = time.time() - t0
 
     t1 = time.time()

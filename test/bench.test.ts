@@ -111,7 +111,8 @@ describe('bench figures on a 20-media account', () => {
     const medias = w.visibleMedias().length;
     const visitors = w.visibleVisitors();
     const events = [...byDay.values()].reduce((a, b) => a + b, 0);
-    const minimum = pages(medias) + eventPages + 2 * medias + Math.min(visitors, pages(visitors));
+    const projects = w.renderProjects().length; // every project is listed on a first run
+    const minimum = pages(medias) + eventPages + 2 * medias + Math.min(visitors, pages(visitors)) + pages(projects);
 
     const p = r.pipeline;
     expect(p.status).toBe('SUCCEEDED');
@@ -124,7 +125,7 @@ describe('bench figures on a 20-media account', () => {
     expect(p.rateLimited).toBe(0);
     expect(p.failedItems).toBe(0);
     expect(p.utilization).toBeNull();
-    expect(p.landed).toEqual({ medias, events, media_stats: medias, media_engagement: medias, visitors });
+    expect(p.landed).toEqual({ medias, events, media_stats: medias, media_engagement: medias, visitors, projects });
     expect(p.complete).toBe(true);
     expect(p.acceptedPerMinute).toBeCloseTo(p.requests / (p.wallSeconds / 60), 6);
     expect(p.peakRssMb).toBeGreaterThan(30);
@@ -136,6 +137,7 @@ describe('bench figures on a 20-media account', () => {
     const phases = p.phases ?? [];
     expect(phases.map((x) => [x.phase, x.routes, x.requests])).toEqual([
       ['medias listing (plan)', ['/medias'], pages(medias)],
+      ['projects listing (plan)', ['/projects'], pages(projects)],
       ['event windows (map)', ['/stats/events'], eventPages],
       ['stats by date + engagement (map)', ['/stats/medias/:id/by_date', '/stats/medias/:id/engagement'], 2 * medias],
       ...(visitors > 0 ? [['visitor scan', ['/stats/visitors'], pages(visitors)]] : []),
@@ -167,7 +169,16 @@ describe('bench figures on a 20-media account', () => {
       pages(updated) +
       windows.reduce((a, d) => a + pages(byDay.get(d) ?? 0), 0) +
       2 * changed.size +
-      Math.min(visitors.size, pages(w.visibleVisitors()));
+      Math.min(visitors.size, pages(w.visibleVisitors())) +
+      // the projects a new media moved since the previous run (a project's `updated` is its newest media's creation)
+      pages(
+        new Set(
+          w
+            .visibleMedias()
+            .filter((m) => m.createdMs > before.now)
+            .map((m) => m.project),
+        ).size,
+      );
 
     const i = r.incremental;
     expect(i?.status).toBe('SUCCEEDED');
@@ -184,7 +195,10 @@ describe('bench figures on a 20-media account', () => {
     const n = r.naive;
     expect(n?.status).toBe('SUCCEEDED');
     expect(n?.requests).toBe(n?.clientRequests);
-    expect(n?.landed).toEqual(r.pipeline.landed);
+    // the same records, but for the projects, which the naive extractor does not list
+    const { projects, ...sameEntities } = r.pipeline.landed;
+    expect(projects).toBe(world().renderProjects().length);
+    expect(n?.landed).toEqual(sameEntities);
     expect(n?.complete).toBe(true);
     // medias pages + 2 per media + one listing of every event + one visitor scan
     const { medias, events, visitors } = r.account;

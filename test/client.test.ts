@@ -53,6 +53,23 @@ describe('paging', () => {
     }
   });
 
+  it('lists every project page, newest update first when asked (sort_by=updated, sort_direction=0)', async () => {
+    const s = await sim({ medias: 40 });
+    try {
+      const c = clientFor(s);
+      const pages = [];
+      for await (const p of c.listProjectsPages({ sort_by: 'updated', sort_direction: 0 })) pages.push(p);
+      expect(pages.map((p) => [p.page, p.body.length, p.last])).toEqual([[1, 8, true]]);
+      expect(pages[0]?.request.params).toEqual({ sort_by: 'updated', sort_direction: 0, page: 1, per_page: 100 });
+      expect([pages[0]?.findings, pages[0]?.drift]).toEqual([[], []]);
+      const updated = (pages[0]?.body ?? []).map((p) => Date.parse(String(p.updated)));
+      expect(updated).toEqual([...updated].sort((a, b) => b - a));
+      expect(s.getCounters().byRoute).toEqual({ '/projects': 1 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('loses nothing when new events arrive while paging (newest-first pages shift; the shift shows as duplicates)', async () => {
     // "now" moves 20 minutes per request, so today's list grows at its head while the client pages.
     const s = await sim({ medias: 100, eventsPerMediaPerDay: 8, liveMsPerRequest: 1_200_000 });
@@ -232,6 +249,23 @@ describe('errors that are not retried', () => {
         { index: 5, field: 'event_key', message: '[5].event_key: required field is missing' },
         { index: 9, field: '', message: '[9]: expected an object, got string' },
       ]);
+      // a project without its id or with a mistyped hashedId is a finding; a null description is documented
+      body = JSON.stringify([
+        { id: 1, hashedId: 'a1', name: 'ok', description: null, mediaCount: 2, public: false, publicId: null },
+        { hashedId: 'b2', name: 'no id' },
+        { id: 3, hashedId: 33, name: 'numeric hashed id' },
+        { id: 4, hashedId: 'd4', mediaCount: '2', folder_kind: 'x' },
+      ]);
+      const projectPages = [];
+      for await (const p of c.listProjectsPages()) projectPages.push(p);
+      expect(projectPages[0]?.findings).toEqual([
+        { index: 1, field: 'id', message: '[1].id: required field is missing' },
+        { index: 2, field: 'hashedId', message: '[2].hashedId: expected string, got integer' },
+      ]);
+      expect(projectPages[0]?.drift).toEqual([
+        { field: '[].mediaCount', kind: 'type', expected: 'integer', got: 'string', count: 1 },
+        { field: '[].folder_kind', kind: 'new-field', got: 'string', count: 1 },
+      ]);
       // a single-object body without its key lands too (the transform quarantines it)
       body = JSON.stringify({ load_count: 3 });
       const stats = await c.getMediaStats('abc');
@@ -376,6 +410,7 @@ describe('validation of real bodies', () => {
     'example-stats-events.json': 'events',
     'example-stats-events.recorded-redacted.json': 'events',
     'example-stats-event.json': 'event',
+    'example-projects.json': 'projects',
   };
   it('accepts every published and recorded example body (quirks as drift at most, never fatal)', () => {
     const dir = join(sharedDir(), 'wistia-api', 'examples');

@@ -139,6 +139,7 @@ describe('dashboard over the seeded account', () => {
         '/api/medias',
         `/api/curve?media=${media}`,
         '/api/channels',
+        '/api/campaigns',
         '/api/countries',
         '/api/devices',
       ]) {
@@ -294,6 +295,33 @@ describe('dashboard over the seeded account', () => {
       const drawn = await marks('channels');
       expect(Object.fromEntries(drawn.map((d) => [d.label, d.value]))).toEqual(want);
       expect(drawn.filter((d) => d.value > 0).length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('lists campaign performance by week: a row per week and project, its plays by channel', async () => {
+      // the plays per week and project straight from the facts (the saved query's own figures are held to the
+      // simulator's truth in test/saved-queries.test.ts)
+      const truth = await sql(
+        `SELECT CAST(DATE_TRUNC('week', e.event_date) AS DATE) AS week, p.name, COUNT(*) AS plays,
+                SUM(CASE WHEN e.channel = 'facebook' THEN 1 ELSE 0 END) AS facebook
+         FROM analytics.fct_viewing_event e
+         JOIN analytics.dim_media m ON m.media_id = e.media_id
+         JOIN analytics.dim_project p ON p.project_id = m.project_id
+         GROUP BY 1, 2`,
+      );
+      const want = new Map(truth.map((r) => [`${String(r.week).slice(0, 10)}|${String(r.name)}`, r]));
+      const rows = await page.$$eval('#campaigns tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      expect(rows.length).toBeGreaterThan(8);
+      const n = (cell: string | undefined) => Number((cell ?? '').replace(/,/g, ''));
+      const withPlays = rows.filter((r) => n(r[2]) > 0);
+      expect(withPlays.length).toBe(want.size);
+      for (const r of withPlays) {
+        const t = want.get(`${r[0]}|${r[1]}`);
+        expect([r[0], r[1], n(r[2]), n(r[7])]).toEqual([r[0], r[1], Number(t?.plays), Number(t?.facebook)]);
+      }
+      const weeks = rows.map((r) => r[0] ?? '');
+      expect(weeks).toEqual([...weeks].sort().reverse()); // newest week first
     });
 
     it('counts viewers by country and by device', async () => {

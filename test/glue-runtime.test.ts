@@ -339,6 +339,21 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     await bronze('media_engagement', 'media=m1', [{ engagement: 0.4, engagement_data: [2, 1], rewatch_data: [0, 0] }], {
       media: 'm1',
     });
+    await bronze(
+      'projects',
+      'all',
+      [
+        {
+          id: 5,
+          hashedId: 'p5',
+          name: 'Paid Social',
+          mediaCount: 1,
+          updated: '2026-11-19T00:00:00+00:00',
+          public: false,
+        },
+      ],
+      { sortBy: 'updated', since: null },
+    );
   }, 120_000);
 
   it('reads and transforms the bronze over s3a:// and writes the stage files, with no Data API call (--dry_run)', async () => {
@@ -364,16 +379,18 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       visitors: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       media_stats: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       media_engagement: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      projects: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
     });
     expect(r.rows).toEqual({
       dim_date: 1,
+      dim_project: 1,
       dim_media: 1,
       dim_visitor: 1,
       fct_viewing_event: 1,
       fct_media_engagement: 1,
       media_engagement_curve: 1,
     });
-    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 27, max_batch: 40 });
+    expect(r.plan).toEqual({ staging_statements: 18, publish_statements: 30, max_batch: 40 });
     expect(r.staged.dim_media).toBe(`s3://${DATA}/tmp/redshift/${RUN}/dim_media/`);
     const part = async (table: string) => {
       const k = (await keys(DATA, `tmp/redshift/${RUN}/${table}/`)).filter((x) => /part-/.test(x));
@@ -407,7 +424,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     expect([run.JobRunState, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const r = JSON.parse(readFileSync(report('empty'), 'utf8'));
     expect(Object.values(r.bronze)).toEqual(
-      Array(5).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }),
+      Array(6).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }), // six entities, projects too
     );
   });
 

@@ -22,6 +22,9 @@ import {
   VisitorScanOutputSchema,
 } from '#shared/pipeline/payloads.ts';
 import { InvalidInputError } from '#shared/pipeline/input.ts';
+import { dailyPlan, runPlaces, startMediaScan } from '#shared/pipeline/planning/plan.ts';
+import { addProjectPage, startProjectScan } from '#shared/pipeline/planning/projects.ts';
+import { config, lease } from './helpers/planning.ts';
 import { InvalidOutputError, wrap } from '#shared/pipeline/lambda.ts';
 
 const OUTPUTS: Record<string, z.ZodType> = {
@@ -206,6 +209,42 @@ describe("the state machine's reads of handler outputs", () => {
     expect(schemaAt(EngagementPlanSchema, ['visitors', 'mode'])).toBeDefined();
     expect(schemaAt(PlanOutputSchema, ['replay', 'of'])).toBeDefined(); // through the optional
     expect(schemaAt(PlanOutputSchema, ['runId', 'length'])).toBeUndefined();
+  });
+});
+
+describe("the plan's projects listing, carried to the commit", () => {
+  const bounds = { since: null, watermark: null };
+  const projects = addProjectPage(
+    startProjectScan(bounds),
+    [{ id: 1, hashedId: 'h1', updated: '2026-11-20T05:00:00+00:00' }],
+    bounds,
+  );
+  const { output } = dailyPlan({
+    runId: 'r1',
+    startedAt: '2026-11-20T06:00:00Z',
+    today: '2026-11-20',
+    fullRefresh: false,
+    watermarks: { value: undefined, etag: null },
+    mode: 'backfill',
+    windows: [],
+    medias: startMediaScan(bounds),
+    projects,
+    requests: 2,
+    places: runPlaces('r1', 'bucket'),
+    lease,
+    config,
+  });
+
+  it('is part of the plan output the commit reads its watermark from', () => {
+    expect(PlanOutputSchema.parse(output).projects).toEqual({
+      pages: 1,
+      listed: 1,
+      changed: 1,
+      maxUpdated: '2026-11-20T05:00:00.000Z',
+    });
+    const { projects: _gone, ...without } = output;
+    const r = PlanOutputSchema.safeParse(without);
+    expect([r.success, r.error?.issues.map((i) => i.path.join('.'))]).toEqual([false, ['projects']]);
   });
 });
 

@@ -47,6 +47,13 @@ describe('a clean account', () => {
     expect(keysOf(await bronzeRecords(store, 'medias'), 'hashed_id')).toEqual(
       new Set(w.visibleMedias().map((m) => m.hashedId)),
     );
+    // every project, from one listing page sorted by `updated`, newest first
+    const projects = await bronzeRecords(store, 'projects');
+    expect(projects.map((p) => p.hashedId)).toEqual(
+      [...w.renderProjects()]
+        .sort((a, b) => Date.parse(String(b.updated)) - Date.parse(String(a.updated)) || Number(b.id) - Number(a.id))
+        .map((p) => p.hashedId),
+    );
     const events = await bronzeRecords(store, 'events');
     const expectedEvents = new Set<string>();
     for (let e = w.lowerBound(w.retentionStartMs()); e < w.visibleEvents(); e++) expectedEvents.add(w.eventKey(e));
@@ -93,6 +100,7 @@ describe('a clean account', () => {
     // the plan is no map item: no child execution
     expect(parsed.filter((d) => d.handler === 'wistia-plan').every((d) => d.childExecution === undefined)).toBe(true);
     expect(c.byRoute['/medias']).toBe(min.parts.medias);
+    expect(c.byRoute['/projects']).toBe(min.parts.projects);
     expect(c.byRoute['/stats/events']).toBe(min.parts.events);
     expect((c.byRoute['/stats/medias/:id/by_date'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(
       min.parts.engagement,
@@ -184,7 +192,7 @@ describe('faults', () => {
     for (const m of b.mapRuns) expect([m.label, m.counts.failed, m.counts.pending]).toEqual([m.label, 0, 0]);
     const faults = faulty.sim.getCounters().faults;
     expect(Object.values(faults).reduce((x, y) => x + y, 0)).toBeGreaterThan(10);
-    for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors']) {
+    for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors', 'projects']) {
       const strip = (rs: Record<string, unknown>[]) =>
         rs.map((x) => JSON.stringify({ ...x, __scope: undefined })).sort();
       expect([entity, strip(await bronzeRecords(localStore(faulty.dir), entity))]).toEqual([
@@ -246,7 +254,7 @@ describe('incremental runs and watermarks', () => {
     const c = sim.getCounters();
     // one medias page (nothing changed), yesterday's and today's event windows (the overlap), nothing else
     const events = (await bronzeRecords(localStore(dir), 'events', r.name)).length;
-    expect(c.byRoute).toEqual({ '/medias': 1, '/stats/events': 2 + Math.floor(events / 100) });
+    expect(c.byRoute).toEqual({ '/medias': 1, '/projects': 1, '/stats/events': 2 + Math.floor(events / 100) });
     const windows = (await getJson<{ start: string }[]>(localStore(dir), `runs/${r.name}/items/windows.json`))?.value;
     expect(windows).toEqual([
       { start: '2026-11-19', end: '2026-11-19' },
@@ -307,6 +315,18 @@ describe('incremental runs and watermarks', () => {
     const after = (await readWatermarks(store)).value;
     expect(after?.events?.throughDay).toBe('2026-11-21');
     expect(after?.lastRun?.runId).toBe(r.name);
+    // projects: one page, the projects a new media moved since the watermark landed, the watermark at the newest
+    const projectsWm = Date.parse(String(before.value?.projects?.maxUpdated));
+    const projects = w.renderProjects();
+    expect(Number.isNaN(projectsWm)).toBe(false);
+    expect(c['/projects']).toBe(1);
+    const landed = await bronzeRecords(store, 'projects', r.name);
+    const moved = projects.filter((p) => Date.parse(String(p.updated)) > projectsWm);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const p of moved) expect(landed.map((x) => x.hashedId)).toContain(p.hashedId);
+    expect(after?.projects?.maxUpdated).toBe(
+      new Date(Math.max(...projects.map((p) => Date.parse(String(p.updated))))).toISOString(),
+    );
   });
 
   it('a run that fails advances no watermark, and the next good run completes', async () => {

@@ -29,6 +29,7 @@ import {
   nextWatermarks,
   type CommitFacts,
 } from '#shared/pipeline/planning/commit.ts';
+import { addProjectPage, projectBounds, startProjectScan } from '#shared/pipeline/planning/projects.ts';
 import type { Seen } from '#shared/pipeline/seen.ts';
 import { config, lease, wm } from './helpers/planning.ts';
 
@@ -154,6 +155,61 @@ describe('medias changed since the watermark', () => {
   });
 });
 
+describe('the projects listing', () => {
+  const bounds = projectBounds(wm({ projects: { maxUpdated: '2026-11-20T00:00:00.000Z' } }), 60);
+  const project = (id: unknown, updated: unknown) => ({ id, hashedId: `h${String(id)}`, updated });
+
+  it('stops where the media listing does: the watermark minus the overlap', () => {
+    expect(bounds).toEqual({ since: '2026-11-19T23:00:00.000Z', watermark: '2026-11-20T00:00:00.000Z' });
+    expect(projectBounds(undefined, 60)).toEqual({ since: null, watermark: null });
+    expect(projectBounds(wm(), 60)).toEqual({ since: null, watermark: null }); // no projects watermark yet
+  });
+
+  it.each([
+    ['an account without projects: one empty page', [], { pages: 1, listed: 0, changed: 0, pastWatermark: false }],
+    [
+      'newer than the watermark: changed, and the new watermark (in UTC)',
+      [project(1, '2026-11-20T08:00:00+01:00'), project(2, '2026-11-20T05:00:00+00:00')],
+      { changed: 2, maxUpdated: '2026-11-20T07:00:00.000Z', pastWatermark: false },
+    ],
+    [
+      'in the overlap: landed, not changed',
+      [project(1, '2026-11-19T23:30:00+00:00')],
+      { changed: 0, maxUpdated: '2026-11-20T00:00:00.000Z', pastWatermark: false },
+    ],
+    [
+      'before `since`: the listing stops after this page',
+      [project(1, '2026-11-20T01:00:00Z'), project(2, '2026-11-19T22:59:59Z')],
+      { listed: 2, changed: 1, maxUpdated: '2026-11-20T01:00:00.000Z', pastWatermark: true },
+    ],
+    [
+      'a missing id or a bad `updated` never stops the listing (the transform quarantines it)',
+      [project(null, '2026-11-21T00:00:00Z'), project(3, 'soon'), project(4, '2026-11-19T00:00:00Z')],
+      { listed: 3, changed: 0, maxUpdated: '2026-11-20T00:00:00.000Z', pastWatermark: true },
+    ],
+  ])('%s', (_name, records, expected) => {
+    expect(addProjectPage(startProjectScan(bounds), records, bounds)).toMatchObject(expected);
+  });
+
+  it('a first run lists every page: 100 on the first, the rest on the second', () => {
+    const first = projectBounds(undefined, 60);
+    const page1 = Array.from({ length: 100 }, (_, i) =>
+      project(i, new Date(Date.UTC(2026, 10, 20) - i * 60_000).toISOString()),
+    );
+    const scan = [page1, [project(100, '2020-01-01T00:00:00Z')]].reduce(
+      (s, p) => addProjectPage(s, p, first),
+      startProjectScan(first),
+    );
+    expect(scan).toEqual({
+      pages: 2,
+      listed: 101,
+      changed: 101,
+      maxUpdated: '2026-11-20T00:00:00.000Z',
+      pastWatermark: false,
+    });
+  });
+});
+
 describe('the event windows', () => {
   it.each([
     [
@@ -206,6 +262,7 @@ describe('the event windows', () => {
         mode: 'backfill',
         windows,
         medias: startMediaScan({ since: null, watermark: null }),
+        projects: startProjectScan({ since: null, watermark: null }),
         requests: 1,
         places,
         lease,
@@ -395,10 +452,11 @@ describe('the engagement and visitor items', () => {
 });
 
 describe('the commit', () => {
-  const plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'watermarkPolicy'> = {
+  const plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'projects' | 'watermarkPolicy'> = {
     today: '2026-11-20',
     ingestDate: '2026-11-20',
     medias: { pages: 1, listed: 1, changed: 1, changedKey: 'k', maxUpdated: '2026-11-20T01:00:00.000Z' },
+    projects: { pages: 1, listed: 8, changed: 1, maxUpdated: '2026-11-19T23:00:00.000Z' },
     watermarkPolicy: { mode: 'advance' },
   };
   const ep = {
@@ -450,6 +508,7 @@ describe('the commit', () => {
     expect(w).toEqual({
       version: 1,
       medias: { maxUpdated: '2026-11-20T01:00:00.000Z' },
+      projects: { maxUpdated: '2026-11-19T23:00:00.000Z' },
       events: { throughDay: '2026-11-20', maxReceivedAt: '2026-11-20T05:00:00.000Z' },
       visitors: { estimatedTotal: 1234 },
       carryOver: { medias: ['m1', 'm2'], visitors: ['v9'] },
@@ -462,6 +521,9 @@ describe('the commit', () => {
     });
     expect(
       nextWatermarks(facts({ plan: { ...plan, medias: { ...plan.medias, maxUpdated: null } } })).medias,
+    ).toBeUndefined();
+    expect(
+      nextWatermarks(facts({ plan: { ...plan, projects: { ...plan.projects, maxUpdated: null } } })).projects,
     ).toBeUndefined();
   });
 

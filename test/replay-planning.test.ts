@@ -20,6 +20,7 @@ import {
   startMediaScan,
   type PlanManifest,
 } from '#shared/pipeline/planning/plan.ts';
+import { startProjectScan } from '#shared/pipeline/planning/projects.ts';
 import {
   checkReplayable,
   planReplay,
@@ -49,7 +50,8 @@ const original = (over: Partial<PlanManifest> = {}): PlanManifest => {
     mode: 'incremental',
     windows,
     medias: { pages: 3, listed: 250, changed: [], maxUpdated: '2026-11-20T01:00:00.000Z', pastWatermark: true },
-    requests: 3,
+    projects: { pages: 1, listed: 8, changed: 2, maxUpdated: '2026-11-19T22:00:00.000Z', pastWatermark: true },
+    requests: 4,
     places: runPlaces('orig', 'bucket'),
     lease,
     config,
@@ -210,6 +212,8 @@ describe('the replay planner: what a replay of X plans, as the fields of any pla
       today: '2026-11-20',
       range: { start: '2026-11-18', end: '2026-11-20' },
       medias: { pages: 0, listed: 0, changedKey: 'runs/orig/medias-changed.json' },
+      // the original's projects are read again from its bronze: no listing, the same watermark to advance to
+      projects: { pages: 0, listed: 0, changed: 2, maxUpdated: '2026-11-19T22:00:00.000Z' },
       bronzeRuns: 'orig,again',
       replay: { of: 'orig', committed: r.committed },
       requests: 0,
@@ -247,6 +251,7 @@ describe('the replay planner: what a replay of X plans, as the fields of any pla
           fullRefresh: false,
           watermarks: { value: wm(), etag: '"w1"' },
           medias: { ...startMediaScan({ since: null, watermark: null }), changed },
+          projects: startProjectScan({ since: null, watermark: null }),
           requests: 2,
         },
       },
@@ -273,6 +278,7 @@ describe('the replay planner: what a replay of X plans, as the fields of any pla
           fullRefresh: true,
           watermarks: { value: wm(), etag: '"w1"' },
           medias: startMediaScan({ since: null, watermark: null }),
+          projects: startProjectScan({ since: null, watermark: null }),
           requests: 1,
         },
       },
@@ -366,6 +372,7 @@ describe("the commit under a replay's watermark policy", () => {
       today: '2026-11-20',
       ingestDate: '2026-11-20',
       medias: { pages: 0, listed: 0, changed: 1, changedKey: 'k', maxUpdated: '2026-11-20T01:00:00.000Z' },
+      projects: { pages: 0, listed: 0, changed: 0, maxUpdated: null },
       watermarkPolicy: { mode: 'advance' },
     },
     engagementPlan: {

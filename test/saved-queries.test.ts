@@ -403,6 +403,60 @@ const checks: Record<string, (rows: Row[], t: Truth) => void> = {
     expect(rows.length).toBeGreaterThan(5);
   },
 
+  'campaign_performance_by_week.sql': (rows, t) => {
+    // the projects as the simulator holds them, and each media's project as its listing names it
+    const projects = new Map(t.world.renderProjects().map((p) => [Number(p.id), p]));
+    const projectOf = new Map(
+      t.world.visibleMedias().map((m) => [m.hashedId, Number((t.world.renderMedia(m).project as Row).id)]),
+    );
+    const key = (week: string, media: string) => `${week}|${projectOf.get(media) ?? -1}`;
+    const evs = groupBy(t.events, (e) => key(isoWeek(e.day).monday, e.media));
+    const loads = new Map<string, number>();
+    for (const [media, days] of t.loads)
+      for (const [day, n] of days) {
+        if (n <= 0) continue; // a day without loads has no row in fct_media_engagement unless it had plays
+        const k = key(isoWeek(day).monday, media);
+        loads.set(k, (loads.get(k) ?? 0) + n);
+      }
+    const keys = [...new Set([...evs.keys(), ...loads.keys()])];
+    const want = keys
+      .map((k) => {
+        const [week = '', pid = ''] = k.split('|');
+        const e = evs.get(k) ?? [];
+        return { week, pid: Number(pid), e, loads: loads.get(k) ?? 0 };
+      })
+      .sort(
+        (a, b) =>
+          (a.week < b.week ? 1 : a.week > b.week ? -1 : 0) ||
+          b.e.length - a.e.length ||
+          String(projects.get(a.pid)?.name).localeCompare(String(projects.get(b.pid)?.name)),
+      );
+    expect(rows.map((r) => [r.week_start, r.project_id, r.plays])).toEqual(
+      want.map((w) => [w.week, w.pid, w.e.length]),
+    );
+    rows.forEach((r, i) => {
+      const w = want[i]!;
+      const p = projects.get(w.pid);
+      const byChannel = (c: string) => w.e.filter((e) => e.channel === c).length;
+      expect([r.project_hashed_id, r.project_name, r.viewers, r.loads]).toEqual([
+        p?.hashedId,
+        p?.name,
+        new Set(w.e.map((e) => e.visitor)).size,
+        w.loads,
+      ]);
+      expect([r.facebook_plays, r.youtube_plays, r.website_plays, r.other_plays]).toEqual(
+        ['facebook', 'youtube', 'website', 'other'].map(byChannel),
+      );
+      close(r.hours_watched, sum(w.e.map((e) => e.hours)), 2);
+      if (w.loads > 0) close(r.play_rate, w.e.length / w.loads, 4);
+      else expect(r.play_rate).toBeNull();
+    });
+    // every play lands in exactly one project-week; the seeded account's 8 projects all have plays
+    expect(sum(rows.map((r) => Number(r.plays)))).toBe(t.events.length);
+    expect(new Set(rows.filter((r) => Number(r.plays) > 0).map((r) => r.project_id)).size).toBe(8);
+    expect(rows.every((r) => r.project_name !== '(no project)')).toBe(true);
+  },
+
   'week_over_week.sql': (rows, t) => {
     const days = new Set([...t.events.map((e) => e.day), ...t.activeDays]);
     const weeks = [...new Set([...days].map((d) => isoWeek(d).monday))].sort();

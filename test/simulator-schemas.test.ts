@@ -133,6 +133,46 @@ describe('simulator bodies against the shared v1 schemas', () => {
     }
   });
 
+  it('/projects pages validate, every media names one of them, and mediaCount counts its medias', async () => {
+    const v = validator('projects');
+    const first = (await get(s, '/projects.json?per_page=5&page=1')).json() as Json[];
+    const second = (await get(s, '/projects.json?per_page=5&page=2')).json() as Json[];
+    const past = (await get(s, '/projects.json?per_page=5&page=3')).json() as Json[];
+    for (const body of [first, second, past]) expect(v(body), ajv.errorsText(v.errors)).toBe(true);
+    expect([first.length, second.length, past]).toEqual([5, 3, []]);
+    const projects = [...first, ...second];
+    // default order: by id, ascending
+    expect(projects.map((p) => p.id)).toEqual([...projects.map((p) => p.id as number)].sort((a, b) => a - b));
+    expect(new Set(projects.map((p) => p.hashedId)).size).toBe(8);
+    expect(projects.some((p) => p.description === null)).toBe(true);
+    expect(projects.some((p) => p.public === true && typeof p.publicId === 'string')).toBe(true);
+    expect(projects.some((p) => p.public === false && p.publicId === null)).toBe(true);
+    const medias = [
+      ...((await get(s, '/medias.json?per_page=100&page=1')).json() as Json[]),
+      ...((await get(s, '/medias.json?per_page=100&page=2')).json() as Json[]),
+    ];
+    const byId = new Map(projects.map((p) => [p.id, p]));
+    for (const m of medias) {
+      const mp = m.project as Json;
+      const p = byId.get(mp.id);
+      expect(p, `project ${String(mp.id)}`).toBeDefined();
+      expect([mp.name, mp.hashed_id ?? mp.hashedId]).toEqual([p?.name, p?.hashedId]);
+    }
+    for (const p of projects) expect(p.mediaCount).toBe(medias.filter((m) => (m.project as Json).id === p.id).length);
+    expect(projects.reduce((n, p) => n + (p.mediaCount as number), 0)).toBe(120);
+    // updated: the newest media's creation in the project (never before the project's own creation)
+    for (const p of projects) {
+      const newest = Math.max(
+        Date.parse(String(p.created)),
+        ...medias.filter((m) => (m.project as Json).id === p.id).map((m) => Date.parse(String(m.created))),
+      );
+      expect(Date.parse(String(p.updated))).toBe(newest);
+    }
+    const desc = (await get(s, '/projects.json?per_page=100&sort_by=updated&sort_direction=0')).json() as Json[];
+    const times = desc.map((p) => Date.parse(String(p.updated)));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
   it('/stats/account validates and carries the required totals', async () => {
     const v = validator('stats-account');
     const body = (await get(s, '/stats/account.json')).json();

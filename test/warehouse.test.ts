@@ -12,6 +12,7 @@ import { sim as startSim } from './helpers/sim.ts';
 
 const STAR = {
   dim_date: ['date_key'],
+  dim_project: ['project_id'],
   dim_media: ['media_id'],
   dim_visitor: ['visitor_key'],
   fct_viewing_event: ['event_key'],
@@ -124,6 +125,15 @@ describe('a week of production', () => {
         'SELECT COUNT(*) AS n FROM analytics.fct_viewing_event f WHERE NOT EXISTS (SELECT 1 FROM analytics.dim_media m WHERE m.media_id = f.media_id) OR NOT EXISTS (SELECT 1 FROM analytics.dim_visitor v WHERE v.visitor_key = f.visitor_key)',
       );
       expect(orphans).toEqual([{ n: 0 }]);
+      // every media's project is in dim_project (the foreign key holds), the account's 8 listed, none inferred
+      const projects = await wh.query(
+        'SELECT COUNT(*) AS n, SUM(CASE WHEN is_inferred THEN 1 ELSE 0 END) AS inferred FROM analytics.dim_project',
+      );
+      expect(projects).toEqual([{ n: w.renderProjects().length, inferred: 0 }]);
+      const homeless = await wh.query(
+        'SELECT COUNT(*) AS n FROM analytics.dim_media m WHERE m.project_id IS NULL OR NOT EXISTS (SELECT 1 FROM analytics.dim_project p WHERE p.project_id = m.project_id)',
+      );
+      expect(homeless).toEqual([{ n: 0 }]);
     } finally {
       await wh.stop();
     }
@@ -146,7 +156,7 @@ describe('a week of production', () => {
           [d.record.name],
         );
         expect(audit.every((r) => r.inserted === 0 && r.updated === 0)).toBe(true);
-        expect(audit).toHaveLength(6);
+        expect(audit).toHaveLength(7);
       }
     } finally {
       await worker.close();

@@ -4,7 +4,7 @@
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { InvalidInputError } from '../shared/pipeline/input.ts';
-import { committedKey, engagementPlanKey, runKey } from '../shared/pipeline/keys.ts';
+import { committedKey, engagementPlanKey, runKey, type Entity } from '../shared/pipeline/keys.ts';
 import { acquireLease, type LeaseHolder, type LeaseRef } from '../shared/pipeline/lease.ts';
 import { latestMapResults } from '../shared/pipeline/map-results.ts';
 import type { ChangedMedia, EngagementPlan, PlanInput, PlanOutput } from '../shared/pipeline/payloads.ts';
@@ -19,11 +19,18 @@ import {
   type PlanInputs,
   type PlanManifest,
 } from '../shared/pipeline/planning/plan.ts';
+import {
+  addProjectPage,
+  projectBounds,
+  startProjectScan,
+  type ProjectBounds,
+  type ProjectScan,
+} from '../shared/pipeline/planning/projects.ts';
 import type { OriginalEngagement, ReplayRecord } from '../shared/pipeline/planning/replay.ts';
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
 import { logger } from '../shared/powertools.ts';
 import { getJson, putJson, type ObjectStore } from '../shared/store/store.ts';
-import type { WistiaClient } from '../shared/wistia/client.ts';
+import type { Json, Page, WistiaClient } from '../shared/wistia/client.ts';
 
 export async function takeLease(deps: Deps, holder: LeaseHolder): Promise<LeaseRef> {
   const lease = await acquireLease(deps, holder);
@@ -36,30 +43,54 @@ export async function takeLease(deps: Deps, holder: LeaseHolder): Promise<LeaseR
   return lease;
 }
 
-/** Medias, newest update first, each page landed; stops once a page ends before the watermark minus the overlap. */
-export async function listChangedMedias(
+/** A listing by `updated`, newest first, each page landed as bronze as it comes, until a page reaches back past the
+ * bounds' `since` (`add` folds a page into the scan and says so). */
+async function landListing<S extends { readonly pastWatermark: boolean }>(
   store: ObjectStore,
-  client: WistiaClient,
-  at: { readonly runId: string; readonly today: string; readonly bounds: MediaBounds },
-): Promise<MediaScan> {
-  let scan = startMediaScan(at.bounds);
-  for await (const page of client.listMediasPages({ sort_by: 'updated', sort_direction: 0 })) {
+  pages: AsyncGenerator<Page<Json>>,
+  at: { readonly entity: Entity; readonly runId: string; readonly today: string; readonly since: string | null },
+  scan: S,
+  add: (scan: S, records: readonly unknown[]) => S,
+): Promise<S> {
+  for await (const page of pages) {
     await writeBronze(store, {
-      entity: 'medias',
+      entity: at.entity,
       runId: at.runId,
       ingestDate: at.today,
       scopeKey: 'all',
-      scope: { sortBy: 'updated', since: at.bounds.since },
+      scope: { sortBy: 'updated', since: at.since },
       page: page.page,
       request: page.request,
       drift: page.drift,
       findings: page.findings,
       records: page.body,
     });
-    scan = addMediaPage(scan, page.body, at.bounds);
+    scan = add(scan, page.body);
     if (scan.pastWatermark) break;
   }
   return scan;
+}
+
+/** Medias, newest update first, each page landed; stops once a page ends before the watermark minus the overlap. */
+export function listChangedMedias(
+  store: ObjectStore,
+  client: WistiaClient,
+  at: { readonly runId: string; readonly today: string; readonly bounds: MediaBounds },
+): Promise<MediaScan> {
+  const pages = client.listMediasPages({ sort_by: 'updated', sort_direction: 0 });
+  const where = { entity: 'medias' as const, runId: at.runId, today: at.today, since: at.bounds.since };
+  return landListing(store, pages, where, startMediaScan(at.bounds), (s, r) => addMediaPage(s, r, at.bounds));
+}
+
+/** Projects (folders), newest update first, each page landed; stops as the media listing does (planning/projects.ts). */
+export function listChangedProjects(
+  store: ObjectStore,
+  client: WistiaClient,
+  at: { readonly runId: string; readonly today: string; readonly bounds: ProjectBounds },
+): Promise<ProjectScan> {
+  const pages = client.listProjectsPages({ sort_by: 'updated', sort_direction: 0 });
+  const where = { entity: 'projects' as const, runId: at.runId, today: at.today, since: at.bounds.since };
+  return landListing(store, pages, where, startProjectScan(at.bounds), (s, r) => addProjectPage(s, r, at.bounds));
 }
 
 /** What the plan decides from: a replay's record of the execution it replays, else the day's inputs. */
@@ -72,17 +103,21 @@ export async function loadPlanInputs(
   return { day: await loadDay(deps, { ...run, fullRefresh: fullRefresh === true }) };
 }
 
-/** The watermarks, then the medias changed since them (the listing's requests spend the run's budget). */
+/** The watermarks, then the medias and projects changed since them (the listings' requests spend the run's budget). */
 async function loadDay(
   deps: Deps,
   run: { readonly runId: string; readonly today: string; readonly fullRefresh: boolean },
 ): Promise<DayInputs> {
   const { store, config } = deps;
   const watermarks = await readWatermarks(store);
-  const bounds = mediaBounds(plannedFrom({ fullRefresh: run.fullRefresh, watermarks }), config.mediasOverlapMinutes);
+  const from = plannedFrom({ fullRefresh: run.fullRefresh, watermarks });
+  const bounds = mediaBounds(from, config.mediasOverlapMinutes);
   const client = deps.wistia(config.accountRequestsPerMinute);
   const medias = await listChangedMedias(store, client, { ...run, bounds });
-  return { fullRefresh: run.fullRefresh, watermarks, medias, requests: client.metrics.requests };
+  // the projects with the same overlap: their `updated` is offset-paged the same way
+  const projectsAt = { ...run, bounds: projectBounds(from, config.mediasOverlapMinutes) };
+  const projects = await listChangedProjects(store, client, projectsAt);
+  return { fullRefresh: run.fullRefresh, watermarks, medias, projects, requests: client.metrics.requests };
 }
 
 async function requireJson<T>(store: ObjectStore, key: string, what: string): Promise<T> {
@@ -149,6 +184,7 @@ export async function savePlan(
     replay: output.replay,
     mediasChanged: output.medias.changed,
     mediaPages: output.medias.pages,
+    projectPages: output.projects.pages,
     windows: output.windows.count,
   });
   return output;

@@ -176,6 +176,7 @@ export interface Phase {
 /** The state that asks each endpoint (the engagement map asks two, interleaved). */
 const PHASE_OF: Record<string, string> = {
   '/medias': 'medias listing (plan)',
+  '/projects': 'projects listing (plan)',
   '/stats/events': 'event windows (map)',
   '/stats/medias/:id/by_date': 'stats by date + engagement (map)',
   '/stats/medias/:id/engagement': 'stats by date + engagement (map)',
@@ -263,7 +264,7 @@ function measure(
 export async function landedByRun(dataDir: string, execution: string): Promise<Record<string, number>> {
   const store = localStore(dataDir);
   const out: Record<string, number> = {};
-  for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors']) {
+  for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors', 'projects']) {
     let n = 0;
     const keys = new Set<string>();
     for await (const o of store.list(`bronze/${entity}/`)) {
@@ -349,6 +350,7 @@ async function runPipelineScenario(s: IngestScenario, progress: Progress): Promi
           media_stats: account.medias,
           media_engagement: account.medias,
           visitors: account.visitors,
+          projects: w.renderProjects().length,
         };
         const m = measure(sim.getCounters(), r, s.rateLimitPerMinute, {
           landed: await landedByRun(dataDir, r.execution),

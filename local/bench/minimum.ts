@@ -1,13 +1,13 @@
 // The fewest requests a run of an account can make, by the design's own accounting (docs/adr/0004), computed
 // from the simulator's truth rather than from what the pipeline did: medias list pages + event pages per
 // window + 2 per media needing engagement (stats by date + engagement) + the cheaper of visitor lookups and a
-// visitor scan. Lists are bare arrays of at most 100 with no total, so n items cost floor(n / 100) + 1 pages.
+// visitor scan + projects list pages (the projects changed since the previous run, all of them on a first run). Lists are bare arrays of at most 100 with no total, so n items cost floor(n / 100) + 1 pages.
 import type { Window } from '#shared/pipeline/windows.ts';
 import { DAY_MS, type World } from '../simulator/world.ts';
 
 export interface Minimum {
   readonly total: number;
-  readonly parts: { medias: number; events: number; engagement: number; visitors: number };
+  readonly parts: { medias: number; events: number; engagement: number; visitors: number; projects: number };
   /** Medias needing engagement and visitors active (all of them on a first run). */
   readonly mediasNeedingEngagement: number;
   readonly activeVisitors: number;
@@ -40,7 +40,10 @@ export function minimumRequests(world: World, windows: readonly Window[], previo
   let changed = medias.length;
   let needing = medias.length;
   let active = visitorsTotal;
+  const projects = world.renderProjects();
+  let changedProjects = projects.length;
   if (previous) {
+    changedProjects = projects.filter((p) => Date.parse(String(p.updated)) > previous.nowMs).length;
     const need = new Set<number>();
     changed = 0;
     for (const m of medias)
@@ -61,9 +64,10 @@ export function minimumRequests(world: World, windows: readonly Window[], previo
     events: windows.reduce((a, w) => a + listPages(eventsIn(world, w)), 0),
     engagement: 2 * needing,
     visitors: Math.min(active, listPages(visitorsTotal)),
+    projects: listPages(changedProjects),
   };
   return {
-    total: parts.medias + parts.events + parts.engagement + parts.visitors,
+    total: parts.medias + parts.events + parts.engagement + parts.visitors + parts.projects,
     parts,
     mediasNeedingEngagement: needing,
     activeVisitors: active,

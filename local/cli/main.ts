@@ -173,7 +173,7 @@ const COMMANDS: Record<string, Command> = {
   sql: {
     summary: 'query the local warehouse (starting it if needed)',
     usage:
-      'wistia-pipeline sql [--data-dir DIR] [--json] "SELECT …"\n\nThe schema is analytics (dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, …).',
+      'wistia-pipeline sql [--data-dir DIR] [--json] "SELECT …"\n\nThe schema is analytics (dim_project, dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, …).',
     options: { 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR }, json: { type: 'boolean', default: false } },
     async run(v, positionals) {
       const text = positionals.join(' ').trim();

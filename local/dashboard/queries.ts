@@ -1,6 +1,11 @@
 // Every query the dashboard runs, one per endpoint, in the SQL that PostgreSQL 17 and Redshift both accept:
 // no "::" casts (CAST), no ILIKE / FILTER / RETURNING, integer ratios cast to DOUBLE PRECISION first, rounding
 // left to the page, parameters as :name (the Data API's form). Schema and columns: sql/README.md.
+import { readFileSync } from 'node:fs';
+
+/** The saved query "campaign performance by week" (sql/queries/), run as the file stands: its rows are the ones
+ * test/saved-queries.test.ts holds to the simulator's truth. */
+const CAMPAIGNS = readFileSync(new URL('../../sql/queries/campaign_performance_by_week.sql', import.meta.url), 'utf8');
 
 export const QUERIES = {
   /** One row: the account's totals over everything loaded. */
@@ -82,6 +87,9 @@ SELECT channel, COUNT(*) AS sessions, COUNT(DISTINCT visitor_key) AS viewers,
 FROM analytics.fct_viewing_event
 GROUP BY channel
 ORDER BY 2 DESC, 1`,
+
+  /** Per ISO week and project (campaign folder): plays, viewers, loads, play rate, hours, plays by channel. */
+  campaigns: CAMPAIGNS,
 
   /** The fifteen countries with the most viewers (visitors with a viewing session). */
   countries: `

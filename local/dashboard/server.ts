@@ -96,6 +96,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
       };
     },
     '/api/channels': () => warehouse.query(QUERIES.channels),
+    '/api/campaigns': () => warehouse.query(QUERIES.campaigns),
     '/api/countries': () => warehouse.query(QUERIES.countries),
     '/api/devices': () => warehouse.query(QUERIES.devices),
     '/api/runs': async () => (runs ? listRuns(runs) : []),

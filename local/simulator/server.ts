@@ -383,6 +383,7 @@ export class WistiaSimulator {
       }
       return notFound;
     }
+    if (seg[0] === 'projects') return seg.length === 1 ? { status: 200, body: this.listProjects(q) } : notFound;
     if (seg[0] !== 'stats') return notFound;
     if (seg[1] === 'account' && seg.length === 2) return { status: 200, body: w.accountStats() };
     if (seg[1] === 'medias' && seg.length >= 3 && seg.length <= 4) {
@@ -462,6 +463,29 @@ export class WistiaSimulator {
       });
     }
     return list.slice((page - 1) * perPage, page * perPage).map((m) => w.renderMedia(m));
+  }
+
+  /** GET /projects: paged (1-based, per_page ≤ 100), sort_by name | created | updated | mediaCount | id (default
+   * id), sort_direction 0 = descending (OAS-V1 /projects). */
+  private listProjects(q: URLSearchParams): unknown[] {
+    const { page, perPage } = pageParams(q);
+    const sortBy = q.get('sort_by') ?? 'id';
+    const desc = q.get('sort_direction') === '0';
+    const hashed = q.getAll('hashed_ids[]');
+    const key = (p: Record<string, unknown>): string | number =>
+      sortBy === 'name'
+        ? String(p.name).toLowerCase()
+        : sortBy === 'created' || sortBy === 'updated'
+          ? Date.parse(String(p[sortBy]))
+          : sortBy === 'mediaCount'
+            ? Number(p.mediaCount)
+            : Number(p.id);
+    const list = this.world
+      .renderProjects()
+      .filter((p) => hashed.length === 0 || hashed.includes(String(p.hashedId)))
+      .map((p) => ({ p, k: key(p) }));
+    list.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : Number(a.p.id) - Number(b.p.id)) * (desc ? -1 : 1));
+    return list.slice((page - 1) * perPage, page * perPage).map((x) => x.p);
   }
 
   private listVisitors(q: URLSearchParams): unknown[] {
@@ -556,6 +580,7 @@ export class WistiaSimulator {
 export function routeOf(path: string): string {
   const seg = path.split('/').filter(Boolean);
   if (seg[0] === 'medias') return seg.length === 1 ? '/medias' : '/medias/:id';
+  if (seg[0] === 'projects') return seg.length === 1 ? '/projects' : '/projects/:id';
   if (seg[0] === 'stats') {
     if (seg[1] === 'medias') return seg.length === 3 ? '/stats/medias/:id' : `/stats/medias/:id/${seg[3] ?? ''}`;
     if (seg[1] === 'visitors') return seg.length === 2 ? '/stats/visitors' : '/stats/visitors/:key';

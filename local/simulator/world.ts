@@ -3,7 +3,7 @@
 // places are in vocabulary.ts, its calendar in calendar.ts; the HTTP endpoints (paging, filters) in server.ts,
 // the faults in misbehave.ts.
 import { Account, type MediaRecord } from './account.ts';
-import { dayOf, dayString, mediaTime, statsTime } from './calendar.ts';
+import { DAY_MS, dayOf, dayString, mediaTime, statsTime } from './calendar.ts';
 import { Counters } from './counters.ts';
 import { hash32, hashedIdFrom, pickBy, unit, uuidFrom } from './rng.ts';
 import { embedUrlFor, GEO, ipFor, ORGS, PROJECTS, userAgent, visitorIdentity } from './vocabulary.ts';
@@ -100,6 +100,37 @@ export class World extends Account {
     if (hash32(s, i, 31) % 5 === 0)
       out.embedCode = `<script src="https://fast.wistia.com/embed/medias/${m.hashedId}.jsonp" async></script>`;
     return out;
+  }
+
+  // ---- projects (folders) -------------------------------------------------------------------------
+
+  /** The account's projects as GET /projects renders them (v1: camelCase keys), in id order. Every project exists
+   * from before the first media; its `updated` moves when a media is added to it, its mediaCount counts the
+   * medias visible now. */
+  renderProjects(): Record<string, unknown>[] {
+    const s = this.seed;
+    const visible = this.visibleMedias();
+    const firstMs = this.medias[0]?.createdMs ?? this.nowMs;
+    return PROJECTS.map((name, pj) => {
+      const mine = visible.filter((m) => m.project === pj);
+      const createdMs = firstMs - (pj + 1) * DAY_MS - (hash32(s, pj, 910) % 3_600_000);
+      const updatedMs = Math.max(createdMs, ...mine.map((m) => m.createdMs));
+      const isPublic = pj % 3 === 0;
+      return {
+        id: 500_000 + pj,
+        name,
+        // the schema allows null: some projects have no description
+        description: pj % 4 === 3 ? null : `${name}: the ${name.toLowerCase()} campaign's videos`,
+        mediaCount: mine.length,
+        created: mediaTime(createdMs),
+        updated: mediaTime(updatedMs),
+        hashedId: hashedIdFrom(s, 900 + pj),
+        public: isPublic,
+        publicId: isPublic ? hashedIdFrom(s, 950 + pj).slice(0, 3) : null,
+        anonymousCanUpload: false,
+        anonymousCanDownload: false,
+      };
+    });
   }
 
   // ---- stats ---------------------------------------------------------------------------------------

@@ -287,6 +287,7 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
     ), rss
     assert reports[0]["rows"] == {
         "dim_date": 1,
+        "dim_project": 0,  # the run's media names no project, and no projects were listed
         "dim_media": 1,
         "dim_visitor": 1,
         "fct_viewing_event": 1,
@@ -306,6 +307,7 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
     assert sorted(p.name for p in stage.iterdir()) == [
         "dim_date",
         "dim_media",
+        "dim_project",
         "dim_visitor",
         "fct_media_engagement",
         "fct_viewing_event",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyspark.sql import types as T
+
 LINEAGE = ("_fetched_at", "_run_id")
 
 #: an execution name (Step Functions: 1-80 characters; ours use these): what a run id may be wherever it goes (SQL
@@ -30,6 +32,23 @@ DIM_DATE = Table(
     ("year", "quarter", "month", "month_name", "day", "day_of_week", "day_name", "iso_week", "is_weekend"),
     versioned=False,
 )
+#: a project (a "folder" in the dated API): GET /projects, keyed by the numeric id medias refer to (media.project.id)
+DIM_PROJECT = Table(
+    "dim_project",
+    ("project_id",),
+    (
+        "hashed_id",
+        "name",
+        "description",
+        "created_at",
+        "updated_at",
+        "media_count",
+        "is_public",
+        "is_inferred",
+    ),
+)
+#: the schema of the project ids the warehouse holds (extract.known_project_ids; the key is a BIGINT)
+PROJECT_KEY = T.StructType([T.StructField("project_id", T.LongType())])
 DIM_MEDIA = Table(
     "dim_media",
     ("media_id",),
@@ -105,7 +124,7 @@ MEDIA_ENGAGEMENT_CURVE = Table(
 )
 
 #: load order: dimensions before the facts that refer to them
-STAR = (DIM_DATE, DIM_MEDIA, DIM_VISITOR, FCT_VIEWING_EVENT, FCT_MEDIA_ENGAGEMENT, MEDIA_ENGAGEMENT_CURVE)
+STAR = (DIM_DATE, DIM_PROJECT, DIM_MEDIA, DIM_VISITOR, FCT_VIEWING_EVENT, FCT_MEDIA_ENGAGEMENT, MEDIA_ENGAGEMENT_CURVE)
 TABLES = {t.name: t for t in STAR}
 
 #: audit tables written by every load (columns in file order)
@@ -123,6 +142,12 @@ STAGED = tuple(t.name for t in STAR) + ("quarantine", "schema_drift")
 MAX_VARCHAR = 65535
 VARCHAR_BYTES: dict[str, dict[str, int]] = {
     "dim_date": {"month_name": 9, "day_name": 9},
+    "dim_project": {
+        "hashed_id": 40,
+        "name": MAX_VARCHAR,
+        "description": MAX_VARCHAR,
+        "_run_id": 80,
+    },
     "dim_media": {
         "media_id": 40,
         "name": MAX_VARCHAR,

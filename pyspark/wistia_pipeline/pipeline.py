@@ -10,7 +10,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from . import schemas
-from .model import DIM_MEDIA, DIM_VISITOR
+from .model import DIM_MEDIA, DIM_VISITOR, PROJECT_KEY
 from .transforms import fit, star, validate
 from .transforms.records import explode_records
 
@@ -53,6 +53,7 @@ NATURAL_KEYS = {
     "events": ["p.event_key"],
     "media_stats": ["scope_media", "CAST(p.date AS DATE)"],
     "media_engagement": ["scope_media"],
+    "projects": ["p.id"],
 }
 
 
@@ -74,6 +75,7 @@ def staged_columns(company_hosts: list[str], hash_pii: bool) -> dict[str, tuple[
         "events": ("fct_viewing_event", star.event_columns(company_hosts, hash_pii)),
         "media_stats": ("fct_media_engagement", star.stats_columns()),
         "media_engagement": ("media_engagement_curve", star.curve_columns()),
+        "projects": ("dim_project", star.project_columns()),
     }
 
 
@@ -114,9 +116,11 @@ def build(
     hash_pii: bool,
     known_media: DataFrame,
     known_visitors: DataFrame,
+    known_projects: DataFrame | None = None,
 ) -> Built:
     """``envelopes``: the run's bronze envelopes, one frame, or one frame per entity (the job reads each entity's
-    objects by its own glob, so that filtering by entity reads nothing twice)."""
+    objects by its own glob, so that filtering by entity reads nothing twice). ``known_*``: the keys the warehouse
+    holds (one-column frames; ``known_projects`` of project_id, none when not given)."""
     company_hosts = list(company_hosts)
     fits = staged_columns(company_hosts, hash_pii)
     by_entity = envelopes if isinstance(envelopes, dict) else None
@@ -182,6 +186,7 @@ def build(
             rules,
         )
 
+    project = star.dim_project(usable["projects"])
     media = star.dim_media(usable["medias"])
     visitor = star.dim_visitor(usable["visitors"], hash_pii)
     events = star.fct_viewing_event(usable["events"], company_hosts, hash_pii)
@@ -193,6 +198,9 @@ def build(
     media = media.unionByName(
         star.inferred_members(referenced_media, "media_id", media, known_media, DIM_MEDIA, run_id)
     )
+    if known_projects is None:
+        known_projects = project.sparkSession.createDataFrame([], PROJECT_KEY)
+    project = project.unionByName(star.inferred_projects(media, project, known_projects, run_id))
     visitor = visitor.unionByName(
         star.inferred_members(events.select("visitor_key"), "visitor_key", visitor, known_visitors, DIM_VISITOR, run_id)
     )
@@ -202,6 +210,7 @@ def build(
     )
     frames = {
         "dim_date": dates,
+        "dim_project": project,
         "dim_media": media,
         "dim_visitor": visitor,
         "fct_viewing_event": events,
@@ -218,6 +227,7 @@ def build(
         "events": frames["fct_viewing_event"],
         "media_stats": frames["fct_media_engagement"],
         "media_engagement": frames["media_engagement_curve"],
+        "projects": frames["dim_project"].where(~F.col("is_inferred")),
     }
     probes = [df.select(F.lit(e).alias("entity")) for e, df in entity_frames.items()] + [
         frames["dim_date"].select(F.lit("dim_date").alias("entity"))

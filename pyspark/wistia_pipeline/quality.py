@@ -70,6 +70,7 @@ def _rules() -> dict[str, list[Rule]]:
         ],
         "dim_visitor": [_range("load_count", 0.0), _range("play_count", 0.0)],
         "dim_media": [_range("duration_seconds", 0.0)],
+        "dim_project": [_range("media_count", 0.0)],
         "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
     }
 

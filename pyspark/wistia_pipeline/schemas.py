@@ -78,6 +78,25 @@ MEDIAS = EntitySpec(
     extra_known=("description", "progress", "embedCode", "assets", "subfolder", "cursor"),
 )
 
+# GET /projects (v1, camelCase keys; OAS-V1 `Project`): the numeric id is the key medias refer to
+PROJECTS = EntitySpec(
+    schema=struct(
+        id=L,
+        hashedId=S,
+        name=S,
+        description=S,
+        mediaCount=L,
+        created=S,
+        updated=S,
+        public=B,
+    ),
+    key="id",
+    required=("id", "hashedId", "updated"),
+    times=(("created", "timestamp"), ("updated", "timestamp")),
+    ranges=(("mediaCount", 0, float("inf")),),
+    extra_known=("publicId", "anonymousCanUpload", "anonymousCanDownload"),
+)
+
 EVENTS = EntitySpec(
     schema=struct(
         received_at=S,
@@ -144,4 +163,5 @@ ENTITIES: dict[str, EntitySpec] = {
     "visitors": VISITORS,
     "media_stats": MEDIA_STATS,
     "media_engagement": MEDIA_ENGAGEMENT,
+    "projects": PROJECTS,
 }

@@ -17,6 +17,22 @@ CREATE TABLE IF NOT EXISTS analytics.dim_date (
   is_weekend    BOOLEAN NOT NULL
 );
 
+-- dim_project: one row per project (Wistia's "folder" in the dated API; natural key: the numeric id medias refer
+-- to), its latest state as GET /projects lists it. media_count is Wistia's count as of the project's last change.
+CREATE TABLE IF NOT EXISTS analytics.dim_project (
+  project_id    BIGINT PRIMARY KEY,               -- Wistia's numeric project id (media.project.id)
+  hashed_id     VARCHAR(40),
+  name          TEXT,
+  description   TEXT,
+  created_at    TIMESTAMPTZ,
+  updated_at    TIMESTAMPTZ,
+  media_count   BIGINT,
+  is_public     BOOLEAN,
+  is_inferred   BOOLEAN NOT NULL,                 -- named by a media before the projects listing brought it
+  _fetched_at   TIMESTAMPTZ NOT NULL,
+  _run_id       VARCHAR(80) NOT NULL
+);
+
 -- dim_media: one row per media (natural key: Wistia's hashed_id), its latest metadata.
 CREATE TABLE IF NOT EXISTS analytics.dim_media (
   media_id          VARCHAR(40) PRIMARY KEY,      -- hashed_id
@@ -26,7 +42,7 @@ CREATE TABLE IF NOT EXISTS analytics.dim_media (
   status            VARCHAR(16),
   archived          BOOLEAN,
   duration_seconds  DOUBLE PRECISION,
-  project_id        BIGINT,
+  project_id        BIGINT REFERENCES analytics.dim_project (project_id), -- -> dim_project
   project_name      TEXT,
   project_hashed_id VARCHAR(40),
   section           TEXT,
@@ -169,6 +185,7 @@ CREATE TABLE IF NOT EXISTS analytics.record_audit (
 -- https://www.postgresql.org/docs/17/sql-createtable.html#SQL-CREATETABLE-UNLOGGED; issue 13). Redshift has no
 -- such option; its stages stay as they are (sql/ddl/redshift.sql).
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_date (LIKE analytics.dim_date);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_project (LIKE analytics.dim_project);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_media (LIKE analytics.dim_media);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.dim_visitor);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);

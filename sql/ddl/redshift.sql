@@ -18,6 +18,22 @@ CREATE TABLE IF NOT EXISTS analytics.dim_date (
   is_weekend    BOOLEAN NOT NULL
 ) DISTSTYLE ALL SORTKEY (date_key);
 
+-- dim_project: one row per project (Wistia's "folder" in the dated API; natural key: the numeric id medias refer
+-- to), its latest state as GET /projects lists it. media_count is Wistia's count as of the project's last change.
+CREATE TABLE IF NOT EXISTS analytics.dim_project (
+  project_id    BIGINT PRIMARY KEY,               -- Wistia's numeric project id (media.project.id)
+  hashed_id     VARCHAR(40),
+  name          VARCHAR(65535),
+  description   VARCHAR(65535),
+  created_at    TIMESTAMPTZ,
+  updated_at    TIMESTAMPTZ,
+  media_count   BIGINT,
+  is_public     BOOLEAN,
+  is_inferred   BOOLEAN NOT NULL,                 -- named by a media before the projects listing brought it
+  _fetched_at   TIMESTAMPTZ NOT NULL,
+  _run_id       VARCHAR(80) NOT NULL
+) DISTSTYLE ALL SORTKEY (project_id);
+
 -- dim_media: one row per media (natural key: Wistia's hashed_id), its latest metadata.
 CREATE TABLE IF NOT EXISTS analytics.dim_media (
   media_id          VARCHAR(40) PRIMARY KEY,      -- hashed_id
@@ -27,7 +43,7 @@ CREATE TABLE IF NOT EXISTS analytics.dim_media (
   status            VARCHAR(16),
   archived          BOOLEAN,
   duration_seconds  DOUBLE PRECISION,
-  project_id        BIGINT,
+  project_id        BIGINT REFERENCES analytics.dim_project (project_id), -- -> dim_project (informational)
   project_name      VARCHAR(65535),
   project_hashed_id VARCHAR(40),
   section           VARCHAR(65535),
@@ -167,6 +183,7 @@ CREATE TABLE IF NOT EXISTS analytics.record_audit (
 -- (pyspark/wistia_pipeline/load/sql.py). Same columns as their targets, no keys. Created here with the rest,
 -- by the deploy's warehouse bootstrap on Redshift: the Glue job runs no DDL there.
 CREATE TABLE IF NOT EXISTS analytics.stg_dim_date (LIKE analytics.dim_date);
+CREATE TABLE IF NOT EXISTS analytics.stg_dim_project (LIKE analytics.dim_project);
 CREATE TABLE IF NOT EXISTS analytics.stg_dim_media (LIKE analytics.dim_media);
 CREATE TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.dim_visitor);
 CREATE TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);

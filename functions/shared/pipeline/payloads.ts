@@ -182,6 +182,13 @@ export const PlanOutputSchema = z.object({
     changedKey: z.string(),
     maxUpdated: z.string().nullable(),
   }),
+  /** The projects (folders) listing the plan made beside the medias' (planning/projects.ts). */
+  projects: z.object({
+    pages: z.number(),
+    listed: z.number(),
+    changed: z.number(),
+    maxUpdated: z.string().nullable(),
+  }),
   /** Where each Distributed Map's ResultWriter puts its manifests. */
   resultPrefixes: z.object({ events: z.string(), engagement: z.string(), visitors: z.string() }),
   requests: z.number(),

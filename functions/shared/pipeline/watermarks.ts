@@ -9,6 +9,10 @@ export interface Watermarks {
     /** Largest `updated` seen on a media. */
     readonly maxUpdated: string;
   };
+  readonly projects?: {
+    /** Largest `updated` seen on a project (folder). */
+    readonly maxUpdated: string;
+  };
   readonly events?: {
     /** Last day whose window was fetched (the day of the run). The next run starts the day before. */
     readonly throughDay: string;
@@ -25,6 +29,18 @@ export interface Watermarks {
     readonly visitors: string[];
   };
   readonly lastRun?: { readonly runId: string; readonly committedAt: string; readonly ingestDate: string };
+}
+
+/** Where a listing by `updated`, newest first, stops: a watermark minus an overlap (offset paging under concurrent
+ * updates), and the watermark itself (only what was updated after it counts as changed). None: list everything. */
+export function overlapBounds(
+  watermark: string | null,
+  overlapMinutes: number,
+): { readonly since: string | null; readonly watermark: string | null } {
+  return {
+    since: watermark === null ? null : new Date(Date.parse(watermark) - overlapMinutes * 60_000).toISOString(),
+    watermark,
+  };
 }
 
 export async function readWatermarks(

@@ -111,6 +111,11 @@ export type MediasQuery = {
   type?: string;
   archived?: boolean;
 };
+/** GET /projects sorts (OAS-V1; the 2016 docs: default by id). */
+export type ProjectsQuery = {
+  sort_by?: 'name' | 'created' | 'updated' | 'mediaCount' | 'id';
+  sort_direction?: 0 | 1;
+};
 export type VisitorsQuery = { filter?: 'has_name' | 'has_email' | 'identified_by_email_gate'; search?: string };
 
 const NETWORK_TRANSIENT = new Set([
@@ -212,6 +217,9 @@ export class WistiaClient {
 
   listMediasPages(query: MediasQuery = {}): AsyncGenerator<Page<Json>> {
     return this.pages('GET /medias', '/medias', 'medias', query);
+  }
+  listProjectsPages(query: ProjectsQuery = {}): AsyncGenerator<Page<Json>> {
+    return this.pages('GET /projects', '/projects', 'projects', query);
   }
   getMedia(hashedId: string): Promise<Fetched<Json>> {
     return this.fetch('GET /medias/{id}', `/medias/${enc(hashedId)}`, 'media');

@@ -113,6 +113,21 @@ const media = obj({
   cursor: strOrNull,
 });
 
+// GET /projects (v1: camelCase keys; OAS-V1 `Project`, OLD-DATA "Projects Response")
+const project = obj({
+  id: f('integer', true),
+  hashedId: f('string', true),
+  name: str,
+  description: strOrNull,
+  mediaCount: int,
+  created: f('datetime'),
+  updated: f('datetime'),
+  public: bool,
+  publicId: strOrNull,
+  anonymousCanUpload: bool,
+  anonymousCanDownload: bool,
+});
+
 const event = obj({
   received_at: f('datetime', true),
   event_key: f('string', true),
@@ -179,7 +194,17 @@ const account = obj({
 });
 
 export type BodyKind =
-  'medias' | 'media' | 'mediaStats' | 'engagement' | 'byDate' | 'account' | 'visitors' | 'visitor' | 'events' | 'event';
+  | 'medias'
+  | 'media'
+  | 'mediaStats'
+  | 'engagement'
+  | 'byDate'
+  | 'account'
+  | 'visitors'
+  | 'visitor'
+  | 'events'
+  | 'event'
+  | 'projects';
 
 const BODIES: Record<BodyKind, { list: boolean; shape: ObjectShape }> = {
   medias: { list: true, shape: media },
@@ -192,6 +217,7 @@ const BODIES: Record<BodyKind, { list: boolean; shape: ObjectShape }> = {
   visitor: { list: false, shape: visitor },
   events: { list: true, shape: event },
   event: { list: false, shape: event },
+  projects: { list: true, shape: project },
 };
 
 function typeName(v: unknown): string {

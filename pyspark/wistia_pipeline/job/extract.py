@@ -10,6 +10,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from ..model import PROJECT_KEY
 from ..schemas import ENTITIES, ENVELOPE
 
 
@@ -99,3 +100,10 @@ def known_keys(spark: SparkSession, wh) -> tuple[DataFrame, DataFrame]:
         [(k,) for k in wh.known_keys("dim_visitor", "visitor_key")], _key_schema("visitor_key")
     )
     return known_media, known_visitors
+
+
+def known_project_ids(spark: SparkSession, wh) -> DataFrame:
+    """The project ids dim_project holds (a one-column BIGINT frame): a media naming one needs no inferred project."""
+    # as text: the Redshift Data API returns a BIGINT as longValue, and known_keys reads stringValue
+    ids = wh.known_keys("dim_project", "CAST(project_id AS VARCHAR(20))")
+    return spark.createDataFrame([(int(k),) for k in ids], PROJECT_KEY)

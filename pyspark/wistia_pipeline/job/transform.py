@@ -14,8 +14,18 @@ def company_hosts(args: dict[str, str]) -> list[str]:
 
 
 def transform(
-    envelopes: dict[str, DataFrame], args: dict[str, str], known_media: DataFrame, known_visitors: DataFrame
+    envelopes: dict[str, DataFrame],
+    args: dict[str, str],
+    known_media: DataFrame,
+    known_visitors: DataFrame,
+    known_projects: DataFrame | None = None,
 ) -> Built:
     return build(
-        envelopes, args["run_id"], company_hosts(args), args["hash_pii"] == "true", known_media, known_visitors
+        envelopes,
+        args["run_id"],
+        company_hosts(args),
+        args["hash_pii"] == "true",
+        known_media,
+        known_visitors,
+        known_projects,
     )

@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 from ..model import (
     DIM_DATE,
     DIM_MEDIA,
+    DIM_PROJECT,
     DIM_VISITOR,
     FCT_MEDIA_ENGAGEMENT,
     FCT_VIEWING_EVENT,
@@ -93,6 +94,63 @@ def dim_media(medias: DataFrame) -> DataFrame:
     df = _project(medias, media_columns())
     return _select(
         latest(df, ["media_id"], F.col("updated_at").desc_nulls_last(), F.col("_fetched_at").desc()), DIM_MEDIA
+    )
+
+
+def project_columns() -> dict[str, Column]:
+    """dim_project's columns as expressions over one parsed projects record (GET /projects, v1 camelCase keys)."""
+    p = _p
+    return {
+        "project_id": p("id"),
+        "hashed_id": p("hashedId"),
+        "name": p("name"),
+        "description": p("description"),
+        "created_at": p("created").cast("timestamp"),
+        "updated_at": p("updated").cast("timestamp"),
+        "media_count": p("mediaCount"),
+        "is_public": p("public"),
+        "is_inferred": F.lit(False),
+        **_lineage_columns(),
+    }
+
+
+def dim_project(projects: DataFrame) -> DataFrame:
+    """One row per project id: its latest version (by ``updated``, then the fetch)."""
+    df = _project(projects, project_columns())
+    return _select(
+        latest(df, ["project_id"], F.col("updated_at").desc_nulls_last(), F.col("_fetched_at").desc()), DIM_PROJECT
+    )
+
+
+def inferred_projects(media: DataFrame, projects: DataFrame, known_projects: DataFrame, run_id: str) -> DataFrame:
+    """dim_project rows for the projects medias name that neither this load's listing nor the warehouse holds (a
+    project the incremental listing did not reach, or a quarantined one): the id, with the hashed id and name the
+    media carries, marked inferred, so that dim_media.project_id always has its row (a real foreign key). The next
+    listing that brings the project replaces it (its fetch is newer than the epoch)."""
+    named = media.where(F.col("project_id").isNotNull()).select(
+        "project_id",
+        F.col("project_hashed_id").alias("hashed_id"),
+        F.col("project_name").alias("name"),
+        F.col("_fetched_at"),
+    )
+    missing = named.join(projects.select("project_id"), "project_id", "left_anti").join(
+        known_projects.select("project_id"), "project_id", "left_anti"
+    )
+    one = latest(missing, ["project_id"], F.col("_fetched_at").desc())
+    schema = projects.schema
+    columns = {
+        "project_id": F.col("project_id"),
+        "hashed_id": F.col("hashed_id"),
+        "name": F.col("name"),
+        "is_inferred": F.lit(True),
+        "_fetched_at": _epoch(),
+        "_run_id": F.lit(run_id),
+    }
+    return one.select(
+        *[
+            (columns[c] if c in columns else F.lit(None)).cast(schema[c].dataType).alias(c)
+            for c in DIM_PROJECT.all_columns
+        ]
     )
 
 

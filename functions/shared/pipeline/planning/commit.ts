@@ -43,7 +43,7 @@ const newest = (...ts: (string | null | undefined)[]) =>
 
 export interface CommitFacts {
   readonly runId: string;
-  readonly plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'watermarkPolicy'>;
+  readonly plan: Pick<PlanOutput, 'today' | 'ingestDate' | 'medias' | 'projects' | 'watermarkPolicy'>;
   readonly engagementPlan: Pick<EngagementPlan, 'events' | 'visitors'>;
   readonly failed: { readonly medias: readonly string[]; readonly visitors: readonly string[] };
   /** Visitors a finished scan counted (the account's total now). */
@@ -79,6 +79,7 @@ export function nextWatermarks(f: CommitFacts): Watermarks {
   return {
     version: 1,
     ...(plan.medias.maxUpdated ? { medias: { maxUpdated: plan.medias.maxUpdated } } : {}),
+    ...(plan.projects.maxUpdated ? { projects: { maxUpdated: plan.projects.maxUpdated } } : {}),
     events: {
       throughDay,
       maxReceivedAt: newest(previous?.maxReceivedAt, ep.events.maxReceivedAt) ?? ep.events.maxReceivedAt,

@@ -7,9 +7,10 @@ import { InvalidInputError } from '../input.ts';
 import { runKey } from '../keys.ts';
 import type { LeaseRef } from '../lease.ts';
 import type { ChangedMedia, PlanOutput } from '../payloads.ts';
-import type { Watermarks } from '../watermarks.ts';
+import { overlapBounds, type Watermarks } from '../watermarks.ts';
 import { backfillWindows, incrementalWindows, type Window } from '../windows.ts';
 import type { EngagementInputs } from './engagement.ts';
+import { projectsOutput, type ProjectScan } from './projects.ts';
 import { planReplay, type ReplayRecord } from './replay.ts';
 
 /** The plan manifest each run writes (runs/<run>/manifest.json). */
@@ -40,13 +41,8 @@ export interface MediaBounds {
   readonly watermark: string | null;
 }
 
-export function mediaBounds(previous: Watermarks | undefined, overlapMinutes: number): MediaBounds {
-  const wm = previous?.medias?.maxUpdated ?? null;
-  return {
-    since: wm === null ? null : new Date(Date.parse(wm) - overlapMinutes * 60_000).toISOString(),
-    watermark: wm,
-  };
-}
+export const mediaBounds = (previous: Watermarks | undefined, overlapMinutes: number): MediaBounds =>
+  overlapBounds(previous?.medias?.maxUpdated ?? null, overlapMinutes);
 
 /** The media listing so far. */
 export interface MediaScan {
@@ -136,6 +132,7 @@ export function dailyPlan(i: {
   readonly mode: 'incremental' | 'backfill';
   readonly windows: Window[];
   readonly medias: MediaScan;
+  readonly projects: ProjectScan;
   readonly requests: number;
   readonly places: RunPlaces;
   readonly lease: LeaseRef;
@@ -158,6 +155,7 @@ export function dailyPlan(i: {
       changedKey: places.changedKey,
       maxUpdated: medias.maxUpdated,
     },
+    projects: projectsOutput(i.projects),
     resultPrefixes: places.resultPrefixes,
     requests: i.requests,
     bronzeRuns: runId,
@@ -177,11 +175,12 @@ export function dailyPlan(i: {
   };
 }
 
-/** What a day's plan decides from: the watermarks, the media listing and the requests it took. */
+/** What a day's plan decides from: the watermarks, the media and project listings and the requests they took. */
 export interface DayInputs {
   readonly fullRefresh: boolean;
   readonly watermarks: { readonly value: Watermarks | undefined; readonly etag: string | null };
   readonly medias: MediaScan;
+  readonly projects: ProjectScan;
   readonly requests: number;
 }
 

@@ -162,6 +162,8 @@ export function planReplay(i: {
     range: original.range,
     events: { ...perItemBudget(i.config, Math.max(1, windows.length)), toleratedFailurePercentage: 0 },
     medias: { ...original.medias, pages: 0, listed: 0 },
+    // the original's projects land again from its bronze; a manifest written before projects were listed has none
+    projects: { changed: 0, maxUpdated: null, ...(original as Partial<PlanManifest>).projects, pages: 0, listed: 0 },
     resultPrefixes: places.resultPrefixes,
     requests: 0,
     // The original's bronze too: the replayed items' daily rows take their engagement and visitors from that
