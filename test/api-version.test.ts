@@ -154,6 +154,21 @@ describe('the client in both dialects, against the simulator', () => {
     expect((await dated().getMediaEngagement(id)).body).toEqual((await clientFor(s).getMediaEngagement(id)).body);
   });
 
+  it("lists projects as the dated API's /folders, in snake_case, the same projects as v1's /projects", async () => {
+    const pages = [];
+    for await (const p of dated().listProjectsPages()) pages.push(p);
+    expect(new URL(String(pages[0]?.request.url)).pathname).toMatch(/\/modern\/folders$/);
+    expect(pages.flatMap((p) => p.drift)).toEqual([]);
+    const folders = pages.flatMap((p) => p.body);
+    const projects = await collect(clientFor(s).listProjectsPages());
+    expect(projects.length).toBeGreaterThan(1);
+    expect(folders.every((f) => typeof f.hashed_id === 'string' && typeof f.media_count === 'number')).toBe(true);
+    expect(folders.every((f) => !('hashedId' in f) && !('mediaCount' in f))).toBe(true);
+    expect(folders.map((f) => [f.id, f.hashed_id, f.media_count, f.updated])).toEqual(
+      projects.map((p) => [p.id, p.hashedId, p.mediaCount, p.updated]),
+    );
+  });
+
   it('the simulator refuses the v1 spelling (.json) on /modern, a 404 the client names', async () => {
     const r = await fetch(`${s.origin}/modern/medias.json`, {
       headers: { authorization: `Bearer ${TOKEN}`, 'x-wistia-api-version': '2026-03' },

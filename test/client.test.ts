@@ -249,20 +249,22 @@ describe('errors that are not retried', () => {
         { index: 5, field: 'event_key', message: '[5].event_key: required field is missing' },
         { index: 9, field: '', message: '[9]: expected an object, got string' },
       ]);
-      // a project without its id or with a mistyped hashedId is a finding; a null description is documented
+      // a project without its id is a finding; its hashed id in either spelling (v1 hashedId, the dated API's
+      // hashed_id) is not a key, so a mistyped one is drift; a null description is documented
       body = JSON.stringify([
         { id: 1, hashedId: 'a1', name: 'ok', description: null, mediaCount: 2, public: false, publicId: null },
         { hashedId: 'b2', name: 'no id' },
         { id: 3, hashedId: 33, name: 'numeric hashed id' },
         { id: 4, hashedId: 'd4', mediaCount: '2', folder_kind: 'x' },
+        { id: 5, hashed_id: 'e5', name: 'dated', media_count: 1, public: true, public_id: null },
       ]);
       const projectPages = [];
       for await (const p of c.listProjectsPages()) projectPages.push(p);
       expect(projectPages[0]?.findings).toEqual([
         { index: 1, field: 'id', message: '[1].id: required field is missing' },
-        { index: 2, field: 'hashedId', message: '[2].hashedId: expected string, got integer' },
       ]);
       expect(projectPages[0]?.drift).toEqual([
+        { field: '[].hashedId', kind: 'type', expected: 'string', got: 'integer', count: 1 },
         { field: '[].mediaCount', kind: 'type', expected: 'integer', got: 'string', count: 1 },
         { field: '[].folder_kind', kind: 'new-field', got: 'string', count: 1 },
       ]);

@@ -65,6 +65,15 @@ describe('v1 and the dated API, end to end', () => {
       'SELECT COUNT(*)::int AS n FROM analytics.dim_media WHERE project_id IS NOT NULL AND project_hashed_id IS NOT NULL',
     );
     expect(withProject?.n).toBe(40);
+    // the projects: v1's /projects (camelCase) and the dated API's /folders (snake_case) give the same dimension
+    const projects = (w: LocalWarehouse) =>
+      w.query(
+        'SELECT project_id, hashed_id, name, description, created_at, updated_at, media_count, is_public, is_inferred FROM analytics.dim_project ORDER BY project_id',
+      );
+    const fromV1 = await projects(a);
+    expect(fromV1.length).toBeGreaterThan(1);
+    expect(fromV1.every((r) => r.hashed_id !== null && r.media_count !== null && r.is_inferred === false)).toBe(true);
+    expect(await projects(b)).toEqual(fromV1);
   });
 
   it("the dated run's bronze keeps the bodies as served (folder, snake_case assets) and the version of each request", async () => {

@@ -2,7 +2,9 @@
 // (modern) API serves the same data with its own names (../shared/wistia-api/README.md §1.1 and the `.modern`
 // schemas): `/modern/<path>` with no `.json`, `/folders` for `/projects` (the Stats API keeps
 // `/stats/projects/{id}`), a media's `folder` for its `project` (hashedId per the 2026.03 OpenAPI), and the asset
-// keys in snake_case (`file_size`, `content_type`). The thumbnail keeps its camelCase keys in the modern spec.
+// keys in snake_case (`file_size`, `content_type`), and a folder's keys in snake_case (`hashed_id`, `media_count`: the
+// migration guide's camelCase → snake_case; the vendored reference has no /folders schema). The thumbnail keeps its
+// camelCase keys in the modern spec.
 
 export type Dialect = 'v1' | 'modern';
 
@@ -37,10 +39,19 @@ function modernMedia(m: unknown): unknown {
   return out;
 }
 
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A project as the dated API's /folders lists it: its keys in snake_case (the migration guide's rule). */
+function modernFolder(p: unknown): unknown {
+  if (!isObject(p)) return p;
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [snake(k), v]));
+}
+
 /** A 200 body of `route` as the dialect serves it (the v1 body unchanged). */
 export function shapeBody(dialect: Dialect, route: string, body: unknown): unknown {
   if (dialect === 'v1') return body;
   if (route === '/medias' && Array.isArray(body)) return body.map(modernMedia);
   if (route === '/medias/:id') return modernMedia(body);
+  if (route === '/projects' && Array.isArray(body)) return body.map(modernFolder);
   return body;
 }

@@ -89,12 +89,22 @@ PROJECTS = EntitySpec(
         created=S,
         updated=S,
         public=B,
+        # the dated API's /folders spells its keys in snake_case (functions/shared/wistia/api-version.ts)
+        hashed_id=S,
+        media_count=L,
     ),
     key="id",
-    required=("id", "hashedId", "updated"),
+    required=("id", "updated"),
     times=(("created", "timestamp"), ("updated", "timestamp")),
-    ranges=(("mediaCount", 0, float("inf")),),
-    extra_known=("publicId", "anonymousCanUpload", "anonymousCanDownload"),
+    ranges=(("mediaCount", 0, float("inf")), ("media_count", 0, float("inf"))),
+    extra_known=(
+        "publicId",
+        "anonymousCanUpload",
+        "anonymousCanDownload",
+        "public_id",
+        "anonymous_can_upload",
+        "anonymous_can_download",
+    ),
 )
 
 EVENTS = EntitySpec(

@@ -113,19 +113,26 @@ const media = obj({
   cursor: strOrNull,
 });
 
-// GET /projects (v1: camelCase keys; OAS-V1 `Project`, OLD-DATA "Projects Response")
+// GET /projects (v1: camelCase keys; OAS-V1 `Project`, OLD-DATA "Projects Response"); the dated API's GET /folders
+// keys in snake_case (DOC-MIG: "response keys changed from camelCase to snake_case"; api-version.ts). The id is the
+// key: a hashed id missing in either spelling is drift, and the transform takes whichever is there.
 const project = obj({
   id: f('integer', true),
-  hashedId: f('string', true),
+  hashedId: str,
+  hashed_id: str,
   name: str,
   description: strOrNull,
   mediaCount: int,
+  media_count: int,
   created: f('datetime'),
   updated: f('datetime'),
   public: bool,
   publicId: strOrNull,
+  public_id: strOrNull,
   anonymousCanUpload: bool,
   anonymousCanDownload: bool,
+  anonymous_can_upload: bool,
+  anonymous_can_download: bool,
 });
 
 const event = obj({

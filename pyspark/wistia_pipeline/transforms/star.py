@@ -98,16 +98,17 @@ def dim_media(medias: DataFrame) -> DataFrame:
 
 
 def project_columns() -> dict[str, Column]:
-    """dim_project's columns as expressions over one parsed projects record (GET /projects, v1 camelCase keys)."""
+    """dim_project's columns as expressions over one parsed projects record (v1's GET /projects in camelCase, the
+    dated API's GET /folders in snake_case)."""
     p = _p
     return {
         "project_id": p("id"),
-        "hashed_id": p("hashedId"),
+        "hashed_id": F.coalesce(p("hashedId"), p("hashed_id")),
         "name": p("name"),
         "description": p("description"),
         "created_at": p("created").cast("timestamp"),
         "updated_at": p("updated").cast("timestamp"),
-        "media_count": p("mediaCount"),
+        "media_count": F.coalesce(p("mediaCount"), p("media_count")),
         "is_public": p("public"),
         "is_inferred": F.lit(False),
         **_lineage_columns(),
