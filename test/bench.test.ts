@@ -101,7 +101,8 @@ describe('bench figures on a 20-media account', () => {
     const medias = w.visibleMedias().length;
     const visitors = w.visibleVisitors();
     const events = [...byDay.values()].reduce((a, b) => a + b, 0);
-    const minimum = pages(medias) + eventPages + 2 * medias + Math.min(visitors, pages(visitors));
+    // + 1: the account's stats by date; 3 per media: stats by date, engagement, lifetime stats
+    const minimum = pages(medias) + 1 + eventPages + 3 * medias + Math.min(visitors, pages(visitors));
 
     const p = r.pipeline;
     expect(p.status).toBe('SUCCEEDED');
@@ -126,8 +127,13 @@ describe('bench figures on a 20-media account', () => {
     const phases = p.phases ?? [];
     expect(phases.map((x) => [x.phase, x.routes, x.requests])).toEqual([
       ['medias listing (plan)', ['/medias'], pages(medias)],
+      ['account stats by date (plan)', ['/stats/account/by_date'], 1],
       ['event windows (map)', ['/stats/events'], eventPages],
-      ['stats by date + engagement (map)', ['/stats/medias/:id/by_date', '/stats/medias/:id/engagement'], 2 * medias],
+      [
+        'stats by date + engagement (map)',
+        ['/stats/medias/:id/by_date', '/stats/medias/:id/engagement', '/stats/medias/:id'],
+        3 * medias,
+      ],
       ...(visitors > 0 ? [['visitor scan', ['/stats/visitors'], pages(visitors)]] : []),
     ]);
     expect(phases[0]?.fromSeconds).toBe(0);
@@ -155,8 +161,9 @@ describe('bench figures on a 20-media account', () => {
     const updated = w.visibleMedias().filter((m) => w.mediaUpdatedMs(m) > before.now).length;
     const minimum =
       pages(updated) +
+      1 +
       windows.reduce((a, d) => a + pages(byDay.get(d) ?? 0), 0) +
-      2 * changed.size +
+      3 * changed.size +
       Math.min(visitors.size, pages(w.visibleVisitors()));
 
     const i = r.incremental;

@@ -73,7 +73,15 @@ export function progressBar(enabled: boolean): {
 
 async function countBronze(store: ObjectStore, runId: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors']) {
+  for (const entity of [
+    'medias',
+    'events',
+    'media_stats',
+    'media_engagement',
+    'visitors',
+    'account_stats',
+    'media_lifetime',
+  ]) {
     let n = 0;
     for await (const o of store.list(`bronze/${entity}/`)) if (o.key.includes(`/run=${runId}/`)) n++;
     out[entity] = n;
