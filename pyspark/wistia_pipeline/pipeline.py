@@ -209,7 +209,11 @@ def build(
     dates = star.dim_date(
         events.select(F.col("event_date").alias("date_key")),
         engagement.select(F.col("snapshot_date").alias("date_key")),
-        account_daily.select("date_key"),
+        # the account's days with activity only: its empty days (two years of them on a backfill) are facts of its
+        # own table, not days the calendar lists (week views list dim_date's weeks)
+        account_daily.where(
+            (F.col("load_count") > 0) | (F.col("play_count") > 0) | (F.col("hours_watched") > 0)
+        ).select("date_key"),
         snapshot.select(F.col("snapshot_date").alias("date_key")),
     )
     frames = {

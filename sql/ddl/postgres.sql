@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS analytics.media_engagement_curve (
 -- trend's zero is a fact); play_rate = plays / loads. Each run fetches its own days again (from the day before
 -- the events watermark), so a day fetched while still partial is replaced by its complete figures.
 CREATE TABLE IF NOT EXISTS analytics.fct_account_daily (
-  date_key       DATE PRIMARY KEY,                -- -> dim_date
+  date_key       DATE PRIMARY KEY,                -- -> dim_date on days with activity (not on empty days)
   load_count     BIGINT NOT NULL,
   play_count     BIGINT NOT NULL,
   play_rate      DOUBLE PRECISION,                -- 0..1, NULL without loads

@@ -5,21 +5,21 @@
 --             plays, play rate (plays / loads, NULL without loads), hours watched; the 7-day moving averages of
 --             plays and hours and the 7-day play rate (the day and the six before it: the first six days listed
 --             average over the days so far); and its ISO week (Monday, week number) with the week's loads, plays,
---             play rate and hours. fct_account_daily holds every day of each run's range, so seven rows are
---             seven days. The last day is as far as the last run saw it (a partial "today"; the next run replaces
---             it with the complete day).
+--             play rate and hours. fct_account_daily holds every day of each run's range (empty days too, which
+--             dim_date does not list: the week is computed here), so seven rows are seven days. The last day is
+--             as far as the last run saw it (a partial "today"; the next run replaces it with the complete day).
 -- Parameters: none.
--- Reads:      analytics.fct_account_daily, analytics.dim_date (ISO week).
+-- Reads:      analytics.fct_account_daily.
 WITH days AS (
   SELECT
     a.date_key,
     CAST(DATE_TRUNC('week', a.date_key) AS DATE) AS week_start,
-    d.iso_week,
+    -- the ISO 8601 week number in both engines
+    CAST(EXTRACT(WEEK FROM a.date_key) AS INTEGER) AS iso_week,
     a.load_count,
     a.play_count,
     a.hours_watched
   FROM analytics.fct_account_daily a
-  JOIN analytics.dim_date d ON d.date_key = a.date_key
   WHERE a.date_key >= (SELECT MIN(date_key) FROM analytics.fct_account_daily WHERE load_count > 0)
 ),
 trend AS (
