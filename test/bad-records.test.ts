@@ -239,7 +239,7 @@ describe('the same input with too many bad records', () => {
     await withWarehouse(dirs.gated, async (wh) => {
       for (const t of ['fct_viewing_event', 'dim_media', 'load_audit', 'record_audit', 'quarantine'])
         expect([t, await wh.query(`SELECT COUNT(*)::int AS n FROM analytics.${t}`)]).toEqual([t, [{ n: 0 }]]);
-      // the eight stage tables, UNLOGGED locally (sql/ddl/postgres.sql: their COPY writes no WAL)
+      // the ten stage tables, UNLOGGED locally (sql/ddl/postgres.sql: their COPY writes no WAL)
       const stages = await wh.query<{ relname: string; relpersistence: string }>(
         "SELECT relname, relpersistence FROM pg_class WHERE relnamespace = 'analytics'::regnamespace AND relkind = 'r' AND relname LIKE 'stg\\_%' ORDER BY 1",
       );
@@ -248,7 +248,9 @@ describe('the same input with too many bad records', () => {
           'dim_date',
           'dim_media',
           'dim_visitor',
+          'fct_account_daily',
           'fct_media_engagement',
+          'fct_media_snapshot',
           'fct_viewing_event',
           'media_engagement_curve',
           'quarantine',

@@ -364,7 +364,10 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       visitors: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       media_stats: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       media_engagement: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      account_stats: { served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 },
+      media_lifetime: { served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 },
     });
+    expect(r.findings).toEqual([]);
     expect(r.rows).toEqual({
       dim_date: 1,
       dim_media: 1,
@@ -372,8 +375,10 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       fct_viewing_event: 1,
       fct_media_engagement: 1,
       media_engagement_curve: 1,
+      fct_account_daily: 0,
+      fct_media_snapshot: 0,
     });
-    expect(r.plan).toEqual({ staging_statements: 16, publish_statements: 27, max_batch: 40 });
+    expect(r.plan).toEqual({ staging_statements: 20, publish_statements: 33, max_batch: 40 });
     expect(r.staged.dim_media).toBe(`s3://${DATA}/tmp/redshift/${RUN}/dim_media/`);
     const part = async (table: string) => {
       const k = (await keys(DATA, `tmp/redshift/${RUN}/${table}/`)).filter((x) => /part-/.test(x));

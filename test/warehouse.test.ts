@@ -146,7 +146,7 @@ describe('a week of production', () => {
           [d.record.name],
         );
         expect(audit.every((r) => r.inserted === 0 && r.updated === 0)).toBe(true);
-        expect(audit).toHaveLength(6);
+        expect(audit).toHaveLength(8);
       }
     } finally {
       await worker.close();
