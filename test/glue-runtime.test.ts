@@ -412,7 +412,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     expect([run.JobRunState, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const r = JSON.parse(readFileSync(report('empty'), 'utf8'));
     expect(Object.values(r.bronze)).toEqual(
-      Array(5).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }),
+      Array(7).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }),
     );
   });
 
