@@ -162,7 +162,17 @@ describe('records with every kind of defect, on otherwise good pages', () => {
         [run.record.name],
       ),
     );
-    expect(audit.map((a) => a.entity)).toEqual(['events', 'media_engagement', 'media_stats', 'medias', 'visitors']);
+    expect(audit.map((a) => a.entity)).toEqual([
+      'account_stats',
+      'events',
+      'media_engagement',
+      'media_lifetime',
+      'media_stats',
+      'medias',
+      'visitors',
+    ]);
+    // the entities the simulator serves defects of (issue 17's two are served clean here)
+    const misbehaving = new Set(Object.keys(DEFECTS));
     const tables = await withWarehouse(dirs.ok, (wh) =>
       wh.query<{ t: string; n: number }>(
         `SELECT 'medias' AS t, COUNT(*)::int AS n FROM analytics.dim_media WHERE NOT is_inferred
@@ -174,7 +184,7 @@ describe('records with every kind of defect, on otherwise good pages', () => {
       expect([a.entity, a.loaded + a.quarantined + a.deduplicated + a.skipped]).toEqual([a.entity, a.served]);
       expect([a.entity, a.served]).toEqual([a.entity, served[a.entity]]);
       expect([a.entity, a.quarantined]).toEqual([a.entity, quarantined.find((x) => x.entity === a.entity)?.n ?? 0]);
-      expect([a.entity, a.quarantined > 0]).toEqual([a.entity, true]);
+      expect([a.entity, a.quarantined > 0]).toEqual([a.entity, misbehaving.has(a.entity)]);
       const t = tables.find((x) => x.t === a.entity);
       if (t) expect([a.entity, a.loaded]).toEqual([a.entity, t.n]); // loaded: the rows the entity put in its table
       expect(run.transform?.bronze?.[a.entity]).toEqual({

@@ -264,8 +264,8 @@ export function printDaySummary(
   );
   out(
     `  tables               analytics.dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, media_engagement_curve,`,
-    `                       fct_account_daily, fct_media_snapshot;`,
   );
+  out(`                       fct_account_daily, fct_media_snapshot;`);
   out(`                       audit: analytics.quarantine, schema_drift, load_audit, record_audit`);
   out(`  bronze JSON          ${d}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/…`);
   out(
