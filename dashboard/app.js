@@ -231,6 +231,20 @@ function renderDaily(rows) {
   });
 }
 
+// Issue 17: the account's own daily plays and their 7-day moving average (fct_account_daily: every day listed).
+function renderAccountTrend(rows) {
+  lineChart(document.getElementById('chart-account-trend'), {
+    labels: rows.map((r) => r.day),
+    xFormat: rows.length > 120 ? fmt.month : fmt.day,
+    xHover: (d) => d,
+    yFormat: fmt.int,
+    series: [
+      { name: 'plays', cls: 'plays', values: rows.map((r) => r.plays) },
+      { name: '7-day average', cls: 'trend', values: rows.map((r) => r.plays_7d_avg) },
+    ],
+  });
+}
+
 function renderTop(id, rows, by) {
   barChart(
     document.getElementById(id),
@@ -523,6 +537,7 @@ async function main() {
     ]),
     part('/api/kpis', renderKpis, ['kpis']),
     part('/api/daily', renderDaily, ['chart-daily', 'chart-play-rate']),
+    part('/api/account-trend', renderAccountTrend, ['chart-account-trend']),
     part('/api/top-media?by=plays', (r) => renderTop('chart-top-plays', r, 'plays'), ['chart-top-plays']),
     part('/api/top-media?by=hours', (r) => renderTop('chart-top-hours', r, 'hours'), ['chart-top-hours']),
     part('/api/medias', setupCurve, ['chart-curve']),

@@ -23,6 +23,16 @@ export function pythonPath(): string {
   return p;
 }
 
+/** A finding of the job's audit (wistia_pipeline.quality.Finding): reported, never a failure. */
+export interface TransformFinding {
+  table: string;
+  rule: string;
+  day: string;
+  account_plays: number;
+  media_plays: number;
+  detail: string;
+}
+
 export interface TransformReport {
   status: 'SUCCEEDED' | 'FAILED';
   run_id: string;
@@ -38,6 +48,8 @@ export interface TransformReport {
   loaded?: Record<string, { staged: number; inserted: number; updated: number; unchanged: number }>;
   quarantined?: number;
   drift?: { entity: string; field: string; kind: string; records: number }[];
+  /** What the gate reports without failing (issue 17: a day the account's plays and its medias' disagree). */
+  findings?: TransformFinding[];
   /** Locally, whether Spark ran the job without code generation (a small run: glue_job.execution_mode). */
   interpreted?: boolean;
   /** The driver JVM's peak resident memory during the run, MiB (Linux VmHWM, reset when the run starts). */

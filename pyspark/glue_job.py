@@ -189,6 +189,9 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
 
     t1 = time.time()
     audit.gate(built, known_media, known_visitors, float(args.get("quarantine_threshold") or 0.05))
+    # what the gate reports without failing (issue 17: the account's days against its medias'), read before the
+    # publish: the warehouse's rows are the other medias' days
+    found = [f.as_dict() for f in audit.findings(spark, built, wh)]
     timings["quality_gate"] = time.time() - t1
 
     t2 = time.time()
@@ -204,6 +207,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
             "bronze": {e: c.as_dict() for e, c in built.counts.items()},
             "rows": {name: df.count() for name, df in built.frames.items()},
             "quarantined": sum(c.quarantined for c in built.counts.values()),
+            "findings": found,
             "staged": staged.prefixes,
             "plan": load.plan(args["run_id"], staged, built.counts),
             "interpreted": interpreted,
@@ -222,6 +226,7 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
         "loaded": loaded,
         "quarantined": sum(c.quarantined for c in built.counts.values()),
         "drift": [r.asDict() for r in staged.drift_rows],
+        "findings": found,
         "interpreted": interpreted,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }

@@ -112,7 +112,8 @@ describe('bench figures on a 20-media account', () => {
     const visitors = w.visibleVisitors();
     const events = [...byDay.values()].reduce((a, b) => a + b, 0);
     const projects = w.renderProjects().length; // every project is listed on a first run
-    const minimum = pages(medias) + eventPages + 2 * medias + Math.min(visitors, pages(visitors)) + pages(projects);
+    // + 1: the account's stats by date; 3 per media: stats by date, engagement, lifetime stats
+    const minimum = pages(medias) + 1 + eventPages + 3 * medias + Math.min(visitors, pages(visitors)) + pages(projects);
 
     const p = r.pipeline;
     expect(p.status).toBe('SUCCEEDED');
@@ -138,8 +139,13 @@ describe('bench figures on a 20-media account', () => {
     expect(phases.map((x) => [x.phase, x.routes, x.requests])).toEqual([
       ['medias listing (plan)', ['/medias'], pages(medias)],
       ['projects listing (plan)', ['/projects'], pages(projects)],
+      ['account stats by date (plan)', ['/stats/account/by_date'], 1],
       ['event windows (map)', ['/stats/events'], eventPages],
-      ['stats by date + engagement (map)', ['/stats/medias/:id/by_date', '/stats/medias/:id/engagement'], 2 * medias],
+      [
+        'stats by date + engagement (map)',
+        ['/stats/medias/:id', '/stats/medias/:id/by_date', '/stats/medias/:id/engagement'],
+        3 * medias,
+      ],
       ...(visitors > 0 ? [['visitor scan', ['/stats/visitors'], pages(visitors)]] : []),
     ]);
     expect(phases[0]?.fromSeconds).toBe(0);
@@ -167,8 +173,9 @@ describe('bench figures on a 20-media account', () => {
     const updated = w.visibleMedias().filter((m) => w.mediaUpdatedMs(m) > before.now).length;
     const minimum =
       pages(updated) +
+      1 +
       windows.reduce((a, d) => a + pages(byDay.get(d) ?? 0), 0) +
-      2 * changed.size +
+      3 * changed.size +
       Math.min(visitors.size, pages(w.visibleVisitors())) +
       // the projects a new media moved since the previous run (a project's `updated` is its newest media's creation)
       pages(

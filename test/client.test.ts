@@ -18,7 +18,7 @@ import {
 } from '#shared/wistia/errors.ts';
 import { validateBody, type BodyKind } from '#shared/wistia/validate.ts';
 import { FAULT_KINDS } from '#local/simulator/server.ts';
-import { DAY_MS } from '#local/simulator/world.ts';
+import { DAY_MS, parseDay } from '#local/simulator/world.ts';
 import { captureLogger, clientFor, collect, sharedDir, sim, TOKEN } from './helpers/sim.ts';
 
 type Json = Record<string, unknown>;
@@ -85,6 +85,26 @@ describe('paging', () => {
       const seen = new Set(keys);
       for (const k of before) expect(seen.has(k)).toBe(true);
       expect(keys.length - seen.size).toBeGreaterThan(0); // duplicates at page boundaries: dedup happens downstream
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the account by date (issue 17)', () => {
+  it('asks /stats/account/by_date once for the range, the request recorded without secrets', async () => {
+    const s = await sim({ medias: 10 });
+    try {
+      const c = clientFor(s);
+      const r = await c.getAccountByDate('2026-11-01', '2026-11-20');
+      expect(r.body).toHaveLength(20);
+      expect(r.body[0]).toEqual(s.world.accountByDate(parseDay('2026-11-01'), parseDay('2026-11-01'))[0]);
+      expect(r.request.endpoint).toBe('GET /stats/account/by_date');
+      expect(r.request.params).toEqual({ start_date: '2026-11-01', end_date: '2026-11-20' });
+      expect(r.request.url).toBe(`${s.baseUrl}/stats/account/by_date.json?start_date=2026-11-01&end_date=2026-11-20`);
+      expect([r.drift, r.findings]).toEqual([[], []]);
+      expect(s.getCounters().byRoute).toEqual({ '/stats/account/by_date': 1 });
+      expect(c.metrics.requests).toBe(1);
     } finally {
       await s.close();
     }
@@ -406,6 +426,7 @@ describe('validation of real bodies', () => {
     'example-stats-media-engagement.json': 'engagement',
     'example-stats-media-by-date.json': 'byDate',
     'example-stats-account.json': 'account',
+    'example-stats-account-by-date.json': 'byDate',
     'example-stats-visitors.json': 'visitors',
     'example-stats-visitors.recorded-redacted.json': 'visitors',
     'example-stats-visitor.json': 'visitor',

@@ -142,6 +142,7 @@ describe('dashboard over the seeded account', () => {
         '/api/campaigns',
         '/api/countries',
         '/api/devices',
+        '/api/account-trend',
       ]) {
         const local = await get(path);
         const aws = await fetch(new URL(path, overRedshift.url)).then(async (r) => [r.status, await r.json()]);
@@ -270,6 +271,31 @@ describe('dashboard over the seeded account', () => {
       expect(plays.d.split('L')).toHaveLength(Number(span?.days));
       const rate = await line('play-rate', 'play rate');
       expect(rate.points).toBe(span?.days_with_loads);
+    });
+
+    it("draws the account's daily plays and their 7-day average from its first load (issue 17)", async () => {
+      const days = await sql(
+        `SELECT date_key, play_count FROM analytics.fct_account_daily
+         WHERE date_key >= (SELECT MIN(date_key) FROM analytics.fct_account_daily WHERE load_count > 0)
+         ORDER BY date_key`,
+      );
+      const plays = days.map((r) => Number(r.play_count));
+      expect(plays.length).toBeGreaterThan(50);
+      const drawn = await line('account-trend', 'plays');
+      expect([drawn.points, drawn.sum]).toEqual([plays.length, plays.reduce((a, b) => a + b, 0)]);
+      // the account's plays are its medias': every viewing event the warehouse holds
+      const [events] = await sql('SELECT COUNT(*) AS n FROM analytics.fct_viewing_event');
+      expect(drawn.sum).toBe(Number(events?.n));
+      const avg = plays.map((_, i) => {
+        const w = plays.slice(Math.max(0, i - 6), i + 1);
+        return w.reduce((a, b) => a + b, 0) / w.length;
+      });
+      const trend = await line('account-trend', '7-day average');
+      expect(trend.points).toBe(plays.length);
+      expect(trend.sum).toBeCloseTo(
+        avg.reduce((a, b) => a + b, 0),
+        6,
+      );
     });
 
     it('ranks the top media by plays and by hours watched', async () => {

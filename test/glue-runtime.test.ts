@@ -380,7 +380,10 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       media_stats: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       media_engagement: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
       projects: { served: 1, loaded: 1, quarantined: 0, deduplicated: 0, skipped: 0 },
+      account_stats: { served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 },
+      media_lifetime: { served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 },
     });
+    expect(r.findings).toEqual([]);
     expect(r.rows).toEqual({
       dim_date: 1,
       dim_project: 1,
@@ -389,8 +392,10 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
       fct_viewing_event: 1,
       fct_media_engagement: 1,
       media_engagement_curve: 1,
+      fct_account_daily: 0,
+      fct_media_snapshot: 0,
     });
-    expect(r.plan).toEqual({ staging_statements: 18, publish_statements: 30, max_batch: 40 });
+    expect(r.plan).toEqual({ staging_statements: 22, publish_statements: 36, max_batch: 40 });
     expect(r.staged.dim_media).toBe(`s3://${DATA}/tmp/redshift/${RUN}/dim_media/`);
     const part = async (table: string) => {
       const k = (await keys(DATA, `tmp/redshift/${RUN}/${table}/`)).filter((x) => /part-/.test(x));
@@ -424,7 +429,7 @@ describe('pyspark/glue_job.py on the Redshift path in the twin, bronze on S3', (
     expect([run.JobRunState, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const r = JSON.parse(readFileSync(report('empty'), 'utf8'));
     expect(Object.values(r.bronze)).toEqual(
-      Array(6).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }), // six entities, projects too
+      Array(8).fill({ served: 0, loaded: 0, quarantined: 0, deduplicated: 0, skipped: 0 }), // eight entities
     );
   });
 

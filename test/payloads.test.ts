@@ -208,6 +208,7 @@ describe("the state machine's reads of handler outputs", () => {
     expect(schemaAt(PlanOutputSchema, ['events', 'requestPerMinute'])).toBeUndefined();
     expect(schemaAt(EngagementPlanSchema, ['visitors', 'mode'])).toBeDefined();
     expect(schemaAt(PlanOutputSchema, ['replay', 'of'])).toBeDefined(); // through the optional
+    expect(schemaAt(PlanOutputSchema, ['accountDaily', 'days'])).toBeDefined(); // issue 17: the plan's account request
     expect(schemaAt(PlanOutputSchema, ['runId', 'length'])).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import { makeHandler as planHandler } from '../functions/plan/handler.ts';
 import { makeHandler as planEngagementHandler } from '../functions/plan-engagement/handler.ts';
 import { DEFAULT_CONFIG } from '#shared/pipeline/config.ts';
 import { WistiaClient } from '#shared/wistia/client.ts';
+import { parseDay } from '#local/simulator/world.ts';
 import { bronzeRecords, listKeys, localStore, minimumFirstRun, run, tempDir } from './helpers/pipeline.ts';
 import { sim as startSim, TOKEN } from './helpers/sim.ts';
 
@@ -66,7 +67,26 @@ describe('a clean account', () => {
     expect((await bronzeRecords(store, 'media_engagement')).length).toBe(w.visibleMedias().length);
     const visitors = await bronzeRecords(store, 'visitors');
     expect(visitors.length).toBe(w.visibleVisitors());
-    // the minimum: medias list pages + event pages per window + 2 per media + the cheaper visitor option
+    // issue 17: each media's lifetime stats as served now, and the account's days over the run's range
+    const lifetime = await bronzeRecords(store, 'media_lifetime');
+    expect(lifetime.map((l) => (l.__scope as { media: string }).media).sort()).toEqual(
+      w
+        .visibleMedias()
+        .map((m) => m.hashedId)
+        .sort(),
+    );
+    const firstLifetime = lifetime.find((l) => (l.__scope as { media: string }).media === w.medias[0]?.hashedId);
+    const { __scope: _s, ...servedLifetime } = firstLifetime ?? {};
+    expect(servedLifetime).toEqual(w.mediaStats(w.medias[0]!));
+    const accountDays = await bronzeRecords(store, 'account_stats');
+    const windowItems = (await getJson<{ start: string }[]>(store, `runs/${r.name}/items/windows.json`))?.value ?? [];
+    const rangeStart = windowItems[0]?.start ?? '';
+    expect(accountDays.length).toBe((Date.parse('2026-11-20') - Date.parse(rangeStart)) / 86_400_000 + 1);
+    expect(accountDays.map(({ __scope: _a, ...row }) => row)).toEqual(
+      w.accountByDate(parseDay(rangeStart), parseDay('2026-11-20')),
+    );
+    // the minimum: medias list pages + 1 (account by date) + event pages per window + 3 per media + the cheaper
+    // visitor option
     const min = await minimumFirstRun(sim, store, r.name);
     const c = sim.getCounters();
     expect(c.total).toBe(min.total);
@@ -102,9 +122,12 @@ describe('a clean account', () => {
     expect(c.byRoute['/medias']).toBe(min.parts.medias);
     expect(c.byRoute['/projects']).toBe(min.parts.projects);
     expect(c.byRoute['/stats/events']).toBe(min.parts.events);
-    expect((c.byRoute['/stats/medias/:id/by_date'] ?? 0) + (c.byRoute['/stats/medias/:id/engagement'] ?? 0)).toBe(
-      min.parts.engagement,
-    );
+    expect(c.byRoute['/stats/account/by_date']).toBe(min.parts.account);
+    expect(
+      (c.byRoute['/stats/medias/:id/by_date'] ?? 0) +
+        (c.byRoute['/stats/medias/:id/engagement'] ?? 0) +
+        (c.byRoute['/stats/medias/:id'] ?? 0),
+    ).toBe(min.parts.engagement);
     expect((c.byRoute['/stats/visitors'] ?? 0) + (c.byRoute['/stats/visitors/:key'] ?? 0)).toBe(min.parts.visitors);
     // each bronze object records its request without secrets, its page, fetch time and count
     const [first] = await listKeys(store, 'bronze/events/');
@@ -252,9 +275,17 @@ describe('incremental runs and watermarks', () => {
     const r = await run(sim, dir);
     expect(r.status).toBe('SUCCEEDED');
     const c = sim.getCounters();
-    // one medias page (nothing changed), yesterday's and today's event windows (the overlap), nothing else
+    // one medias page (nothing changed), the account's days over the overlap, yesterday's and today's event
+    // windows (the overlap), nothing else
     const events = (await bronzeRecords(localStore(dir), 'events', r.name)).length;
-    expect(c.byRoute).toEqual({ '/medias': 1, '/projects': 1, '/stats/events': 2 + Math.floor(events / 100) });
+    expect(c.byRoute).toEqual({
+      '/medias': 1,
+      '/projects': 1,
+      '/stats/account/by_date': 1,
+      '/stats/events': 2 + Math.floor(events / 100),
+    });
+    const accountDays = await bronzeRecords(localStore(dir), 'account_stats', r.name);
+    expect(accountDays.map((d) => d.date)).toEqual(['2026-11-19', '2026-11-20']);
     const windows = (await getJson<{ start: string }[]>(localStore(dir), `runs/${r.name}/items/windows.json`))?.value;
     expect(windows).toEqual([
       { start: '2026-11-19', end: '2026-11-19' },

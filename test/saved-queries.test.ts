@@ -97,7 +97,14 @@ const TABLES = new Set([...ddl.matchAll(/CREATE TABLE IF NOT EXISTS analytics\.(
 
 describe('saved queries: the files', () => {
   it('has the five queries the issue asks for, one query per file', () => {
-    for (const f of ['top_media', 'channel_performance', 'engagement_dropoff', 'visitor_geography', 'week_over_week'])
+    for (const f of [
+      'top_media',
+      'channel_performance',
+      'engagement_dropoff',
+      'visitor_geography',
+      'week_over_week',
+      'account_trend',
+    ])
       expect(files).toContain(`${f}.sql`);
     for (const f of files) {
       const code = codeOf(source(f)).trim();
@@ -288,6 +295,48 @@ const close = (actual: unknown, expected: number, decimals: number) =>
 // ---- each query's assertions: a file without an entry here fails ---------------------------------------
 
 const checks: Record<string, (rows: Row[], t: Truth) => void> = {
+  // issue 17: the account's days as the simulator's world holds them at the last run (the sum of its medias'
+  // events by day), over the days from its first load; the averages computed here over the same seven days
+  'account_trend.sql': (rows, t) => {
+    const w = t.world;
+    const all = w.accountByDate(w.today - 729, w.today).map((r) => ({
+      day: String(r.date),
+      loads: Number(r.load_count),
+      plays: Number(r.play_count),
+      hours: Number(r.hours_watched),
+    }));
+    const want = all.slice(all.findIndex((d) => d.loads > 0));
+    expect(want.length).toBeGreaterThan(50); // 60 days of history
+    expect(rows.map((r) => r.day)).toEqual(want.map((d) => d.day));
+    const byWeek = groupBy(want, (d) => isoWeek(d.day).monday);
+    rows.forEach((r, i) => {
+      const d = want[i]!;
+      const last7 = want.slice(Math.max(0, i - 6), i + 1);
+      const week = byWeek.get(isoWeek(d.day).monday) ?? [];
+      expect([r.day, r.loads, r.plays, r.week_start, r.iso_week]).toEqual([
+        d.day,
+        d.loads,
+        d.plays,
+        isoWeek(d.day).monday,
+        isoWeek(d.day).week,
+      ]);
+      expect([r.week_loads, r.week_plays].map(Number)).toEqual([
+        sum(week.map((x) => x.loads)),
+        sum(week.map((x) => x.plays)),
+      ]);
+      if (d.loads > 0) close(r.play_rate, d.plays / d.loads, 4);
+      else expect(r.play_rate).toBeNull();
+      close(r.hours_watched, d.hours, 2);
+      close(r.plays_7d_avg, sum(last7.map((x) => x.plays)) / last7.length, 2);
+      close(r.hours_7d_avg, sum(last7.map((x) => x.hours)) / last7.length, 2);
+      close(r.play_rate_7d, sum(last7.map((x) => x.plays)) / sum(last7.map((x) => x.loads)), 4);
+      close(r.week_play_rate, sum(week.map((x) => x.plays)) / sum(week.map((x) => x.loads)), 4);
+      close(r.week_hours, sum(week.map((x) => x.hours)), 2);
+    });
+    // the account's plays are its medias' plays: every viewing event the warehouse holds, by day
+    expect(sum(rows.map((r) => Number(r.plays)))).toBe(t.events.length);
+  },
+
   'top_media.sql': (rows, t) => {
     const w = t.world;
     const stats = w

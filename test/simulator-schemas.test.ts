@@ -178,4 +178,65 @@ describe('simulator bodies against the shared v1 schemas', () => {
     const body = (await get(s, '/stats/account.json')).json();
     expect(v(body), ajv.errorsText(v.errors)).toBe(true);
   });
+
+  it("/stats/account/by_date validates (a media by_date's row shape) and is the sum of the medias' by_date", async () => {
+    // no schema of its own is published: the README (2.5) gives it the row shape of a media's by_date
+    const v = validator('stats-media-by-date');
+    const q = 'start_date=2026-10-01&end_date=2026-11-20';
+    const account = (await get(s, `/stats/account/by_date.json?${q}`)).json() as Json[];
+    expect(v(account), ajv.errorsText(v.errors)).toBe(true);
+    expect(account).toHaveLength(51);
+    const sum = new Map<string, { load_count: number; play_count: number; hours_watched: number }>();
+    for (const m of s.world.visibleMedias())
+      for (const r of (await get(s, `/stats/medias/${m.hashedId}/by_date.json?${q}`)).json() as Json[]) {
+        const acc = sum.get(String(r.date)) ?? { load_count: 0, play_count: 0, hours_watched: 0 };
+        acc.load_count += Number(r.load_count);
+        acc.play_count += Number(r.play_count);
+        acc.hours_watched += Number(r.hours_watched);
+        sum.set(String(r.date), acc);
+      }
+    for (const row of account) {
+      const m = sum.get(String(row.date));
+      expect([row.date, row.load_count, row.play_count]).toEqual([row.date, m?.load_count, m?.play_count]);
+      expect(row.hours_watched as number).toBeCloseTo(m?.hours_watched ?? NaN, 9);
+    }
+    expect(account.reduce((a, r) => a + Number(r.play_count), 0)).toBeGreaterThan(0);
+    // without dates: yesterday and today, as a media's
+    expect(((await get(s, '/stats/account/by_date.json')).json() as Json[]).map((r) => r.date)).toEqual([
+      '2026-11-19',
+      '2026-11-20',
+    ]);
+  });
+
+  it("with accountLagMinutes the account's today falls short of its medias' (Wistia's edge disagreement)", async () => {
+    const lagged = await sim({ medias: 30, historyDays: 30, eventsPerMediaPerDay: 2, nowHourUtc: 12 });
+    try {
+      const q = 'start_date=2026-11-18&end_date=2026-11-20';
+      const exact = (await get(lagged, `/stats/account/by_date.json?${q}`)).json() as Json[];
+      lagged.configure({ accountLagMinutes: 180 });
+      const lag = (await get(lagged, `/stats/account/by_date.json?${q}`)).json() as Json[];
+      expect(lag.slice(0, 2)).toEqual(exact.slice(0, 2)); // the days before today agree
+      const w = lagged.world;
+      const lastHours = w.visibleEvents() - w.upperBound(w.nowMs - 180 * 60_000);
+      expect(lastHours).toBeGreaterThan(0);
+      expect(Number(exact[2]?.play_count) - Number(lag[2]?.play_count)).toBe(lastHours);
+    } finally {
+      await lagged.close();
+    }
+  });
+
+  it('/stats/medias/{id} (lifetime) agrees with the events and the by_date rows', async () => {
+    const w = s.world;
+    const m = w.visibleMedias().find((x) => [...w.mediaEvents(x)].length > 0);
+    expect(m).toBeDefined();
+    const stats = (await get(s, `/stats/medias/${m!.hashedId}.json`)).json() as Json;
+    const events = [...w.mediaEvents(m!)];
+    const days = (
+      await get(s, `/stats/medias/${m!.hashedId}/by_date.json?start_date=2024-01-01&end_date=2026-11-20`)
+    ).json() as Json[];
+    expect(stats.play_count).toBe(events.length);
+    expect(stats.play_count).toBe(days.reduce((a, r) => a + Number(r.play_count), 0));
+    expect(stats.load_count).toBe(days.reduce((a, r) => a + Number(r.load_count), 0));
+    expect(stats.play_rate as number).toBeCloseTo(Number(stats.play_count) / Number(stats.load_count), 12);
+  });
 });

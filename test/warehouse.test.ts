@@ -156,7 +156,7 @@ describe('a week of production', () => {
           [d.record.name],
         );
         expect(audit.every((r) => r.inserted === 0 && r.updated === 0)).toBe(true);
-        expect(audit).toHaveLength(7);
+        expect(audit).toHaveLength(9);
       }
     } finally {
       await worker.close();

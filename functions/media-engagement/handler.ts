@@ -1,5 +1,6 @@
 // One media: its stats by day over the run's range (loads, plays, hours watched per day: history that does
-// not depend on when it was fetched) and its engagement curve, each landed as one bronze object.
+// not depend on when it was fetched), its engagement curve and its lifetime stats (/stats/medias/{id}: totals as
+// of now, the day's snapshot, issue 17), each landed as one bronze object.
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
@@ -44,6 +45,19 @@ export async function fetchMediaEngagement(e: MediaEngagementInput, deps: Deps):
       drift: eng.drift,
       findings: eng.findings,
       records: [eng.body],
+    });
+    const lifetime = await client.getMediaStats(id);
+    await writeBronze(deps.store, {
+      entity: 'media_lifetime',
+      runId,
+      ingestDate,
+      scopeKey,
+      scope: { media: id },
+      page: 1,
+      request: lifetime.request,
+      drift: lifetime.drift,
+      findings: lifetime.findings,
+      records: [lifetime.body],
     });
   } catch (err) {
     // Deleted between the listing and now: nothing to land, not a failure.

@@ -173,13 +173,15 @@ export interface Phase {
   readonly perMinute: number;
 }
 
-/** The state that asks each endpoint (the engagement map asks two, interleaved). */
+/** The state that asks each endpoint (the engagement map asks three, interleaved: by date, engagement, lifetime). */
 const PHASE_OF: Record<string, string> = {
   '/medias': 'medias listing (plan)',
   '/projects': 'projects listing (plan)',
+  '/stats/account/by_date': 'account stats by date (plan)',
   '/stats/events': 'event windows (map)',
   '/stats/medias/:id/by_date': 'stats by date + engagement (map)',
   '/stats/medias/:id/engagement': 'stats by date + engagement (map)',
+  '/stats/medias/:id': 'stats by date + engagement (map)',
   '/stats/visitors': 'visitor scan',
   '/stats/visitors/:key': 'visitor lookups (map)',
 };

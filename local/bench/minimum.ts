@@ -1,13 +1,22 @@
 // The fewest requests a run of an account can make, by the design's own accounting (docs/adr/0004), computed
-// from the simulator's truth rather than from what the pipeline did: medias list pages + event pages per
-// window + 2 per media needing engagement (stats by date + engagement) + the cheaper of visitor lookups and a
-// visitor scan + projects list pages (the projects changed since the previous run, all of them on a first run). Lists are bare arrays of at most 100 with no total, so n items cost floor(n / 100) + 1 pages.
+// from the simulator's truth rather than from what the pipeline did: medias list pages + 1 for the account's
+// stats by date (issue 17: one request over the run's range) + event pages per window + 3 per media needing
+// engagement (stats by date, engagement, lifetime stats) + the cheaper of visitor lookups and a visitor scan +
+// projects list pages (the projects changed since the previous run, all of them on a first run). Lists are bare
+// arrays of at most 100 with no total, so n items cost floor(n / 100) + 1 pages.
 import type { Window } from '#shared/pipeline/windows.ts';
 import { DAY_MS, type World } from '../simulator/world.ts';
 
 export interface Minimum {
   readonly total: number;
-  readonly parts: { medias: number; events: number; engagement: number; visitors: number; projects: number };
+  readonly parts: {
+    medias: number;
+    account: number;
+    events: number;
+    engagement: number;
+    visitors: number;
+    projects: number;
+  };
   /** Medias needing engagement and visitors active (all of them on a first run). */
   readonly mediasNeedingEngagement: number;
   readonly activeVisitors: number;
@@ -61,13 +70,16 @@ export function minimumRequests(world: World, windows: readonly Window[], previo
   }
   const parts = {
     medias: listPages(changed),
+    // the plan's one /stats/account/by_date over the run's range
+    account: 1,
     events: windows.reduce((a, w) => a + listPages(eventsIn(world, w)), 0),
-    engagement: 2 * needing,
+    // per media: /stats/medias/{id}/by_date, /engagement and /stats/medias/{id} (its lifetime stats)
+    engagement: 3 * needing,
     visitors: Math.min(active, listPages(visitorsTotal)),
     projects: listPages(changedProjects),
   };
   return {
-    total: parts.medias + parts.events + parts.engagement + parts.visitors + parts.projects,
+    total: parts.medias + parts.account + parts.events + parts.engagement + parts.visitors + parts.projects,
     parts,
     mediasNeedingEngagement: needing,
     activeVisitors: active,

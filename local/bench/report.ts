@@ -525,8 +525,9 @@ export function markdown(r: BenchReport, jsonPath: string): string {
     '',
     '- **full pull**: a first run of the state machine (backfill of the two years the API keeps), with the same',
     '  handler code as the Lambdas and a no-op Glue step, in a process of its own.',
-    '- **minimum**: medias list pages + event pages per window + 2 per media needing engagement (stats by date +',
-    '  engagement) + the cheaper of visitor lookups and a visitor scan + projects list pages, from the simulator’s truth',
+    '- **minimum**: medias list pages + 1 (the account’s stats by date) + event pages per window + 3 per media needing',
+    '  engagement (stats by date, engagement, lifetime stats) + the cheaper of visitor lookups and a visitor scan +',
+    '  projects list pages, from the simulator’s truth',
     '  (`local/bench/minimum.ts`; n items cost ⌊n/100⌋ + 1 pages). **ratio** = requests / minimum.',
     '- **accepted/min** = requests the API accepted per minute of the run’s wall time; **utilization** = that / the limit' +
       ' (the target is judged on it); **over the requests** = the same rate from the run’s first request to its last' +

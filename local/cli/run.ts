@@ -73,7 +73,16 @@ export function progressBar(enabled: boolean): {
 
 async function countBronze(store: ObjectStore, runId: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const entity of ['medias', 'events', 'media_stats', 'media_engagement', 'visitors', 'projects']) {
+  for (const entity of [
+    'medias',
+    'events',
+    'media_stats',
+    'media_engagement',
+    'visitors',
+    'projects',
+    'account_stats',
+    'media_lifetime',
+  ]) {
     let n = 0;
     for await (const o of store.list(`bronze/${entity}/`)) if (o.key.includes(`/run=${runId}/`)) n++;
     out[entity] = n;
@@ -255,8 +264,9 @@ export function printDaySummary(
     `  the warehouse        npx wistia-pipeline sql --data-dir ${d} "SELECT channel, COUNT(*) FROM analytics.fct_viewing_event GROUP BY 1"`,
   );
   out(
-    `  tables               analytics.dim_project, dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, media_engagement_curve;`,
+    `  tables               analytics.dim_project, dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement,`,
   );
+  out(`                       media_engagement_curve, fct_account_daily, fct_media_snapshot;`);
   out(`                       audit: analytics.quarantine, schema_drift, load_audit, record_audit`);
   out(`  bronze JSON          ${d}/store/bronze/<entity>/ingest_date=YYYY-MM-DD/run=<execution>/…`);
   out(

@@ -190,6 +190,12 @@ export function formatStatus(r: StatusReport): string {
       ).map((l) => `  ${l}`),
     );
   }
+  const found = r.executions.find((x) => x.findings);
+  if (found?.findings?.length) {
+    // issue 17: what the audit reported without failing the run (the account's days against its medias')
+    out.push('', `Findings of ${found.id} (reported, not failures):`);
+    for (const f of found.findings) out.push(`  ${f.table}: ${f.detail}`);
+  }
   out.push('', 'Watermarks (state/watermarks.json):');
   const w = r.watermarks;
   if (!w && r.stateMachineArn) out.push('  not read: give --bucket (the pipeline bucket) to read them from S3');
@@ -228,7 +234,7 @@ export const statusCommand: Command = {
     'Default data dir: .data/demo. --json prints one object:\n' +
     '  {"dataDir", "executions": [{"id", "status", "startedAt", "stoppedAt", "durationMs", "itemsSucceeded",\n' +
     '    "itemsFailed", "itemsAborted", "itemsPending", "requests", "rowsLoaded", "rowsInserted", "rowsUpdated",\n' +
-    '    "quarantined", "records", "transform", "error", "cause", "maps", "metrics", "cost" (with --cost:\n' +
+    '    "quarantined", "records", "findings", "transform", "error", "cause", "maps", "metrics", "cost" (with --cost:\n' +
     '    {"region", "pricesChecked", "lines": [{"component", "quantity", "unit", "price", "usd", "basis"}],\n' +
     '    "totalUsd", "notes"})}], "totalExecutions", "watermarks", "projection" (with --project: {"days",\n' +
     '    "runsPerDay", "firstRun", "firstRunUsd", "dailyRuns", "dailyRunUsd", "totalUsd", "byComponent"}),\n' +

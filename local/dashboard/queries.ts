@@ -109,6 +109,15 @@ FROM analytics.fct_viewing_event e
 LEFT JOIN analytics.dim_visitor v ON v.visitor_key = e.visitor_key
 GROUP BY 1, 2
 ORDER BY 3 DESC, 1, 2`,
+
+  /** Issue 17: the account's plays per day (Wistia's account figures) from its first load, and their 7-day average. */
+  accountTrend: `
+SELECT date_key AS day, play_count AS plays, load_count AS loads, hours_watched,
+       AVG(CAST(play_count AS DOUBLE PRECISION)) OVER (ORDER BY date_key ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+         AS plays_7d_avg
+FROM analytics.fct_account_daily
+WHERE date_key >= (SELECT MIN(date_key) FROM analytics.fct_account_daily WHERE load_count > 0)
+ORDER BY date_key`,
 } as const;
 
 export type QueryName = keyof typeof QUERIES;

@@ -99,6 +99,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
     '/api/campaigns': () => warehouse.query(QUERIES.campaigns),
     '/api/countries': () => warehouse.query(QUERIES.countries),
     '/api/devices': () => warehouse.query(QUERIES.devices),
+    '/api/account-trend': () => warehouse.query(QUERIES.accountTrend),
     '/api/runs': async () => (runs ? listRuns(runs) : []),
     '/api/health': async () => (runs ? pipelineHealth(runs) : { statuses: [...RUN_STATUSES], days: [], runs: [] }),
   };

@@ -309,6 +309,7 @@ export async function awsExecutions(
         rowsUpdated: null,
         quarantined: null,
         records: null,
+        findings: null,
         transform: null,
         error: d?.error ?? null,
         cause: d?.cause ?? null,

@@ -59,6 +59,8 @@ export interface ExecutionSummary {
   readonly quarantined: number | null;
   /** Per entity, what its records became (issue 12): served = loaded + quarantined + deduplicated + skipped. */
   readonly records: NonNullable<TransformReport['bronze']> | null;
+  /** What the transform's audit reported without failing (issue 17); null when the transform did not report. */
+  readonly findings: NonNullable<TransformReport['findings']> | null;
   /** The transform's own status (SUCCEEDED | FAILED), null if it did not run. */
   readonly transform: string | null;
   readonly error: string | null;
@@ -199,6 +201,7 @@ async function summarise(
     rowsUpdated: updated,
     quarantined: report?.quarantined ?? null,
     records: report?.bronze ?? null,
+    findings: report?.findings ?? null,
     transform: report?.status ?? null,
     error: record?.error ?? null,
     cause: record?.cause ?? null,

@@ -40,6 +40,9 @@ export interface SimulatorOptions extends WorldOptions {
   readonly liveMsPerRequest?: number;
   /** Records served with one defect each, seeded (./misbehave.ts). Default off. */
   readonly misbehave?: MisbehaveOptions;
+  /** /stats/account/by_date counts events only up to this many minutes before "now" (the account's aggregate lags
+   * its medias', as Wistia's own figures disagree at the edges); 0: the exact sum of the medias'. Default 0. */
+  readonly accountLagMinutes?: number;
 }
 
 export interface Counters {
@@ -77,6 +80,8 @@ export interface MutableConfig {
   rewrite?: BodyRewrite;
   /** Records served with one defect each (./misbehave.ts); rate 0 is off. */
   misbehave: MisbehaveOptions;
+  /** The account's by_date lags its medias' by this many minutes (SimulatorOptions.accountLagMinutes). */
+  accountLagMinutes: number;
 }
 
 /** A body sent as this exact text (e.g. malformed JSON) instead of being serialised. */
@@ -173,6 +178,7 @@ export class WistiaSimulator {
       faults: { rate: 0, kinds: FAULT_KINDS, slowMs: 35_000, burstMs: 1000, ...options.faults },
       latencyMs: options.latencyMs ?? 0,
       liveMsPerRequest: options.liveMsPerRequest ?? 0,
+      accountLagMinutes: options.accountLagMinutes ?? 0,
       failMedias: {},
       misbehave: options.misbehave ?? { rate: 0 },
     };
@@ -386,6 +392,15 @@ export class WistiaSimulator {
     if (seg[0] === 'projects') return seg.length === 1 ? { status: 200, body: this.listProjects(q) } : notFound;
     if (seg[0] !== 'stats') return notFound;
     if (seg[1] === 'account' && seg.length === 2) return { status: 200, body: w.accountStats() };
+    if (seg[1] === 'account' && seg[2] === 'by_date' && seg.length === 3) {
+      const start = dateParam(q, 'start_date');
+      const end = dateParam(q, 'end_date');
+      if (start instanceof Error) return { status: 400, body: { error: start.message } };
+      if (end instanceof Error) return { status: 400, body: { error: end.message } };
+      const today = w.today;
+      const lagMs = this.config.accountLagMinutes * 60_000;
+      return { status: 200, body: w.accountByDate(start ?? today - 1, Math.min(end ?? today, today), lagMs) };
+    }
     if (seg[1] === 'medias' && seg.length >= 3 && seg.length <= 4) {
       const m = w.mediaByHashedId(seg[2] as string);
       if (!m) return notFound;
@@ -585,7 +600,7 @@ export function routeOf(path: string): string {
     if (seg[1] === 'medias') return seg.length === 3 ? '/stats/medias/:id' : `/stats/medias/:id/${seg[3] ?? ''}`;
     if (seg[1] === 'visitors') return seg.length === 2 ? '/stats/visitors' : '/stats/visitors/:key';
     if (seg[1] === 'events') return seg.length === 2 ? '/stats/events' : '/stats/events/:key';
-    if (seg[1] === 'account') return '/stats/account';
+    if (seg[1] === 'account') return seg[2] === 'by_date' ? '/stats/account/by_date' : '/stats/account';
   }
   return 'other';
 }

@@ -206,6 +206,30 @@ export class World extends Account {
     }));
   }
 
+  /**
+   * The account's rows by day: the sum of every media's by_date rows (its visible events by day), but for events
+   * in the last `lagMs` before now, left out (the account's aggregate lagging its medias').
+   */
+  accountByDate(startDay: number, endDay: number, lagMs = 0): Record<string, unknown>[] {
+    const rows = new Map<number, { load_count: number; play_count: number; seconds: number }>();
+    for (let d = startDay; d <= endDay; d++) rows.set(d, { load_count: 0, play_count: 0, seconds: 0 });
+    const from = this.lowerBound(startDay * DAY_MS);
+    const to = Math.min(this.lowerBound((endDay + 1) * DAY_MS), this.upperBound(this.nowMs - lagMs));
+    for (let e = from; e < to; e++) {
+      const row = rows.get(dayOf(this.evTime.at(e)));
+      if (!row) continue;
+      row.play_count += 1;
+      row.load_count += 1 + this.extraLoads(e);
+      row.seconds += this.watchedSeconds(e);
+    }
+    return [...rows.entries()].map(([d, r]) => ({
+      date: dayString(d),
+      load_count: r.load_count,
+      play_count: r.play_count,
+      hours_watched: r.seconds / 3600,
+    }));
+  }
+
   accountStats(): Record<string, unknown> {
     const c = this.sync();
     return {

@@ -293,6 +293,8 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
         "fct_viewing_event": 1,
         "fct_media_engagement": 0,
         "media_engagement_curve": 0,
+        "fct_account_daily": 0,
+        "fct_media_snapshot": 0,
     }
     assert reports[0]["bronze"]["medias"] == {
         "served": 2,
@@ -309,7 +311,9 @@ def test_a_warm_worker_keeps_nothing_of_a_run_and_a_second_run_reports_the_same(
         "dim_media",
         "dim_project",
         "dim_visitor",
+        "fct_account_daily",
         "fct_media_engagement",
+        "fct_media_snapshot",
         "fct_viewing_event",
         "media_engagement_curve",
         "quarantine",

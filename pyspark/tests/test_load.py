@@ -81,7 +81,7 @@ def test_the_audit_row_counts_before_the_guard_with_the_guards_own_condition():
 
 def test_staging_clears_then_copies_every_stage_table_in_batches_of_at_most_40():
     stage = redshift.staging_statements(PREFIXES, ROLE)
-    assert len(stage) == 2 * len(STAGED) == 18
+    assert len(stage) == 2 * len(STAGED) == 22
     assert stage[0] == "DELETE FROM analytics.stg_dim_date"
     assert (
         stage[1]
@@ -102,7 +102,7 @@ def test_staging_clears_then_copies_every_stage_table_in_batches_of_at_most_40()
     assert not any(
         "TRUNCATECOLUMNS" in s or s.startswith("COPY analytics.quarantine") for s in stage
     )  # values fit (fit.py); audit tables only from stage
-    assert [len(b) for b in sql.batches(stage)] == [18]
+    assert [len(b) for b in sql.batches(stage)] == [22]
     assert [len(b) for b in sql.batches(["SELECT 1"] * 81)] == [40, 40, 1]
 
 
@@ -158,7 +158,7 @@ def test_the_publish_is_one_transaction_of_audit_guard_merge_per_table_and_the_a
             f"\n[publish batch] {n} statements for {len(STAR)} star tables (3 each + 1 + 6 + 2): {sql.MAX_BATCH - n} "
             f"under the Data API's {sql.MAX_BATCH}; largest statement {largest} bytes of {sql.MAX_STATEMENT_BYTES}"
         )
-    assert n == 1 + 3 * len(STAR) + 6 + 2 == 30
+    assert n == 1 + 3 * len(STAR) + 6 + 2 == 36
     assert sql.one_batch(stmts, "the publish transaction") == stmts
     assert largest < sql.MAX_STATEMENT_BYTES
 
@@ -207,7 +207,7 @@ def test_the_warehouse_check_names_every_table_the_load_needs_and_the_ddl_create
     assert redshift.not_ready(created) is None
     err = redshift.not_ready(created - {"stg_quarantine", "load_audit"})
     assert str(err) == (
-        "the warehouse lacks 2 of the load's 20 tables (analytics.load_audit, analytics.stg_quarantine): the deploy's "
+        "the warehouse lacks 2 of the load's 24 tables (analytics.load_audit, analytics.stg_quarantine): the deploy's "
         "warehouse "
         "bootstrap creates them (the custom resource running sql/ddl/redshift.sql and sql/ddl/redshift-grants.sql as "
         "the "

@@ -34,6 +34,14 @@ def good(spark):
     )
     curve = spark.createDataFrame([("m1", 0.5)], "media_id string, engagement double")
     dates = spark.createDataFrame([(D,)], "date_key date")
+    account = spark.createDataFrame(
+        [(D, 4, 2, 0.5, 0.5)], "date_key date, load_count long, play_count long, play_rate double, hours_watched double"
+    )
+    snapshot = spark.createDataFrame(
+        [("m1", D, 10, 4, 0.4, 1.5, 0.6, 3, 5, 1, 0.2)],
+        "media_id string, snapshot_date date, load_count long, play_count long, play_rate double, hours_watched "
+        "double, engagement double, visitors long, cta_impressions long, cta_clicks long, cta_rate double",
+    )
     return {
         "dim_date": dates,
         "dim_media": media,
@@ -41,6 +49,8 @@ def good(spark):
         "fct_viewing_event": ev,
         "fct_media_engagement": fme,
         "media_engagement_curve": curve,
+        "fct_account_daily": account,
+        "fct_media_snapshot": snapshot,
     }
 
 
@@ -78,6 +88,10 @@ def test_duplicate_and_missing_keys_fail_naming_table_and_rule(good, spark):
         ("fct_media_engagement", "load_count", -1, "load_count >= 0"),
         ("fct_media_engagement", "hours_watched", -0.5, "hours_watched >= 0"),
         ("dim_visitor", "play_count", -3, "play_count >= 0"),
+        ("fct_account_daily", "play_rate", 1.5, "play_rate in [0, 1]"),
+        ("fct_account_daily", "play_count", -1, "play_count >= 0"),
+        ("fct_media_snapshot", "engagement", 2.0, "engagement in [0, 1]"),
+        ("fct_media_snapshot", "cta_clicks", -1, "cta_clicks >= 0"),
     ],
 )
 def test_each_range_rule_fails_on_purpose(good, table, column, value, rule):

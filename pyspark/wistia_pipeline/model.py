@@ -123,8 +123,39 @@ MEDIA_ENGAGEMENT_CURVE = Table(
     "media_engagement_curve", ("media_id",), ("engagement", "engagement_data", "rewatch_data")
 )
 
+# issue 17: the account's days (/stats/account/by_date) and each media's lifetime stats as of the day it was fetched
+FCT_ACCOUNT_DAILY = Table(
+    "fct_account_daily", ("date_key",), ("load_count", "play_count", "play_rate", "hours_watched")
+)
+FCT_MEDIA_SNAPSHOT = Table(
+    "fct_media_snapshot",
+    ("media_id", "snapshot_date"),
+    (
+        "load_count",
+        "play_count",
+        "play_rate",
+        "hours_watched",
+        "engagement",
+        "visitors",
+        "cta_impressions",
+        "cta_clicks",
+        "cta_rate",
+        "actions",
+    ),
+)
+
 #: load order: dimensions before the facts that refer to them
-STAR = (DIM_DATE, DIM_PROJECT, DIM_MEDIA, DIM_VISITOR, FCT_VIEWING_EVENT, FCT_MEDIA_ENGAGEMENT, MEDIA_ENGAGEMENT_CURVE)
+STAR = (
+    DIM_DATE,
+    DIM_PROJECT,
+    DIM_MEDIA,
+    DIM_VISITOR,
+    FCT_VIEWING_EVENT,
+    FCT_MEDIA_ENGAGEMENT,
+    MEDIA_ENGAGEMENT_CURVE,
+    FCT_ACCOUNT_DAILY,
+    FCT_MEDIA_SNAPSHOT,
+)
 TABLES = {t.name: t for t in STAR}
 
 #: audit tables written by every load (columns in file order)
@@ -196,6 +227,8 @@ VARCHAR_BYTES: dict[str, dict[str, int]] = {
         "rewatch_data": MAX_VARCHAR,
         "_run_id": 80,
     },
+    "fct_account_daily": {"_run_id": 80},
+    "fct_media_snapshot": {"media_id": 40, "actions": MAX_VARCHAR, "_run_id": 80},
     "quarantine": {
         "source_object": MAX_VARCHAR,
         "entity": 32,

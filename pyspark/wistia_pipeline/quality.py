@@ -72,6 +72,22 @@ def _rules() -> dict[str, list[Rule]]:
         "dim_media": [_range("duration_seconds", 0.0)],
         "dim_project": [_range("media_count", 0.0)],
         "media_engagement_curve": [_range("engagement", 0.0, 1.0)],
+        "fct_account_daily": [
+            _range("load_count", 0.0),
+            _range("play_count", 0.0),
+            _range("play_rate", 0.0, 1.0),
+            _range("hours_watched", 0.0),
+        ],
+        "fct_media_snapshot": [
+            _range("load_count", 0.0),
+            _range("play_count", 0.0),
+            _range("play_rate", 0.0, 1.0),
+            _range("engagement", 0.0, 1.0),
+            _range("hours_watched", 0.0),
+            _range("visitors", 0.0),
+            _range("cta_impressions", 0.0),
+            _range("cta_clicks", 0.0),
+        ],
     }
 
 
@@ -81,6 +97,7 @@ REFERENCES = [
     ("fct_viewing_event", "visitor_key", "dim_visitor", "visitor_key"),
     ("fct_media_engagement", "media_id", "dim_media", "media_id"),
     ("media_engagement_curve", "media_id", "dim_media", "media_id"),
+    ("fct_media_snapshot", "media_id", "dim_media", "media_id"),
 ]
 
 
@@ -215,3 +232,64 @@ def run_checks(
     for i, name in enumerate(names):
         out += _table_failures(row, name, f"t{i}_")
     return out + _reference_failures(row)
+
+
+# ---- findings: reported, never a failure (issue 17) ---------------------------------------------------------------
+
+#: the account's plays of a day may differ from the sum of its medias' by this share of the larger figure (or by
+#: RECONCILE_MIN_PLAYS, whichever is more) before the day is a finding: Wistia's own figures disagree at the edges
+#: (the account's aggregate and the medias' are computed apart), so a difference is reported, not failed
+DEFAULT_RECONCILE_TOLERANCE = 0.01
+RECONCILE_MIN_PLAYS = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check that does not stop the load: the day, the figures compared, and what was expected."""
+
+    table: str
+    rule: str
+    day: str
+    account_plays: int
+    media_plays: int
+
+    @property
+    def detail(self) -> str:
+        return (
+            f"{self.day}: the account counts {self.account_plays} plays, its medias {self.media_plays} "
+            f"({self.account_plays - self.media_plays:+d})"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "table": self.table,
+            "rule": self.rule,
+            "day": self.day,
+            "account_plays": self.account_plays,
+            "media_plays": self.media_plays,
+            "detail": self.detail,
+        }
+
+
+def reconcile_plays(
+    account_daily: DataFrame,
+    media_daily: DataFrame,
+    tolerance: float = DEFAULT_RECONCILE_TOLERANCE,
+    min_plays: int = RECONCILE_MIN_PLAYS,
+) -> list[Finding]:
+    """The days whose account plays (``account_daily``: date_key, play_count) differ from the sum of the medias'
+    (``media_daily``: media_id, snapshot_date, play_count, every media's day over those days) by more than
+    ``tolerance`` of the larger figure and more than ``min_plays``. A day no media played counts 0 for the medias.
+    One Spark action; the findings in day order."""
+    sums = media_daily.groupBy(F.col("snapshot_date").alias("date_key")).agg(F.sum("play_count").alias("media"))
+    a, m = F.col("account"), F.coalesce(F.col("media"), F.lit(0))
+    rows = (
+        account_daily.select("date_key", F.col("play_count").alias("account"))
+        .join(sums, "date_key", "left")
+        .where(F.abs(a - m) > F.greatest(F.lit(min_plays), F.lit(tolerance) * F.greatest(a, m)))
+        .select(F.col("date_key").cast("string").alias("day"), a.alias("account"), m.alias("media"))
+        .orderBy("day")
+        .collect()
+    )
+    rule = f"account plays = sum of its medias' plays (within {tolerance:.4g} or {min_plays} play)"
+    return [Finding("fct_account_daily", rule, r["day"], int(r["account"]), int(r["media"])) for r in rows]

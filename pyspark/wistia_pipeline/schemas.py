@@ -167,6 +167,36 @@ MEDIA_ENGAGEMENT = EntitySpec(
     required=("engagement_data",),
 )
 
+# issue 17: account_stats objects hold /stats/account/by_date rows: the account's days, in the row shape of a media's
+# by_date (../shared/wistia-api README 2.5), so checked the same way (no media in the scope)
+ACCOUNT_STATS = MEDIA_STATS
+
+#: one of /stats/medias/{id}'s actions (OAS-EDGE adds text and url)
+ACTION = struct(type=S, action_count=L, impression_count=L, rate=D, text=S, url=S)
+
+# media_lifetime objects hold one /stats/medias/{id} body (lifetime totals); the media comes from the object's scope
+MEDIA_LIFETIME = EntitySpec(
+    schema=struct(
+        load_count=L,
+        play_count=L,
+        play_rate=D,
+        hours_watched=D,
+        engagement=D,
+        visitors=L,
+        actions=T.ArrayType(ACTION),
+    ),
+    key=None,
+    required=("load_count", "play_count"),
+    ranges=(
+        ("load_count", 0, float("inf")),
+        ("play_count", 0, float("inf")),
+        ("play_rate", 0.0, 1.0),
+        ("hours_watched", 0, float("inf")),
+        ("engagement", 0.0, 1.0),
+        ("visitors", 0, float("inf")),
+    ),
+)
+
 ENTITIES: dict[str, EntitySpec] = {
     "medias": MEDIAS,
     "events": EVENTS,
@@ -174,4 +204,6 @@ ENTITIES: dict[str, EntitySpec] = {
     "media_stats": MEDIA_STATS,
     "media_engagement": MEDIA_ENGAGEMENT,
     "projects": PROJECTS,
+    "account_stats": ACCOUNT_STATS,
+    "media_lifetime": MEDIA_LIFETIME,
 }

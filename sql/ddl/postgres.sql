@@ -128,6 +128,42 @@ CREATE TABLE IF NOT EXISTS analytics.media_engagement_curve (
   _run_id          VARCHAR(80) NOT NULL
 );
 
+-- Issue 17: the account's days and each media's lifetime stats.
+-- fct_account_daily: one row per day of the account (date_key = the UTC day), from Wistia's
+-- /stats/account/by_date: load_count, play_count, hours_watched as served (days without activity included: a
+-- trend's zero is a fact); play_rate = plays / loads. Each run fetches its own days again (from the day before
+-- the events watermark), so a day fetched while still partial is replaced by its complete figures.
+CREATE TABLE IF NOT EXISTS analytics.fct_account_daily (
+  date_key       DATE PRIMARY KEY,                -- -> dim_date on days with activity (not on empty days)
+  load_count     BIGINT NOT NULL,
+  play_count     BIGINT NOT NULL,
+  play_rate      DOUBLE PRECISION,                -- 0..1, NULL without loads
+  hours_watched  DOUBLE PRECISION NOT NULL,
+  _fetched_at    TIMESTAMPTZ NOT NULL,
+  _run_id        VARCHAR(80) NOT NULL
+);
+
+-- fct_media_snapshot: one row per media per day it was fetched (snapshot_date = the run's day), its lifetime
+-- totals as Wistia's /stats/medias/{id} served them then. cta_* sum the body's actions (NULL when the body has
+-- no actions: real bodies omit the key); actions keeps them all as a JSON array.
+CREATE TABLE IF NOT EXISTS analytics.fct_media_snapshot (
+  media_id         VARCHAR(40) NOT NULL,          -- -> dim_media
+  snapshot_date    DATE NOT NULL,                 -- -> dim_date
+  load_count       BIGINT NOT NULL,
+  play_count       BIGINT NOT NULL,
+  play_rate        DOUBLE PRECISION,              -- 0..1
+  hours_watched    DOUBLE PRECISION,
+  engagement       DOUBLE PRECISION,              -- 0..1, mean fraction viewed
+  visitors         BIGINT,                        -- unique visitors, lifetime
+  cta_impressions  BIGINT,
+  cta_clicks       BIGINT,
+  cta_rate         DOUBLE PRECISION,              -- clicks / impressions, NULL without impressions
+  actions          TEXT,                         -- JSON array of {type, action_count, impression_count, rate, …}
+  _fetched_at      TIMESTAMPTZ NOT NULL,
+  _run_id          VARCHAR(80) NOT NULL,
+  PRIMARY KEY (media_id, snapshot_date)
+);
+
 -- quarantine: records the transform could not use, with why and where they came from.
 CREATE TABLE IF NOT EXISTS analytics.quarantine (
   source_object  TEXT NOT NULL,
@@ -191,5 +227,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_dim_visitor (LIKE analytics.di
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_viewing_event (LIKE analytics.fct_viewing_event);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_media_engagement (LIKE analytics.fct_media_engagement);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_media_engagement_curve (LIKE analytics.media_engagement_curve);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_account_daily (LIKE analytics.fct_account_daily);
+CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_fct_media_snapshot (LIKE analytics.fct_media_snapshot);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_quarantine (LIKE analytics.quarantine);
 CREATE UNLOGGED TABLE IF NOT EXISTS analytics.stg_schema_drift (LIKE analytics.schema_drift);

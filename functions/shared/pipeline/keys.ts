@@ -4,7 +4,16 @@
 //   runs/<execution name>/manifest.json | items/… | seen/… | map-results/… | execution.json | history.jsonl
 //   state/watermarks.json | state/run-lease.json
 
-export type Entity = 'medias' | 'events' | 'media_stats' | 'media_engagement' | 'visitors' | 'projects';
+export type Entity =
+  | 'medias'
+  | 'events'
+  | 'media_stats'
+  | 'media_engagement'
+  | 'visitors'
+  | 'projects'
+  // issue 17: the account's stats by date (plan), each media's lifetime stats (the engagement item)
+  | 'account_stats'
+  | 'media_lifetime';
 
 export function bronzeKey(entity: Entity, ingestDate: string, runId: string, scope: string, page: number): string {
   if (!/^[A-Za-z0-9=_.,-]+$/.test(scope)) throw new Error(`invalid bronze scope "${scope}"`);

@@ -199,6 +199,8 @@ export const PlanOutputSchema = z.object({
   watermarkPolicy: WatermarkPolicySchema,
   /** The run lease this execution holds (the commit releases it). */
   lease: LeaseRefSchema,
+  /** The account's stats by date the plan fetched (issue 17): its range and the days served; absent on a replay. */
+  accountDaily: z.object({ start: isoDate(), end: isoDate(), days: z.number() }).optional(),
 });
 export type PlanOutput = z.infer<typeof PlanOutputSchema>;
 

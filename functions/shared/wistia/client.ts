@@ -236,6 +236,14 @@ export class WistiaClient {
       end_date: endDate,
     });
   }
+  /** The account's loads, plays and hours watched per day, the range inclusive (no paging: one row a day). The
+   * rows have the shape of a media's by_date (../shared/wistia-api README 2.5); no dates: yesterday and today. */
+  getAccountByDate(startDate: string, endDate: string): Promise<Fetched<Json[]>> {
+    return this.fetch('GET /stats/account/by_date', '/stats/account/by_date', 'byDate', {
+      start_date: startDate,
+      end_date: endDate,
+    });
+  }
   getAccountStats(): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/account', '/stats/account', 'account');
   }

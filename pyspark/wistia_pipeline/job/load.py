@@ -78,6 +78,9 @@ class NoWarehouse:
     def known_keys(self, table: str, key: str) -> list[str]:
         return []
 
+    def media_daily_plays(self, start: str, end: str) -> list[tuple]:
+        return []
+
 
 def stage_dir(args: dict[str, str]) -> str:
     """Where the run's stage files go: --tmp_dir (else a new temporary directory) locally, the run's prefix under

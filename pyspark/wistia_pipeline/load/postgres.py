@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+from datetime import date
 
 import psycopg
 
@@ -27,6 +28,12 @@ class PostgresWarehouse:
     def known_keys(self, table: str, key: str) -> list[str]:
         with psycopg.connect(self.dsn) as conn:
             return [r[0] for r in conn.execute(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
+
+    def media_daily_plays(self, start: str, end: str) -> list[tuple]:
+        """(media_id, day, play_count) of every fct_media_engagement row from ``start`` to ``end`` (issue 17)."""
+        with psycopg.connect(self.dsn) as conn:
+            rows = conn.execute(sql.media_daily_plays(), (start, end)).fetchall()
+        return [(m, date.fromisoformat(d), int(n)) for m, d, n in rows]
 
     def _copy(self, cur: psycopg.Cursor, target: str, columns: tuple[str, ...], csv_dir: str) -> None:
         files = sorted(glob.glob(os.path.join(csv_dir.rstrip("/"), "part-*.csv")))

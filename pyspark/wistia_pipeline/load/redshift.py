@@ -13,6 +13,7 @@ BatchExecuteStatement calls of at most 40 statements; then ONE BatchExecuteState
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 from ..model import STAGED, STAR
@@ -127,6 +128,11 @@ class RedshiftWarehouse:
 
     def known_keys(self, table: str, key: str) -> list[str]:
         return [row[0].get("stringValue") for row in self._query(f"SELECT {key} FROM {sql.SCHEMA}.{table}")]
+
+    def media_daily_plays(self, start: str, end: str) -> list[tuple]:
+        """(media_id, day, play_count) of every fct_media_engagement row from ``start`` to ``end`` (issue 17)."""
+        rows = self._query(sql.media_daily_plays(start, end))
+        return [(r[0]["stringValue"], date.fromisoformat(r[1]["stringValue"]), int(r[2]["longValue"])) for r in rows]
 
     def publish(
         self, run_id: str, staged: dict[str, str], quarantine_prefix: str, drift_prefix: str, counts: dict | None = None

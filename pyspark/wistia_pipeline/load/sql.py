@@ -206,3 +206,22 @@ def check_sizes(statements: list[str]) -> None:
                 f"a statement of {len(s.encode('utf-8'))} bytes is over the Data API's {MAX_STATEMENT_BYTES} bytes: "
                 f"{s[:80]}…"
             )
+
+
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def media_daily_plays(start: str | None = None, end: str | None = None) -> str:
+    """Every media's plays per day from ``start`` to ``end`` (the reconciliation's, issue 17): with the days as
+    literals (the Data API statement; checked to be dates), else with psycopg's two placeholders."""
+    if start is None or end is None:
+        between = "%s AND %s"
+    else:
+        for d in (start, end):
+            if not DAY.match(d):
+                raise ValueError(f"not a day: {d!r}")
+        between = f"'{start}' AND '{end}'"
+    return (
+        f"SELECT media_id, CAST(snapshot_date AS VARCHAR(10)), play_count FROM {SCHEMA}.fct_media_engagement "
+        f"WHERE snapshot_date BETWEEN {between}"
+    )
