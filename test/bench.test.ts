@@ -5,13 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  runOverlapScenario,
-  runScenario,
-  worstRollingMinute,
-  type IngestScenario,
-  type ScenarioResult,
-} from '#local/bench/ingest.ts';
+import { runScenario, type IngestScenario, type ScenarioResult } from '#local/bench/ingest.ts';
+import { runOverlapScenario, worstRollingMinute } from '#local/bench/overlap.ts';
 import { evaluateTargets, markdown, printable, type BenchReport } from '#local/bench/report.ts';
 import { DAY_MS, World } from '#local/simulator/world.ts';
 import { main } from '#local/cli/main.ts';

@@ -85,7 +85,14 @@ export async function runChild(spec: ChildSpec): Promise<ChildResult> {
     apiBaseUrl: spec.baseUrl,
     token,
     input: { today: spec.today },
-    config: { accountRequestsPerMinute: spec.accountRequestsPerMinute },
+    config: {
+      accountRequestsPerMinute: spec.accountRequestsPerMinute,
+      // WISTIA_BENCH_MAX_CONCURRENCY: most map items at once (the deployed MAX_CONCURRENCY, default 10), to measure
+      // how the shared budget uses more slots (issue 16 item 2)
+      ...(process.env.WISTIA_BENCH_MAX_CONCURRENCY
+        ? { maxConcurrency: Number(process.env.WISTIA_BENCH_MAX_CONCURRENCY) }
+        : {}),
+    },
     ...(spec.budgetFile ? { budget: { file: spec.budgetFile } } : {}),
     glue: skipTransform, // the ingestion bench measures the API side; the transform bench runs the job itself
   });

@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { OverlapResult, ScenarioResult, RunMeasure } from './ingest.ts';
+import type { ScenarioResult, RunMeasure } from './ingest.ts';
+import type { OverlapResult } from './overlap.ts';
 import { codeLabel, type TransformMeasure } from './transform.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

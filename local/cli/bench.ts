@@ -3,7 +3,8 @@
 // table and writes bench-results/<timestamp>.json and BENCHMARKS.md.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { addNaive, runOverlapScenario, runScenario, type IngestScenario } from '../bench/ingest.ts';
+import { addNaive, runScenario, type IngestScenario } from '../bench/ingest.ts';
+import { runOverlapScenario } from '../bench/overlap.ts';
 import {
   baselineCode,
   benchTransform,

@@ -1,12 +1,15 @@
 // The Wistia API simulator: an HTTP server on loopback serving the Data/Stats API over a seeded World (v1 under
-// /v1, the dated API under /modern: ./dialect.ts),
-// with the real API's auth, paging, errors and rate limit, plus injectable faults and request counters.
+// /v1, the dated API under /modern: ./dialect.ts), with the real API's auth, paging, errors and rate limit, plus
+// injectable faults and request counters (the HTTP plumbing: ./http.ts).
 // Control endpoints under /__sim/ (no auth) let tests and the local runner drive the clock and read counters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hash32, Rng } from './rng.ts';
-import { DAY_MS, parseDay, World, type MediaRecord, type WorldOptions } from './world.ts';
+import { DAY_MS, World, type MediaRecord, type WorldOptions } from './world.ts';
 import { parseApiPath, shapeBody } from './dialect.ts';
+import { dateParam, pageParams, RateLimiter, RawBody, type Reply, routeOf, send, sleep } from './http.ts';
+
+export { RawBody, routeOf } from './http.ts';
 import { misbehave, type MisbehaveOptions, type MisbehaviourLedger } from './misbehave.ts';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'local-simulator-token';
@@ -84,11 +87,6 @@ export interface MutableConfig {
   accountLagMinutes: number;
 }
 
-/** A body sent as this exact text (e.g. malformed JSON) instead of being serialised. */
-export class RawBody {
-  constructor(readonly text: string) {}
-}
-
 /** What a rewrite sees of the request: its route template ("/stats/events"), path and query. */
 export interface RewriteRequest {
   readonly route: string;
@@ -98,12 +96,6 @@ export interface RewriteRequest {
 export type BodyRewrite = (req: RewriteRequest, body: unknown) => unknown;
 
 type ConfigPatch = Partial<Omit<MutableConfig, 'faults'>> & { faults?: Partial<FaultOptions> };
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
 
 const emptyCounters = (): Counters => ({
   total: 0,
@@ -116,43 +108,6 @@ const emptyCounters = (): Counters => ({
   lastAtMs: null,
 });
 const bump = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
-
-/** Rolling-window limiter: at most `limit` accepted requests in any 60 s. */
-class RateLimiter {
-  private readonly stamps: number[] = [];
-  private head = 0;
-  check(limit: number, now: number): number | null {
-    if (limit <= 0) return null;
-    while (this.head < this.stamps.length && (this.stamps[this.head] as number) <= now - 60_000) this.head++;
-    if (this.head > 4096) {
-      this.stamps.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.stamps.length - this.head >= limit) {
-      const oldest = this.stamps[this.head] as number;
-      return Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
-    }
-    this.stamps.push(now);
-    return null;
-  }
-}
-
-function pageParams(q: URLSearchParams): { page: number; perPage: number } {
-  const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
-  const raw = Number.parseInt(q.get('per_page') ?? '10', 10);
-  const perPage = Math.min(100, Math.max(1, Number.isFinite(raw) && raw > 0 ? raw : 10));
-  return { page, perPage };
-}
-
-function dateParam(q: URLSearchParams, name: string): number | undefined | Error {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  try {
-    return parseDay(v);
-  } catch {
-    return new Error(`Invalid ${name}: expected YYYY-MM-DD, got "${v}"`);
-  }
-}
 
 export class WistiaSimulator {
   readonly world: World;
@@ -589,38 +544,6 @@ export class WistiaSimulator {
     }
     send(res, { status: 404 });
   }
-}
-
-/** The route template a path belongs to, for counters ("/stats/medias/:id/engagement"). */
-export function routeOf(path: string): string {
-  const seg = path.split('/').filter(Boolean);
-  if (seg[0] === 'medias') return seg.length === 1 ? '/medias' : '/medias/:id';
-  if (seg[0] === 'projects') return seg.length === 1 ? '/projects' : '/projects/:id';
-  if (seg[0] === 'stats') {
-    if (seg[1] === 'medias') return seg.length === 3 ? '/stats/medias/:id' : `/stats/medias/:id/${seg[3] ?? ''}`;
-    if (seg[1] === 'visitors') return seg.length === 2 ? '/stats/visitors' : '/stats/visitors/:key';
-    if (seg[1] === 'events') return seg.length === 2 ? '/stats/events' : '/stats/events/:key';
-    if (seg[1] === 'account') return seg[2] === 'by_date' ? '/stats/account/by_date' : '/stats/account';
-  }
-  return 'other';
-}
-
-function send(res: ServerResponse, r: Reply): void {
-  if (r.body === undefined) {
-    res.writeHead(r.status, { 'content-length': '0', ...r.headers });
-    return void res.end();
-  }
-  const text = r.body instanceof RawBody ? r.body.text : JSON.stringify(r.body);
-  res.writeHead(r.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...r.headers,
-  });
-  res.end(text);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Starts a simulator and returns it with its base URL. */
