@@ -297,6 +297,39 @@ function renderDevices(rows) {
   );
 }
 
+/** Lifetime leaders: each media's latest lifetime snapshot, most plays first (the saved query's order). */
+function renderLifetime(rows) {
+  const body = document.querySelector('#lifetime tbody');
+  if (rows.length === 0) {
+    const tr = htmlEl('tr');
+    tr.append(htmlEl('td', { colspan: 8, class: 'empty' }, 'No lifetime snapshot in the warehouse.'));
+    body.replaceChildren(tr);
+    return;
+  }
+  body.replaceChildren(
+    ...rows.map((r) => {
+      const tr = htmlEl('tr', { 'data-media': String(r.media_id) });
+      const gained = r.plays_gained === null ? '–' : fmt.int(Number(r.plays_gained));
+      const cells = [
+        r.media_name ?? r.media_id,
+        r.snapshot_date,
+        fmt.int(Number(r.lifetime_plays)),
+        fmt.pct(r.play_rate),
+        fmt.hours(r.hours_watched),
+        r.visitors === null ? '–' : fmt.int(Number(r.visitors)),
+        r.cta_rate === null ? '–' : fmt.pct(r.cta_rate),
+        gained,
+      ];
+      cells.forEach((c, i) => {
+        const td = htmlEl('td', i >= 2 ? { class: 'num' } : {});
+        td.append(String(c));
+        tr.append(td);
+      });
+      return tr;
+    }),
+  );
+}
+
 /** Campaigns by week: one row per week and project, newest week first (the saved query's order). */
 function renderCampaigns(rows) {
   const body = document.querySelector('#campaigns tbody');
@@ -543,6 +576,7 @@ async function main() {
     part('/api/medias', setupCurve, ['chart-curve']),
     part('/api/channels', renderChannels, ['chart-channels']),
     part('/api/campaigns', renderCampaigns, ['campaigns']),
+    part('/api/lifetime', renderLifetime, ['lifetime']),
     part('/api/countries', renderCountries, ['chart-countries']),
     part('/api/devices', renderDevices, ['chart-devices']),
     part('/api/runs', renderRuns, ['runs']),

@@ -140,6 +140,7 @@ describe('dashboard over the seeded account', () => {
         `/api/curve?media=${media}`,
         '/api/channels',
         '/api/campaigns',
+        '/api/lifetime',
         '/api/countries',
         '/api/devices',
         '/api/account-trend',
@@ -321,6 +322,39 @@ describe('dashboard over the seeded account', () => {
       const drawn = await marks('channels');
       expect(Object.fromEntries(drawn.map((d) => [d.label, d.value]))).toEqual(want);
       expect(drawn.filter((d) => d.value > 0).length).toBeGreaterThanOrEqual(3);
+    });
+
+    it("lists each media's latest lifetime snapshot, most lifetime plays first, with the plays gained since", async () => {
+      // straight from the fact (the saved query's figures are held to the bronze in test/saved-queries.test.ts)
+      const truth = await sql(
+        `SELECT s.media_id, s.play_count, s.snapshot_date,
+                s.play_count - (SELECT p.play_count FROM analytics.fct_media_snapshot p
+                                WHERE p.media_id = s.media_id AND p.snapshot_date < s.snapshot_date
+                                ORDER BY p.snapshot_date DESC LIMIT 1) AS gained
+         FROM analytics.fct_media_snapshot s
+         WHERE s.snapshot_date = (SELECT MAX(snapshot_date) FROM analytics.fct_media_snapshot x WHERE x.media_id = s.media_id)`,
+      );
+      const rows = await page.$$eval('#lifetime tbody tr', (trs) =>
+        trs.map((tr) => [
+          tr.getAttribute('data-media'),
+          ...[...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+        ]),
+      );
+      expect(truth.length).toBeGreaterThan(10);
+      expect(rows.length).toBe(truth.length);
+      const n = (cell: string | null | undefined) => Number((cell ?? '').replace(/,/g, ''));
+      const want = new Map(truth.map((r) => [String(r.media_id), r]));
+      for (const r of rows) {
+        const t = want.get(String(r[0]));
+        expect([r[0], r[2], n(r[3])]).toEqual([
+          t?.media_id,
+          String(t?.snapshot_date).slice(0, 10),
+          Number(t?.play_count),
+        ]);
+        expect(r[8]).toBe(t?.gained === null ? '–' : Number(t?.gained).toLocaleString('en-US'));
+      }
+      const plays = rows.map((r) => n(r[3]));
+      expect(plays).toEqual([...plays].sort((a, b) => b - a));
     });
 
     it('lists campaign performance by week: a row per week and project, its plays by channel', async () => {

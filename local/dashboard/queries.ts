@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 /** The saved query "campaign performance by week" (sql/queries/), run as the file stands: its rows are the ones
  * test/saved-queries.test.ts holds to the simulator's truth. */
 const CAMPAIGNS = readFileSync(new URL('../../sql/queries/campaign_performance_by_week.sql', import.meta.url), 'utf8');
+/** The saved query "media lifetime leaders", as the file stands (issue 17: fct_media_snapshot). */
+const LIFETIME = readFileSync(new URL('../../sql/queries/media_lifetime_leaders.sql', import.meta.url), 'utf8');
 
 export const QUERIES = {
   /** One row: the account's totals over everything loaded. */
@@ -90,6 +92,9 @@ ORDER BY 2 DESC, 1`,
 
   /** Per ISO week and project (campaign folder): plays, viewers, loads, play rate, hours, plays by channel. */
   campaigns: CAMPAIGNS,
+
+  /** Per media, its latest lifetime snapshot: plays, play rate, hours, visitors, CTA, the plays gained since. */
+  lifetime: LIFETIME,
 
   /** The fifteen countries with the most viewers (visitors with a viewing session). */
   countries: `

@@ -97,6 +97,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
     },
     '/api/channels': () => warehouse.query(QUERIES.channels),
     '/api/campaigns': () => warehouse.query(QUERIES.campaigns),
+    '/api/lifetime': () => warehouse.query(QUERIES.lifetime),
     '/api/countries': () => warehouse.query(QUERIES.countries),
     '/api/devices': () => warehouse.query(QUERIES.devices),
     '/api/account-trend': () => warehouse.query(QUERIES.accountTrend),
