@@ -297,30 +297,23 @@ function renderDevices(rows) {
   );
 }
 
-/** Lifetime leaders: each media's latest lifetime snapshot, most plays first (the saved query's order). */
-function renderLifetime(rows) {
-  const body = document.querySelector('#lifetime tbody');
+/**
+ * A table's body, one row per record: `attrs(r)` its row's data attributes, `cells(r)` its cells (numbers from the
+ * third on, right-aligned); `empty` the line shown when there is no record.
+ */
+function fillTable(id, rows, { empty, attrs, cells }) {
+  const body = document.querySelector(`#${id} tbody`);
+  const columns = document.querySelectorAll(`#${id} thead th`).length;
   if (rows.length === 0) {
     const tr = htmlEl('tr');
-    tr.append(htmlEl('td', { colspan: 8, class: 'empty' }, 'No lifetime snapshot in the warehouse.'));
+    tr.append(htmlEl('td', { colspan: columns, class: 'empty' }, empty));
     body.replaceChildren(tr);
     return;
   }
   body.replaceChildren(
     ...rows.map((r) => {
-      const tr = htmlEl('tr', { 'data-media': String(r.media_id) });
-      const gained = r.plays_gained === null ? '–' : fmt.int(Number(r.plays_gained));
-      const cells = [
-        r.media_name ?? r.media_id,
-        r.snapshot_date,
-        fmt.int(Number(r.lifetime_plays)),
-        fmt.pct(r.play_rate),
-        fmt.hours(r.hours_watched),
-        r.visitors === null ? '–' : fmt.int(Number(r.visitors)),
-        r.cta_rate === null ? '–' : fmt.pct(r.cta_rate),
-        gained,
-      ];
-      cells.forEach((c, i) => {
+      const tr = htmlEl('tr', attrs(r));
+      cells(r).forEach((c, i) => {
         const td = htmlEl('td', i >= 2 ? { class: 'num' } : {});
         td.append(String(c));
         tr.append(td);
@@ -330,39 +323,43 @@ function renderLifetime(rows) {
   );
 }
 
+/** Lifetime leaders: each media's latest lifetime snapshot, most plays first (the saved query's order). */
+function renderLifetime(rows) {
+  fillTable('lifetime', rows, {
+    empty: 'No lifetime snapshot in the warehouse.',
+    attrs: (r) => ({ 'data-media': String(r.media_id) }),
+    cells: (r) => [
+      r.media_name ?? r.media_id,
+      r.snapshot_date,
+      fmt.int(Number(r.lifetime_plays)),
+      fmt.pct(r.play_rate),
+      fmt.hours(r.hours_watched),
+      r.visitors === null ? '–' : fmt.int(Number(r.visitors)),
+      r.cta_rate === null ? '–' : fmt.pct(r.cta_rate),
+      r.plays_gained === null ? '–' : fmt.int(Number(r.plays_gained)),
+    ],
+  });
+}
+
 /** Campaigns by week: one row per week and project, newest week first (the saved query's order). */
 function renderCampaigns(rows) {
-  const body = document.querySelector('#campaigns tbody');
-  if (rows.length === 0) {
-    const tr = htmlEl('tr');
-    tr.append(htmlEl('td', { colspan: 11, class: 'empty' }, 'No project activity in the warehouse.'));
-    body.replaceChildren(tr);
-    return;
-  }
-  body.replaceChildren(
-    ...rows.map((r) => {
-      const tr = htmlEl('tr', { 'data-project': String(r.project_id ?? ''), 'data-week': r.week_start });
-      const cells = [
-        r.week_start,
-        r.project_name,
-        fmt.int(Number(r.plays)),
-        fmt.int(Number(r.viewers)),
-        fmt.int(Number(r.loads)),
-        fmt.pct(r.play_rate),
-        fmt.hours(r.hours_watched),
-        fmt.int(Number(r.facebook_plays)),
-        fmt.int(Number(r.youtube_plays)),
-        fmt.int(Number(r.website_plays)),
-        fmt.int(Number(r.other_plays)),
-      ];
-      cells.forEach((c, i) => {
-        const td = htmlEl('td', i >= 2 ? { class: 'num' } : {});
-        td.append(String(c));
-        tr.append(td);
-      });
-      return tr;
-    }),
-  );
+  fillTable('campaigns', rows, {
+    empty: 'No project activity in the warehouse.',
+    attrs: (r) => ({ 'data-project': String(r.project_id ?? ''), 'data-week': r.week_start }),
+    cells: (r) => [
+      r.week_start,
+      r.project_name,
+      fmt.int(Number(r.plays)),
+      fmt.int(Number(r.viewers)),
+      fmt.int(Number(r.loads)),
+      fmt.pct(r.play_rate),
+      fmt.hours(r.hours_watched),
+      fmt.int(Number(r.facebook_plays)),
+      fmt.int(Number(r.youtube_plays)),
+      fmt.int(Number(r.website_plays)),
+      fmt.int(Number(r.other_plays)),
+    ],
+  });
 }
 
 function renderRuns(runs) {
