@@ -3,7 +3,7 @@
 // the simulator's world, never by running the same SQL. A static check keeps them within the SQL Redshift runs,
 // and each query also runs through the Redshift Data API stand-in (Redshift-SQL translation, the deploy's
 // grants, an identity tagged RedshiftDbRoles = wistia_reader) and must return the very rows PostgreSQL returns.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
@@ -16,11 +16,10 @@ import {
 import { startRedshiftDataApi, type RedshiftDataApi } from '#local/redshift/server.ts';
 import { RedshiftDataWarehouseClient } from '#local/dashboard/warehouse.ts';
 import { plan, splitSql } from '../functions/warehouse-bootstrap/handler.ts';
-import { World } from '#local/simulator/world.ts';
-import { seededCopy, SEEDED } from './helpers/seeded.ts';
+import { seededCopy } from './helpers/seeded.ts';
+import { groupBy, isoWeek, latestBy, truthOf, type Event, type Row, type Truth } from './helpers/query-truth.ts';
 import { ROOT } from './helpers/sim.ts';
 
-type Row = Record<string, unknown>;
 const QUERIES = join(ROOT, 'sql', 'queries');
 const files = readdirSync(QUERIES)
   .filter((f) => f.endsWith('.sql'))
@@ -157,145 +156,6 @@ describe('saved queries: the files', () => {
   });
 });
 
-// ---- the truth, from bronze and the world --------------------------------------------------------------
-
-interface Bronze {
-  entity: string;
-  ingestDate: string;
-  fetchedAt: string;
-  scope: Record<string, unknown>;
-  records: Row[];
-}
-
-function bronzeObjects(dataDir: string, entity: string): Bronze[] {
-  const out: Bronze[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith('.json')) out.push(JSON.parse(readFileSync(p, 'utf8')) as Bronze);
-    }
-  };
-  walk(join(dataDir, 'store', 'bronze', entity));
-  return out;
-}
-
-/** Each key's record from the latest fetch. */
-function latestBy(objects: Bronze[], key: (r: Row, o: Bronze) => string): Map<string, Row> {
-  const best = new Map<string, { at: string; r: Row }>();
-  for (const o of objects)
-    for (const r of o.records) {
-      const k = key(r, o);
-      const cur = best.get(k);
-      if (!cur || o.fetchedAt > cur.at) best.set(k, { at: o.fetchedAt, r });
-    }
-  return new Map([...best].map(([k, v]) => [k, v.r]));
-}
-
-/** The channel rule of sql/README.md (embed host, else utm_source, else the company's hosts), written anew. */
-function channelOf(embedUrl: unknown, companyHosts: string[]): string {
-  let u: URL;
-  try {
-    u = new URL(String(embedUrl));
-  } catch {
-    return 'other';
-  }
-  const host = u.hostname.toLowerCase();
-  const under = (ds: string[]) => ds.some((d) => host === d || host.endsWith(`.${d}`));
-  const utm = (u.searchParams.get('utm_source') ?? '').trim().toLowerCase();
-  if (under(['facebook.com', 'fb.com', 'fb.watch', 'fb.me'])) return 'facebook';
-  if (under(['youtube.com', 'youtu.be', 'youtube-nocookie.com'])) return 'youtube';
-  if (['facebook', 'fb', 'meta', 'facebook.com'].includes(utm)) return 'facebook';
-  if (['youtube', 'yt', 'youtube.com'].includes(utm)) return 'youtube';
-  if (under(companyHosts)) return 'website';
-  return 'other';
-}
-
-function isoWeek(day: string): { monday: string; week: number } {
-  const d = new Date(`${day}T00:00:00Z`);
-  const dow = (d.getUTCDay() + 6) % 7; // 0 = Monday
-  const monday = new Date(d.getTime() - dow * 86_400_000);
-  const thursday = new Date(monday.getTime() + 3 * 86_400_000);
-  const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1);
-  const week = Math.floor((thursday.getTime() - jan1) / 86_400_000 / 7) + 1;
-  return { monday: monday.toISOString().slice(0, 10), week };
-}
-
-interface Event {
-  key: string;
-  media: string;
-  visitor: string;
-  day: string;
-  pct: number;
-  country: string;
-  channel: string;
-  hours: number;
-}
-
-interface Truth {
-  events: Event[];
-  /** media -> day -> loads (Wistia's stats by date, latest fetch). */
-  loads: Map<string, Map<string, number>>;
-  /** days with activity in the stats by date (they are in dim_date too). */
-  activeDays: Set<string>;
-  mobile: Map<string, boolean | undefined>;
-  world: World;
-  /** The bronze of /stats/medias/{id} (lifetime stats), every fetch. */
-  lifetime: Bronze[];
-  /** media -> its name in the latest medias listing. */
-  names: Map<string, string>;
-}
-
-function truthOf(dataDir: string): Truth {
-  const medias = latestBy(bronzeObjects(dataDir, 'medias'), (r) => String(r.hashed_id));
-  const duration = (m: string) => Number(medias.get(m)?.duration ?? 0);
-  const events = [...latestBy(bronzeObjects(dataDir, 'events'), (r) => String(r.event_key)).values()].map((r) => {
-    const media = String(r.media_id);
-    return {
-      key: String(r.event_key),
-      media,
-      visitor: String(r.visitor_key),
-      day: new Date(String(r.received_at)).toISOString().slice(0, 10),
-      pct: Number(r.percent_viewed),
-      country: String(r.country ?? '').trim() || 'unknown',
-      channel: channelOf(r.embed_url, ['example.com']),
-      hours: (Number(r.percent_viewed) * duration(media)) / 3600,
-    };
-  });
-  const byDate = latestBy(
-    bronzeObjects(dataDir, 'media_stats'),
-    (r, o) => `${String(o.scope.media)}|${String(r.date)}`,
-  );
-  const loads = new Map<string, Map<string, number>>();
-  const activeDays = new Set<string>();
-  for (const [k, r] of byDate) {
-    const [media = '', day = ''] = k.split('|');
-    if (!loads.has(media)) loads.set(media, new Map());
-    loads.get(media)?.set(day, Number(r.load_count));
-    if (Number(r.load_count) > 0 || Number(r.play_count) > 0 || Number(r.hours_watched) > 0) activeDays.add(day);
-  }
-  const visitors = latestBy(bronzeObjects(dataDir, 'visitors'), (r) => String(r.visitor_key));
-  const mobile = new Map<string, boolean | undefined>();
-  for (const [k, v] of visitors)
-    mobile.set(k, (v.user_agent_details as Row | undefined)?.mobile as boolean | undefined);
-  // The account as the simulator held it at the last run: the same options, advanced to the last day.
-  const world = new World({
-    seed: SEEDED.seed,
-    medias: SEEDED.medias,
-    today: SEEDED.today,
-    historyDays: SEEDED.historyDays,
-    eventsPerMediaPerDay: SEEDED.eventsPerMediaPerDay,
-  });
-  world.advance(SEEDED.days - 1);
-  const names = new Map([...medias].map(([k, m]) => [k, String(m.name)]));
-  return { events, loads, activeDays, mobile, world, lifetime: bronzeObjects(dataDir, 'media_lifetime'), names };
-}
-
-function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
-  return m;
-}
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const close = (actual: unknown, expected: number, decimals: number) =>
   expect(Number(actual)).toBeCloseTo(expected, decimals - 1);
