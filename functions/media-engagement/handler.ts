@@ -3,6 +3,8 @@
 // of now, the day's snapshot, issue 17), each landed as one bronze object.
 import type { Deps } from '../shared/pipeline/deps.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
+import type { Entity } from '../shared/pipeline/keys.ts';
+import type { Fetched } from '../shared/wistia/client.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
 import {
   MediaEngagementInputSchema,
@@ -19,46 +21,27 @@ export async function fetchMediaEngagement(e: MediaEngagementInput, deps: Deps):
   const range = { start: e.range.start, end: e.range.end };
   const client = deps.wistia(e.requestsPerMinute);
   const scopeKey = `media=${id}`;
+  // one bronze object per response, its records as served (a single-object body is its one record)
+  const land = (entity: Entity, f: Fetched<unknown>, scope: Record<string, unknown>, records: unknown[]) =>
+    writeBronze(deps.store, {
+      entity,
+      runId,
+      ingestDate,
+      scopeKey,
+      scope,
+      page: 1,
+      request: f.request,
+      drift: f.drift,
+      findings: f.findings,
+      records,
+    });
   try {
     const stats = await client.getMediaByDate(id, range.start, range.end);
-    await writeBronze(deps.store, {
-      entity: 'media_stats',
-      runId,
-      ingestDate,
-      scopeKey,
-      scope: { media: id, range },
-      page: 1,
-      request: stats.request,
-      drift: stats.drift,
-      findings: stats.findings,
-      records: stats.body,
-    });
+    await land('media_stats', stats, { media: id, range }, stats.body);
     const eng = await client.getMediaEngagement(id);
-    await writeBronze(deps.store, {
-      entity: 'media_engagement',
-      runId,
-      ingestDate,
-      scopeKey,
-      scope: { media: id },
-      page: 1,
-      request: eng.request,
-      drift: eng.drift,
-      findings: eng.findings,
-      records: [eng.body],
-    });
+    await land('media_engagement', eng, { media: id }, [eng.body]);
     const lifetime = await client.getMediaStats(id);
-    await writeBronze(deps.store, {
-      entity: 'media_lifetime',
-      runId,
-      ingestDate,
-      scopeKey,
-      scope: { media: id },
-      page: 1,
-      request: lifetime.request,
-      drift: lifetime.drift,
-      findings: lifetime.findings,
-      records: [lifetime.body],
-    });
+    await land('media_lifetime', lifetime, { media: id }, [lifetime.body]);
   } catch (err) {
     // Deleted between the listing and now: nothing to land, not a failure.
     if (err instanceof WistiaNotFoundError) {
