@@ -152,7 +152,8 @@ describe('AccountBudget: the worst rolling minute of many leasers stays within 6
       concurrency: 1,
       requestMs: 150,
       minutes: 4,
-      atLeastPerMinute: 560,
+      // the whole 570/min: with a bucket of one token more than a lease, a late wake-up loses no refill
+      atLeastPerMinute: 568,
     },
     {
       name: '10 slots of 2-request items (start-up between)',
@@ -169,7 +170,7 @@ describe('AccountBudget: the worst rolling minute of many leasers stays within 6
       concurrency: 4,
       requestMs: 80,
       minutes: 3,
-      atLeastPerMinute: 560,
+      atLeastPerMinute: 568,
     },
     {
       name: '20 slots at 580/min, items of 3 s',
@@ -218,7 +219,7 @@ describe('AccountBudget: the worst rolling minute of many leasers stays within 6
       expect(r.worst).toBeLessThanOrEqual(600);
       // the bound the module's header derives: two bursts and the rate over 60 s plus the lease TTL
       const rate = sc.perMinute ?? 570;
-      expect(r.worst).toBeLessThanOrEqual(Math.floor(2 * 4 + (rate * 61) / 60));
+      expect(r.worst).toBeLessThanOrEqual(Math.floor(2 * 5 + (rate * 61) / 60));
       expect(r.perMinute).toBeGreaterThanOrEqual(sc.atLeastPerMinute);
       // the lease amortises the store: fewer writes than requests whenever a caller sends several in a row
       if (!sc.lifeMs) expect(r.stats.writes).toBeLessThan(r.sent.length / 3);
