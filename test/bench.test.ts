@@ -132,8 +132,9 @@ describe('bench figures on a 20-media account', () => {
     // where the requests went: every endpoint, in the order the run first asked it, adding up to the total
     const phases = p.phases ?? [];
     expect(phases.map((x) => [x.phase, x.routes, x.requests])).toEqual([
-      ['medias listing (plan)', ['/medias'], pages(medias)],
+      // the projects first: on a full listing their media counts size the media listing's page-ahead
       ['projects listing (plan)', ['/projects'], pages(projects)],
+      ['medias listing (plan)', ['/medias'], pages(medias)],
       ['account stats by date (plan)', ['/stats/account/by_date'], 1],
       ['event windows (map)', ['/stats/events'], eventPages],
       [
@@ -227,7 +228,7 @@ describe('bench figures on a 20-media account', () => {
     const md600 = markdown({ ...report, scenarios: [limited], targets: evaluateTargets(report) }, 'x.json');
     const first = r.pipeline.phases?.[0];
     expect(md600).toContain(
-      `| 20 | medias listing (plan) | \`/medias\` | ${first?.requests} | 0.0 | ${first?.toSeconds.toFixed(1)} | ${Math.round(first?.perMinute ?? 0).toLocaleString('en-US')} |`,
+      `| 20 | projects listing (plan) | \`/projects\` | ${first?.requests} | 0.0 | ${first?.toSeconds.toFixed(1)} | ${Math.round(first?.perMinute ?? 0).toLocaleString('en-US')} |`,
     );
   });
 

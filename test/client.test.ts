@@ -91,6 +91,59 @@ describe('paging', () => {
   });
 });
 
+describe('paging ahead (issue 16: a listing of estimated size asks a few pages at once)', () => {
+  // 450 medias: pages 1-4 full, page 5 short. The simulator answers each request after 300 ms.
+  const listed = async (ahead: { through: number; window: number }) => {
+    const s = await sim({ medias: 450, latencyMs: 300 });
+    try {
+      const c = clientFor(s);
+      const pages = [];
+      for await (const p of c.listMediasPages({}, ahead)) pages.push(p);
+      const arrivals = s.requestLog().map((e) => ({ at: e.atMs, page: Number(/page=(\d+)/.exec(e.path)?.[1]) }));
+      return { pages, arrivals, requests: c.metrics.requests, byRoute: s.getCounters().byRoute };
+    } finally {
+      await s.close();
+    }
+  };
+  const ids = (pages: { body: Json[] }[]) => pages.flatMap((p) => p.body.map((m) => String(m.hashed_id)));
+
+  it('with an exact estimate: the same pages in order, no extra request, three in flight at once', async () => {
+    const r = await listed({ through: 5, window: 3 });
+    expect(r.pages.map((p) => [p.page, p.body.length, p.last])).toEqual([
+      [1, 100, false],
+      [2, 100, false],
+      [3, 100, false],
+      [4, 100, false],
+      [5, 50, true],
+    ]);
+    expect(new Set(ids(r.pages)).size).toBe(450);
+    expect([r.requests, r.byRoute]).toEqual([5, { '/medias': 5 }]);
+    // pages 1-3 were asked together: they reached the simulator well inside one 300 ms answer
+    const first3 = r.arrivals.filter((a) => a.page <= 3).map((a) => a.at);
+    expect(first3).toHaveLength(3);
+    expect(Math.max(...first3) - Math.min(...first3)).toBeLessThan(250);
+  });
+
+  it('with an estimate too high: at most window - 1 requests past the last page, nothing yielded twice', async () => {
+    const r = await listed({ through: 12, window: 3 });
+    expect(r.pages.map((p) => p.page)).toEqual([1, 2, 3, 4, 5]);
+    expect(ids(r.pages)).toHaveLength(450);
+    expect(r.requests).toBeGreaterThanOrEqual(5);
+    expect(r.requests).toBeLessThanOrEqual(7);
+  });
+
+  it('past the estimate (and without one): one page at a time, each asked after the one before was answered', async () => {
+    for (const through of [0, 2]) {
+      const r = await listed({ through, window: 3 });
+      expect(r.pages.map((p) => p.page)).toEqual([1, 2, 3, 4, 5]);
+      expect(r.requests).toBe(5);
+      const at = new Map(r.arrivals.map((a) => [a.page, a.at]));
+      for (let page = Math.max(through, 1) + 1; page <= 5; page++)
+        expect(at.get(page)! - at.get(page - 1)!).toBeGreaterThanOrEqual(290);
+    }
+  });
+});
+
 describe('the account by date (issue 17)', () => {
   it('asks /stats/account/by_date once for the range, the request recorded without secrets', async () => {
     const s = await sim({ medias: 10 });

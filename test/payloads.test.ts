@@ -275,6 +275,7 @@ describe('a continuation: the output is the next invocation’s input', () => {
       startPage: 11,
       pages: 10,
       visitors: 1000,
+      estimatedPages: 136,
       requests: 10,
     });
     expect(VisitorScanInputSchema.parse(out)).toEqual(out);

@@ -8,6 +8,7 @@ import {
   chooseWindows,
   dailyPlan,
   mediaBounds,
+  mediaListingAhead,
   runDay,
   runPlaces,
   startMediaScan,
@@ -206,7 +207,41 @@ describe('the projects listing', () => {
       changed: 101,
       maxUpdated: '2026-11-20T00:00:00.000Z',
       pastWatermark: false,
+      mediaCount: 0,
     });
+  });
+
+  it("sums the projects' media counts (v1 mediaCount, dated media_count; anything else counts 0)", () => {
+    const first = projectBounds(undefined, 60);
+    const at = '2026-11-20T00:00:00Z';
+    const records = [
+      { ...project(1, at), mediaCount: 120 },
+      { ...project(2, at), media_count: 35 },
+      { ...project(3, at), mediaCount: '9' },
+      { ...project(4, at), mediaCount: -3 },
+      project(5, at),
+    ];
+    expect(addProjectPage(startProjectScan(first), records, first).mediaCount).toBe(155);
+  });
+});
+
+describe("the media listing's page-ahead (issue 16)", () => {
+  const full = mediaBounds(undefined, 60);
+  const daily = mediaBounds(wm({ medias: { maxUpdated: '2026-11-20T00:00:00.000Z' } }), 60);
+  it.each([
+    ['a full listing of 1,000 medias: through page 11, 3 at a time', full, 1000, false, { through: 11, window: 3 }],
+    ['a full listing of 99 medias: through page 1', full, 99, false, { through: 1, window: 3 }],
+    ['no media count known: one page at a time', full, 0, false, { through: 0, window: 1 }],
+    ['projects listed only in part: their count is no estimate', full, 500, true, { through: 0, window: 1 }],
+    [
+      'an incremental listing (stops at the watermark): one page at a time',
+      daily,
+      1000,
+      false,
+      { through: 0, window: 1 },
+    ],
+  ])('%s', (_name, bounds, mediaCount, pastWatermark, expected) => {
+    expect(mediaListingAhead(bounds, { mediaCount, pastWatermark })).toEqual(expected);
   });
 });
 

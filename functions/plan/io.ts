@@ -11,6 +11,7 @@ import type { ChangedMedia, EngagementPlan, PlanInput, PlanOutput } from '../sha
 import {
   addMediaPage,
   mediaBounds,
+  mediaListingAhead,
   plannedFrom,
   startMediaScan,
   type DayInputs,
@@ -30,7 +31,7 @@ import type { OriginalEngagement, ReplayRecord } from '../shared/pipeline/planni
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
 import { logger } from '../shared/powertools.ts';
 import { getJson, putJson, type ObjectStore } from '../shared/store/store.ts';
-import type { Json, Page, WistiaClient } from '../shared/wistia/client.ts';
+import type { Json, Page, PageAhead, WistiaClient } from '../shared/wistia/client.ts';
 
 export async function takeLease(deps: Deps, holder: LeaseHolder): Promise<LeaseRef> {
   const lease = await acquireLease(deps, holder);
@@ -75,9 +76,9 @@ async function landListing<S extends { readonly pastWatermark: boolean }>(
 export function listChangedMedias(
   store: ObjectStore,
   client: WistiaClient,
-  at: { readonly runId: string; readonly today: string; readonly bounds: MediaBounds },
+  at: { readonly runId: string; readonly today: string; readonly bounds: MediaBounds; readonly ahead?: PageAhead },
 ): Promise<MediaScan> {
-  const pages = client.listMediasPages({ sort_by: 'updated', sort_direction: 0 });
+  const pages = client.listMediasPages({ sort_by: 'updated', sort_direction: 0 }, at.ahead);
   const where = { entity: 'medias' as const, runId: at.runId, today: at.today, since: at.bounds.since };
   return landListing(store, pages, where, startMediaScan(at.bounds), (s, r) => addMediaPage(s, r, at.bounds));
 }
@@ -113,10 +114,12 @@ async function loadDay(
   const from = plannedFrom({ fullRefresh: run.fullRefresh, watermarks });
   const bounds = mediaBounds(from, config.mediasOverlapMinutes);
   const client = deps.wistia(config.accountRequestsPerMinute);
-  const medias = await listChangedMedias(store, client, { ...run, bounds });
-  // the projects with the same overlap: their `updated` is offset-paged the same way
+  // the projects first (one page for most accounts), with the medias' overlap: their `updated` is offset-paged
+  // the same way; on a full listing their media counts size the media listing's page-ahead
   const projectsAt = { ...run, bounds: projectBounds(from, config.mediasOverlapMinutes) };
   const projects = await listChangedProjects(store, client, projectsAt);
+  const ahead = mediaListingAhead(bounds, projects);
+  const medias = await listChangedMedias(store, client, { ...run, bounds, ahead });
   return { fullRefresh: run.fullRefresh, watermarks, medias, projects, requests: client.metrics.requests };
 }
 

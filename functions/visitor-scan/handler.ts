@@ -1,5 +1,6 @@
 // Every visitor in one scan of /stats/visitors (when that costs fewer requests than lookups), a bronze
-// object per page, with a continuation near the end of the Lambda's time.
+// object per page, with a continuation near the end of the Lambda's time. Pages up to the plan's estimate are
+// asked a few at a time (one sequential pager is latency-bound far below the account's budget).
 import type { Deps, LambdaContextLike } from '../shared/pipeline/deps.ts';
 import { writeBronze } from '../shared/pipeline/bronze.ts';
 import { wrap } from '../shared/pipeline/lambda.ts';
@@ -9,17 +10,20 @@ import {
   type VisitorScanInput,
   type VisitorScanOutput,
 } from '../shared/pipeline/payloads.ts';
+import { PAGE_AHEAD_WINDOW } from '../shared/wistia/client.ts';
 
 export async function scanVisitors(
   e: VisitorScanInput,
   ctx: LambdaContextLike,
   deps: Deps,
 ): Promise<VisitorScanOutput> {
-  const { runId, ingestDate, requestsPerMinute, startPage } = e;
+  const { runId, ingestDate, requestsPerMinute, startPage, estimatedPages } = e;
   let { pages, visitors } = e;
   const client = deps.wistia(requestsPerMinute);
   let next: number | null = null;
-  for await (const page of client.listVisitorsPages({}, startPage)) {
+  // the plan's estimate (last run's count, or the visitors this run's events named): page ahead up to it
+  const ahead = { through: estimatedPages, window: PAGE_AHEAD_WINDOW };
+  for await (const page of client.listVisitorsPages({}, startPage, ahead)) {
     await writeBronze(deps.store, {
       entity: 'visitors',
       runId,
@@ -47,6 +51,7 @@ export async function scanVisitors(
     startPage: next ?? startPage,
     pages,
     visitors,
+    estimatedPages,
     requests: client.metrics.requests,
   };
 }

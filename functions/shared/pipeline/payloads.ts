@@ -325,6 +325,8 @@ export const VisitorScanInputSchema = record({
   startPage: integerOr(1, 1),
   pages: integerOr(0, 0),
   visitors: integerOr(0, 0),
+  /** The plan's estimate of the scan's pages (its scanRequests): pages up to it are asked a few at a time. */
+  estimatedPages: integerOr(0, 0),
 });
 export type VisitorScanInput = z.infer<typeof VisitorScanInputSchema>;
 
@@ -336,6 +338,7 @@ export const VisitorScanOutputSchema = z.object({
   startPage: z.number(),
   pages: z.number(),
   visitors: z.number(),
+  estimatedPages: z.number(),
   requests: z.number(),
 });
 export type VisitorScanOutput = z.infer<typeof VisitorScanOutputSchema>;

@@ -103,6 +103,15 @@ export interface ClientMetrics {
 }
 
 export type Json = Record<string, unknown>;
+
+/** How far to page ahead: pages up to `through` (an estimate of the listing's last page) `window` at a time. */
+export interface PageAhead {
+  readonly through: number;
+  readonly window: number;
+}
+export const NO_PAGE_AHEAD: PageAhead = { through: 0, window: 1 };
+/** Requests a paged listing keeps in flight up to its estimated last page. */
+export const PAGE_AHEAD_WINDOW = 3;
 export type EventsQuery = { start_date?: string; end_date?: string; media_id?: string; visitor_key?: string };
 export type MediasQuery = {
   sort_by?: 'name' | 'created' | 'updated' | 'position';
@@ -215,8 +224,8 @@ export class WistiaClient {
 
   // ---- endpoints -------------------------------------------------------------------------------------
 
-  listMediasPages(query: MediasQuery = {}): AsyncGenerator<Page<Json>> {
-    return this.pages('GET /medias', '/medias', 'medias', query);
+  listMediasPages(query: MediasQuery = {}, ahead: PageAhead = NO_PAGE_AHEAD): AsyncGenerator<Page<Json>> {
+    return this.pages('GET /medias', '/medias', 'medias', query, 1, ahead);
   }
   listProjectsPages(query: ProjectsQuery = {}): AsyncGenerator<Page<Json>> {
     return this.pages('GET /projects', '/projects', 'projects', query);
@@ -247,8 +256,12 @@ export class WistiaClient {
   getAccountStats(): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/account', '/stats/account', 'account');
   }
-  listVisitorsPages(query: VisitorsQuery = {}, startPage = 1): AsyncGenerator<Page<Json>> {
-    return this.pages('GET /stats/visitors', '/stats/visitors', 'visitors', query, startPage);
+  listVisitorsPages(
+    query: VisitorsQuery = {},
+    startPage = 1,
+    ahead: PageAhead = NO_PAGE_AHEAD,
+  ): AsyncGenerator<Page<Json>> {
+    return this.pages('GET /stats/visitors', '/stats/visitors', 'visitors', query, startPage, ahead);
   }
   getVisitor(visitorKey: string): Promise<Fetched<Json>> {
     return this.fetch('GET /stats/visitors/{key}', `/stats/visitors/${enc(visitorKey)}`, 'visitor');
@@ -272,9 +285,25 @@ export class WistiaClient {
     kind: BodyKind,
     query: Record<string, unknown>,
     startPage = 1,
+    ahead: PageAhead = NO_PAGE_AHEAD,
   ): AsyncGenerator<Page<Json>> {
-    for (let page = startPage; ; page++) {
-      const r = await this.fetch<Json[]>(endpoint, path, kind, { ...query, page, per_page: PER_PAGE });
+    // Pages up to `ahead.through` are asked `ahead.window` at a time (the listing's size is estimated, so they
+    // are expected to exist); past it, one at a time. Yielded in order; once a short page ends the listing, the
+    // pages still in flight are wasted: at most window - 1 requests, and only if the estimate was too high.
+    const window = Math.max(1, Math.floor(ahead.window));
+    const inFlight: { page: number; result: Promise<Fetched<Json[]> | { error: unknown }> }[] = [];
+    const ask = (page: number) => {
+      const result = this.fetch<Json[]>(endpoint, path, kind, { ...query, page, per_page: PER_PAGE }).catch(
+        (error: unknown) => ({ error }),
+      );
+      inFlight.push({ page, result });
+    };
+    let next = startPage;
+    for (;;) {
+      while (inFlight.length === 0 || (inFlight.length < window && next <= ahead.through)) ask(next++);
+      const { page, result } = inFlight.shift()!;
+      const r = await result;
+      if ('error' in r) throw r.error;
       const last = r.body.length < PER_PAGE;
       yield { ...r, page, perPage: PER_PAGE, last };
       if (last) return;

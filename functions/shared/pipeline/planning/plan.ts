@@ -12,6 +12,7 @@ import { backfillWindows, incrementalWindows, type Window } from '../windows.ts'
 import type { EngagementInputs } from './engagement.ts';
 import { projectsOutput, type ProjectScan } from './projects.ts';
 import { planReplay, type ReplayRecord } from './replay.ts';
+import { NO_PAGE_AHEAD, PAGE_AHEAD_WINDOW, PER_PAGE } from '../../wistia/client.ts';
 
 /** The plan manifest each run writes (runs/<run>/manifest.json). */
 export type PlanManifest = Omit<PlanOutput, 'windows'> & {
@@ -90,6 +91,18 @@ export function addMediaPage(scan: MediaScan, records: readonly unknown[], bound
     maxUpdated,
     pastWatermark,
   };
+}
+
+/**
+ * How far the media listing pages ahead: on a full listing (a first run, a full refresh), through the last page
+ * the projects' media counts imply, a few pages at a time; an incremental listing stops at the watermark, most
+ * often on page 1, so it asks one page at a time (a speculative page there would be wasted every day).
+ */
+export function mediaListingAhead(bounds: MediaBounds, projects: Pick<ProjectScan, 'mediaCount' | 'pastWatermark'>) {
+  const full = bounds.since === null && !projects.pastWatermark;
+  return full && projects.mediaCount > 0
+    ? { through: Math.floor(projects.mediaCount / PER_PAGE) + 1, window: PAGE_AHEAD_WINDOW }
+    : NO_PAGE_AHEAD;
 }
 
 /** The event windows: the days since the events watermark, or the backfill's wide windows on a first run. */

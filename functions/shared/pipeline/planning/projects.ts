@@ -20,22 +20,28 @@ export interface ProjectScan {
   readonly maxUpdated: string | null;
   /** A page reached back before `since`: the listing stops. */
   readonly pastWatermark: boolean;
+  /** The medias the listed projects say they hold (`mediaCount`, dated API `media_count`): on a full listing,
+   * the account's medias, which sizes the media listing's page-ahead (planning/plan.ts mediaListingAhead). */
+  readonly mediaCount: number;
 }
 
 export const startProjectScan = (bounds: ProjectBounds): ProjectScan => ({
   pages: 0,
   listed: 0,
   changed: 0,
+  mediaCount: 0,
   maxUpdated: bounds.watermark,
   pastWatermark: false,
 });
 
 /** The scan after one more page of projects (newest update first). */
 export function addProjectPage(scan: ProjectScan, records: readonly unknown[], bounds: ProjectBounds): ProjectScan {
-  let { maxUpdated, changed } = scan;
+  let { maxUpdated, changed, mediaCount } = scan;
   let pastWatermark = false;
   for (const r of records) {
     const p = r !== null && typeof r === 'object' ? (r as Record<string, unknown>) : {};
+    const count = p.mediaCount ?? p.media_count;
+    if (typeof count === 'number' && Number.isFinite(count) && count > 0) mediaCount += count;
     const at = typeof p.updated === 'string' ? Date.parse(p.updated) : Number.NaN;
     // a project without a usable id or `updated` never stops the listing: the transform quarantines it
     if (typeof p.id !== 'number' || Number.isNaN(at)) continue;
@@ -48,7 +54,14 @@ export function addProjectPage(scan: ProjectScan, records: readonly unknown[], b
     changed++;
     if (!maxUpdated || updated > maxUpdated) maxUpdated = updated;
   }
-  return { pages: scan.pages + 1, listed: scan.listed + records.length, changed, maxUpdated, pastWatermark };
+  return {
+    pages: scan.pages + 1,
+    listed: scan.listed + records.length,
+    changed,
+    maxUpdated,
+    pastWatermark,
+    mediaCount,
+  };
 }
 
 /** The plan's report of the listing (PlanOutput.projects). */
