@@ -31,7 +31,8 @@ import type { OriginalEngagement, ReplayRecord } from '../shared/pipeline/planni
 import { readWatermarks } from '../shared/pipeline/watermarks.ts';
 import { logger } from '../shared/powertools.ts';
 import { getJson, putJson, type ObjectStore } from '../shared/store/store.ts';
-import type { Json, Page, PageAhead, WistiaClient } from '../shared/wistia/client.ts';
+import type { Json, Page, WistiaClient } from '../shared/wistia/client.ts';
+import type { PageAhead } from '../shared/wistia/paging.ts';
 
 export async function takeLease(deps: Deps, holder: LeaseHolder): Promise<LeaseRef> {
   const lease = await acquireLease(deps, holder);

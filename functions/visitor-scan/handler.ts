@@ -10,7 +10,7 @@ import {
   type VisitorScanInput,
   type VisitorScanOutput,
 } from '../shared/pipeline/payloads.ts';
-import { PAGE_AHEAD_WINDOW } from '../shared/wistia/client.ts';
+import { PAGE_AHEAD_WINDOW } from '../shared/wistia/paging.ts';
 
 export async function scanVisitors(
   e: VisitorScanInput,

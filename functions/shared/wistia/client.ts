@@ -24,12 +24,13 @@ import {
   versionHeaders,
   versionLabel,
 } from './api-version.ts';
+import { NO_PAGE_AHEAD, PER_PAGE, type PageAhead } from './paging.ts';
 import { RateBudget, type RequestBudget } from './rate-budget.ts';
 import { type BodyKind, type DriftIssue, type RecordFinding, validateBody } from './validate.ts';
 
 /** Wistia's documented limit is 600 requests a minute per account; stay a little under it by default. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 570;
-export const PER_PAGE = 100;
+export { PER_PAGE };
 
 export interface Logger {
   debug(message: string, extra?: Record<string, unknown>): void;
@@ -103,15 +104,6 @@ export interface ClientMetrics {
 }
 
 export type Json = Record<string, unknown>;
-
-/** How far to page ahead: pages up to `through` (an estimate of the listing's last page) `window` at a time. */
-export interface PageAhead {
-  readonly through: number;
-  readonly window: number;
-}
-export const NO_PAGE_AHEAD: PageAhead = { through: 0, window: 1 };
-/** Requests a paged listing keeps in flight up to its estimated last page. */
-export const PAGE_AHEAD_WINDOW = 3;
 export type EventsQuery = { start_date?: string; end_date?: string; media_id?: string; visitor_key?: string };
 export type MediasQuery = {
   sort_by?: 'name' | 'created' | 'updated' | 'position';
@@ -288,8 +280,9 @@ export class WistiaClient {
     ahead: PageAhead = NO_PAGE_AHEAD,
   ): AsyncGenerator<Page<Json>> {
     // Pages up to `ahead.through` are asked `ahead.window` at a time (the listing's size is estimated, so they
-    // are expected to exist); past it, one at a time. Yielded in order; once a short page ends the listing, the
-    // pages still in flight are wasted: at most window - 1 requests, and only if the estimate was too high.
+    // are expected to exist); past it, one at a time. Yielded in order. Pages still in flight when the listing
+    // ends (a short page before the estimate) or the caller stops (a continuation) are wasted: at most
+    // window - 1 requests.
     const window = Math.max(1, Math.floor(ahead.window));
     const inFlight: { page: number; result: Promise<Fetched<Json[]> | { error: unknown }> }[] = [];
     const ask = (page: number) => {

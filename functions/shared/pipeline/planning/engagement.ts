@@ -6,6 +6,7 @@ import { perItemBudget, type PipelineConfig } from '../config.ts';
 import type { EngagementPlan, VisitorMode } from '../payloads.ts';
 import type { Seen } from '../seen.ts';
 import type { Watermarks } from '../watermarks.ts';
+import { listingPages } from '../../wistia/paging.ts';
 
 /** What the events map saw, so far. */
 export interface Activity {
@@ -60,12 +61,10 @@ export interface VisitorChoice {
   readonly lookupRequests: number;
 }
 
-export const SCAN_PAGE_SIZE = 100;
-
 /** Lookups for `visitors` keys, or one scan of an account of (at least) `previousEstimate` visitors. */
 export function chooseVisitors(visitors: number, previousEstimate: number | undefined): VisitorChoice {
   const estimatedTotal = Math.max(previousEstimate ?? 0, visitors);
-  const scanRequests = Math.floor(estimatedTotal / SCAN_PAGE_SIZE) + 1;
+  const scanRequests = listingPages(estimatedTotal);
   const lookupRequests = visitors;
   const mode: VisitorMode = visitors === 0 ? 'none' : lookupRequests <= scanRequests ? 'lookup' : 'scan';
   return { mode, estimatedTotal, scanRequests, lookupRequests };

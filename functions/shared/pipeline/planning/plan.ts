@@ -12,7 +12,7 @@ import { backfillWindows, incrementalWindows, type Window } from '../windows.ts'
 import type { EngagementInputs } from './engagement.ts';
 import { projectsOutput, type ProjectScan } from './projects.ts';
 import { planReplay, type ReplayRecord } from './replay.ts';
-import { NO_PAGE_AHEAD, PAGE_AHEAD_WINDOW, PER_PAGE } from '../../wistia/client.ts';
+import { listingPages, NO_PAGE_AHEAD, PAGE_AHEAD_WINDOW, type PageAhead } from '../../wistia/paging.ts';
 
 /** The plan manifest each run writes (runs/<run>/manifest.json). */
 export type PlanManifest = Omit<PlanOutput, 'windows'> & {
@@ -98,10 +98,13 @@ export function addMediaPage(scan: MediaScan, records: readonly unknown[], bound
  * the projects' media counts imply, a few pages at a time; an incremental listing stops at the watermark, most
  * often on page 1, so it asks one page at a time (a speculative page there would be wasted every day).
  */
-export function mediaListingAhead(bounds: MediaBounds, projects: Pick<ProjectScan, 'mediaCount' | 'pastWatermark'>) {
+export function mediaListingAhead(
+  bounds: MediaBounds,
+  projects: Pick<ProjectScan, 'mediaCount' | 'pastWatermark'>,
+): PageAhead {
   const full = bounds.since === null && !projects.pastWatermark;
   return full && projects.mediaCount > 0
-    ? { through: Math.floor(projects.mediaCount / PER_PAGE) + 1, window: PAGE_AHEAD_WINDOW }
+    ? { through: listingPages(projects.mediaCount), window: PAGE_AHEAD_WINDOW }
     : NO_PAGE_AHEAD;
 }
 
