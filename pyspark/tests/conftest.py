@@ -14,11 +14,13 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as _F
 
 from wistia_pipeline.jvm import driver_java_options
+from wistia_pipeline.reflection import remember_lookups
 
 
 @pytest.fixture(scope="session")
 def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    remember_lookups()  # as the job's local session does (glue_job.session)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("wistia-pipeline-tests")
