@@ -25,6 +25,8 @@ def spark():
         SparkSession.builder.master("local[2]")
         .appName("wistia-pipeline-tests")
         .config("spark.sql.shuffle.partitions", "1")
+        # as the job's local session: every generated class kept, so a test compiles nothing an earlier one compiled
+        .config("spark.sql.codegen.cache.maxEntries", "4000")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
