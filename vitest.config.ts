@@ -43,6 +43,7 @@ const E2E = [
   'test/dashboard-health.test.ts',
   'test/glue-runtime.test.ts',
   'test/reliability.test.ts',
+  'test/reliability-input.test.ts',
   'test/replay.test.ts',
   'test/warehouse.test.ts',
 ];
