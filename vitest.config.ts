@@ -43,6 +43,7 @@ const E2E = [
   'test/dashboard-health.test.ts',
   'test/glue-runtime.test.ts',
   'test/reliability.test.ts',
+  'test/reliability-input.test.ts',
   'test/replay.test.ts',
   'test/warehouse.test.ts',
 ];
@@ -67,11 +68,22 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: [...UNIT, ...E2E],
           // one scratch folder per run, where the infra-*.test.ts files share one `cdk synth` (test/helpers/synth.ts)
-          globalSetup: ['test/helpers/synth-run-dir.ts'],
+          globalSetup: ['test/helpers/synth-run-dir.ts', 'test/helpers/transform-server.ts'],
+          setupFiles: ['test/helpers/transform-client.ts'],
           ...SLOW,
         },
       },
-      { extends: true, test: { name: 'e2e', include: E2E, ...SLOW } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: E2E,
+          // one Spark worker for the whole run, shared by the e2e and integration files (test/helpers/transform-server.ts)
+          globalSetup: ['test/helpers/transform-server.ts'],
+          setupFiles: ['test/helpers/transform-client.ts'],
+          ...SLOW,
+        },
+      },
     ],
   },
 });

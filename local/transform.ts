@@ -2,6 +2,7 @@
 // PostgreSQL. Its JSON report becomes the job run the state machine sees (and runs/<execution>/transform.json).
 import type { MetricPoint } from '#shared/metrics.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,13 +70,43 @@ export interface LocalTransformOptions {
   readonly onReport?: (r: TransformReport) => void;
 }
 
+const PYSPARK = join(ROOT, 'pyspark');
+let shared: string | undefined;
+
+/**
+ * Test runs only: every TransformWorker of this process on this checkout's job sends its runs to the worker served
+ * at `url` (test/helpers/transform-server.ts: one JVM for a whole vitest run, issue 13), instead of starting its
+ * own JVM. `undefined`: each worker its own JVM again.
+ */
+export function useSharedWorker(url: string | undefined): void {
+  shared = url;
+}
+
+/** One run on the shared worker: POST the argv, get the exit code. */
+function runShared(url: string, argv: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        const answer = JSON.parse(body) as { code?: number; error?: string };
+        if (res.statusCode === 200 && typeof answer.code === 'number') resolve(answer.code);
+        else reject(new Error(answer.error ?? `the shared transform worker answered ${res.statusCode}`));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(argv));
+  });
+}
+
 /**
  * The local Spark worker: one Python process (one JVM, warmed up once) serving every run of a command, one
  * JSON argv per line in, one JSON line per run out. Restarted if it dies.
  */
 export class TransformWorker {
   /** `pysparkDir`: the job's code (default this checkout's pyspark/; the bench's --baseline runs another commit's). */
-  constructor(private readonly pysparkDir: string = join(ROOT, 'pyspark')) {}
+  constructor(private readonly pysparkDir: string = PYSPARK) {}
 
   private child: ChildProcessWithoutNullStreams | undefined;
   private lines: string[] = [];
@@ -112,6 +143,7 @@ export class TransformWorker {
 
   /** Runs one job; resolves to its exit code (the report is in the file named by --report). */
   async run(argv: string[]): Promise<number> {
+    if (shared && this.pysparkDir === PYSPARK) return runShared(shared, argv);
     const child = this.child ?? this.start();
     child.stdin.write(`${JSON.stringify(argv)}\n`);
     const line = this.lines.shift() ?? (await new Promise<string | null>((r) => this.waiters.push(r)));

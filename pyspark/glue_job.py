@@ -37,7 +37,7 @@ except ImportError:
 
 from pyspark.sql import SparkSession
 
-from wistia_pipeline import jvm
+from wistia_pipeline import jvm, reflection
 from wistia_pipeline import metrics as run_metrics
 from wistia_pipeline.job import audit, extract, load, transform
 from wistia_pipeline.job.extract import bronze_runs
@@ -122,6 +122,8 @@ def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
         spark = glue_context.spark_session
         spark.conf.set("spark.sql.session.timeZone", "UTC")
         return spark, job
+    # Py4J remembers the JVM names it resolved: a run's plans ask for each once (wistia_pipeline/reflection.py)
+    reflection.remember_lookups()
     spark = (
         SparkSession.builder.master("local[*]")
         .appName("wistia-transform")

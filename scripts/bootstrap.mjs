@@ -477,7 +477,9 @@ switch (task) {
     };
     const args = rest.filter((a) => a !== '--large');
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-    process.exit(run(node22(), [vitest, 'run', 'test/reliability.test.ts', ...args], { env }));
+    process.exit(
+      run(node22(), [vitest, 'run', 'test/reliability.test.ts', 'test/reliability-input.test.ts', ...args], { env }),
+    );
     break;
   }
   case 'pytest': {

@@ -155,6 +155,7 @@ describe('replay of failed map items', () => {
     const r = await replayLocal({
       dataDir: dir,
       execution: first.name,
+      worker, // the file's Spark worker: one JVM for every run and replay here
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
       accountRequestsPerMinute: 60_000,
@@ -200,6 +201,7 @@ describe('replay of failed map items', () => {
     const r = await replayLocal({
       dataDir: dir,
       execution: first.name,
+      worker, // the file's Spark worker: one JVM for every run and replay here
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
       accountRequestsPerMinute: 60_000,
@@ -230,6 +232,7 @@ describe('replay of failed map items', () => {
     const again = await replayLocal({
       dataDir: dir,
       execution: first.name,
+      worker, // the file's Spark worker: one JVM for every run and replay here
       apiBaseUrl: sim.baseUrl,
       token: async () => TOKEN,
       quarantineThreshold: THRESHOLD,

@@ -27,6 +27,8 @@ const weekDir = tempDir('wp-week-');
 const refreshDir = tempDir('wp-refresh-');
 let week: DayResult[];
 let refresh: DayResult[];
+/** One Spark JVM for the week, the full refresh and the re-runs. */
+const worker = new TransformWorker();
 const quiet = () => undefined;
 
 /** A table's business columns (lineage "_" columns differ by construction), ordered by its key. */
@@ -54,6 +56,7 @@ beforeAll(async () => {
     token: async () => 'test-token-5f2b9c1e7a',
     accountRequestsPerMinute: 60_000,
     out: quiet,
+    worker,
   });
   // The same account, its clock on day 7, pulled once into an empty data dir: a full refresh.
   refreshSim = await startSim(account);
@@ -66,10 +69,12 @@ beforeAll(async () => {
     token: async () => 'test-token-5f2b9c1e7a',
     accountRequestsPerMinute: 60_000,
     out: quiet,
+    worker,
   });
 }, 900_000);
 
 afterAll(async () => {
+  await worker.close();
   await weekSim?.close();
   await refreshSim?.close();
   rmSync(weekDir, { recursive: true, force: true });
@@ -142,7 +147,6 @@ describe('a week of production', () => {
   it('re-running any day changes no row', async () => {
     const before = await snapshot(weekDir);
     const wh = await new LocalWarehouse(weekDir).start();
-    const worker = new TransformWorker();
     try {
       const glue = localGlue({ warehouse: wh, worker, companyHosts: 'example.com' });
       for (const d of [week[2], week[6]] as DayResult[]) {
@@ -159,7 +163,6 @@ describe('a week of production', () => {
         expect(audit).toHaveLength(9);
       }
     } finally {
-      await worker.close();
       await wh.stop();
     }
     expect(await snapshot(weekDir)).toEqual(before);

@@ -51,10 +51,12 @@ export async function replayLocal(o: {
   retryDelayScale?: number;
   clientOptions?: Parameters<typeof runPipeline>[0]['clientOptions'];
   onEvent?: Parameters<typeof runPipeline>[0]['onEvent'];
+  /** A Spark worker to run the transform on, left running (a test's, shared by its runs); default: a new one. */
+  worker?: TransformWorker;
 }): Promise<ReplayResult> {
   const original = await findLocal(o.dataDir, o.execution);
   const warehouse = await new LocalWarehouse(resolve(o.dataDir)).start();
-  const worker = new TransformWorker();
+  const worker = o.worker ?? new TransformWorker();
   let transform: TransformReport | undefined;
   try {
     const record = await runPipeline({
@@ -78,7 +80,7 @@ export async function replayLocal(o: {
     });
     return { original, record, transform };
   } finally {
-    await worker.close();
+    if (!o.worker) await worker.close();
     await warehouse.stop();
   }
 }

@@ -42,6 +42,8 @@ export interface RunDaysOptions {
   readonly out?: (line: string) => void;
   /** Draw a progress bar of each map's items on stderr (a terminal only). Default: when stderr is a TTY. */
   readonly progress?: boolean;
+  /** A Spark worker to run the transforms on, left running (a test's, shared by its runs); default: a new one. */
+  readonly worker?: TransformWorker;
 }
 
 /** A one-line progress bar on a terminal, redrawn in place; nothing otherwise (the state lines suffice). */
@@ -99,11 +101,11 @@ export async function runDays(o: RunDaysOptions): Promise<DayResult[]> {
   const store = localStore(dataDir);
   const results: DayResult[] = [];
   const warehouse = await new LocalWarehouse(dataDir).start();
-  const worker = new TransformWorker();
+  const worker = o.worker ?? new TransformWorker();
   try {
     return await runEachDay(o, dataDir, store, warehouse, worker, results, out);
   } finally {
-    await worker.close();
+    if (!o.worker) await worker.close();
     await warehouse.stop();
   }
 }

@@ -14,15 +14,19 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as _F
 
 from wistia_pipeline.jvm import driver_java_options
+from wistia_pipeline.reflection import remember_lookups
 
 
 @pytest.fixture(scope="session")
 def spark():
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    remember_lookups()  # as the job's local session does (glue_job.session)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("wistia-pipeline-tests")
         .config("spark.sql.shuffle.partitions", "1")
+        # as the job's local session: every generated class kept, so a test compiles nothing an earlier one compiled
+        .config("spark.sql.codegen.cache.maxEntries", "4000")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")

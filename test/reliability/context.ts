@@ -24,12 +24,24 @@ export const P = profile();
 export const TOKEN = `rel-${randomBytes(12).toString('hex')}`;
 export const ROTATED = `rel-rotated-${randomBytes(12).toString('hex')}`;
 export const FIRST_DAY = '2026-11-20';
+const made: Partial<Record<'faulty' | 'reference' | 'bad' | 'empty', string>> = {};
+/** The suite's data dirs, each made when a part first asks for it (a file runs some of the parts). */
 export const dirs = {
-  faulty: tempDir('wp-rel-faulty-'),
-  reference: tempDir('wp-rel-ref-'),
-  bad: tempDir('wp-rel-bad-'),
-  empty: tempDir('wp-rel-empty-'),
+  get faulty(): string {
+    return (made.faulty ??= tempDir('wp-rel-faulty-'));
+  },
+  get reference(): string {
+    return (made.reference ??= tempDir('wp-rel-ref-'));
+  },
+  get bad(): string {
+    return (made.bad ??= tempDir('wp-rel-bad-'));
+  },
+  get empty(): string {
+    return (made.empty ??= tempDir('wp-rel-empty-'));
+  },
 };
+/** The data dirs this file's parts made. */
+export const usedDirs = (): string[] => Object.values(made);
 /** Everything the CLI printed (its handlers log at DEBUG), for the token scan. */
 export const outputs: string[] = [];
 /** Processes a killed runner left behind: stopped at the end, by pid. */
@@ -47,13 +59,12 @@ export function useSuiteHooks(): void {
   afterAll(async () => {
     await worker?.close();
     for (const s of sims) await s.close();
-    for (const d of Object.values(dirs)) {
+    for (const d of usedDirs()) {
       const pg = postmasterOf(d);
       if (pg) await stopProcess(pg, 'SIGINT'); // fast shutdown of each warehouse, whoever started it
     }
     for (const p of leftovers) await stopProcess(p);
-    if (!process.env.WISTIA_RELIABILITY_KEEP)
-      for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
+    if (!process.env.WISTIA_RELIABILITY_KEEP) for (const d of usedDirs()) rmSync(d, { recursive: true, force: true });
   }, 120_000);
 }
 
