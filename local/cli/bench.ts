@@ -12,15 +12,9 @@ import {
   transformLine,
   type TransformMeasure,
 } from '../bench/transform.ts';
-import {
-  describeMachine,
-  describeSource,
-  evaluateTargets,
-  markdown,
-  printable,
-  type BenchReport,
-  type BenchSettings,
-} from '../bench/report.ts';
+import { describeMachine, describeSource, type BenchReport, type BenchSettings } from '../bench/report.ts';
+import { markdown, printable } from '../bench/render.ts';
+import { evaluateTargets } from '../bench/targets.ts';
 import { pythonPath, ROOT } from '../transform.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
 
