@@ -18,7 +18,7 @@ import type { WistiaSimulator } from '../simulator/server.ts';
 import { apiBaseUrlOf, EXIT, num, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
-import { DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { awsExecutionOptions, dataDirOption, pipelineOptions } from './options.ts';
 
 /** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
 async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
@@ -129,16 +129,14 @@ export const replayCommand: Command = {
     'the failed items of a Distributed Map); otherwise (it succeeded within tolerance, or is past redrive) a new\n' +
     'execution with the replay input is started. Exit 0 when every replayed item succeeded.',
   options: {
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-    simulate: { type: 'boolean', default: false },
-    'api-base-url': { type: 'string' },
-    budget: { type: 'string', default: '570' },
-    'company-hosts': { type: 'string', default: 'example.com' },
-    'hash-pii': { type: 'boolean', default: false },
-    'quarantine-threshold': { type: 'string', default: '0.05' },
-    aws: { type: 'boolean', default: false },
-    'state-machine-arn': { type: 'string' },
-    region: { type: 'string' },
+    'data-dir': dataDirOption(),
+    simulate: {
+      type: 'boolean',
+      default: false,
+      description: "serve the data dir's simulator again (same account, the execution's day, no injected failures)",
+    },
+    ...pipelineOptions,
+    ...awsExecutionOptions,
   },
   async run(v, positionals) {
     const [execution, ...extra] = positionals;
