@@ -49,6 +49,13 @@ export function num(
   return n;
 }
 
+/** A day option's value, checked: YYYY-MM-DD and a real date, else a UsageError naming the option. */
+export function isoDay(name: string, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+    throw new UsageError(`--${name}: expected YYYY-MM-DD, got "${value}"`);
+  return value;
+}
+
 /** What a command's parse gives its run: option values by their long names, and the positionals. */
 export interface Parsed {
   readonly help: string | null;

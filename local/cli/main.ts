@@ -9,6 +9,7 @@ import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres
 import {
   apiBaseUrlOf,
   EXIT,
+  isoDay,
   num,
   parseCommand,
   UsageError,
@@ -22,7 +23,7 @@ import { graphCommand } from './graph.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { benchCommand } from './bench.ts';
 import { buildSimulator, recordSimulator, simulatorOptions } from './simulate.ts';
-import { dataDirOption, pipelineOptions } from './options.ts';
+import { dataDirOption, pipelineOptions, pipelineSettings } from './options.ts';
 import { dataDirPaths } from '../data-dir.ts';
 
 export { EXIT } from './command.ts';
@@ -77,8 +78,7 @@ const runOptions: Options = {
 async function runCommand(v: Record<string, string | boolean | undefined>, beforeStart?: () => void): Promise<number> {
   const days = num(v, 'days', { min: 1, max: 366, int: true });
   const dataDir = String(v['data-dir'] ?? '.data');
-  const budget = num(v, 'budget', { min: 1 });
-  const quarantineThreshold = num(v, 'quarantine-threshold', { min: 0, max: 1 });
+  const settings = pipelineSettings(v);
   let sim: WistiaSimulator | undefined;
   let token = envToken();
   let apiBaseUrl = apiBaseUrlOf(v);
@@ -109,9 +109,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
     await token(); // a missing token stops the run before it starts, naming the variable
   }
   // Without --simulate, --today is the run's day (re-running a day); with it, the simulator's first day.
-  const today = !sim && typeof v.today === 'string' ? v.today : undefined;
-  if (today !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))))
-    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  const today = !sim && typeof v.today === 'string' ? isoDay('today', v.today) : undefined;
   try {
     const results = await runDays({
       dataDir,
@@ -121,10 +119,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
       token,
       today,
       fullRefresh: v['full-refresh'] === true,
-      accountRequestsPerMinute: budget,
-      companyHosts: String(v['company-hosts']),
-      hashPii: v['hash-pii'] === true,
-      quarantineThreshold,
+      ...settings,
     });
     printDaySummary(results, dataDir);
     await printCostSummary(dataDir);

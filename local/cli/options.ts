@@ -1,6 +1,6 @@
 // The options several commands share, each described once for their generated --help.
 import { DEFAULT_DATA_DIR } from '../data-dir.ts';
-import type { OptionSpec, Options } from './command.ts';
+import { num, type OptionSpec, type Options } from './command.ts';
 
 /** --data-dir: the folder a local run writes and the operator commands read. */
 export const dataDirOption = (byDefault: string = DEFAULT_DATA_DIR): OptionSpec => ({
@@ -60,3 +60,13 @@ export const pipelineOptions: Options = {
     description: "the share (0 to 1) of an entity's records a run may quarantine before its quality gate fails",
   },
 };
+
+/** The pipelineOptions' values, checked (but --api-base-url: apiBaseUrlOf): as runDays and replayLocal take them. */
+export function pipelineSettings(v: Record<string, string | boolean | undefined>) {
+  return {
+    accountRequestsPerMinute: num(v, 'budget', { min: 1 }),
+    companyHosts: String(v['company-hosts']),
+    hashPii: v['hash-pii'] === true,
+    quarantineThreshold: num(v, 'quarantine-threshold', { min: 0, max: 1 }),
+  };
+}

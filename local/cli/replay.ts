@@ -15,10 +15,10 @@ import { localStore, runPipeline, type ExecutionRecord } from '../runner/run.ts'
 import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
-import { apiBaseUrlOf, EXIT, num, UsageError, type Command } from './command.ts';
+import { apiBaseUrlOf, EXIT, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
-import { awsExecutionOptions, dataDirOption, pipelineOptions } from './options.ts';
+import { awsExecutionOptions, dataDirOption, pipelineOptions, pipelineSettings } from './options.ts';
 
 /** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
 async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
@@ -70,9 +70,9 @@ export async function replayLocal(o: {
       glue: localGlue({
         warehouse,
         worker,
-        companyHosts: o.companyHosts ?? 'example.com',
-        hashPii: o.hashPii ?? false,
-        ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
+        companyHosts: o.companyHosts,
+        hashPii: o.hashPii,
+        quarantineThreshold: o.quarantineThreshold,
         onReport: (r) => (transform = r),
       }),
     });
@@ -182,10 +182,7 @@ export const replayCommand: Command = {
         execution: original.name,
         apiBaseUrl,
         token,
-        accountRequestsPerMinute: num(v, 'budget', { min: 1 }),
-        companyHosts: String(v['company-hosts']),
-        hashPii: v['hash-pii'] === true,
-        quarantineThreshold: num(v, 'quarantine-threshold', { min: 0, max: 1 }),
+        ...pipelineSettings(v),
       });
       for (const m of r.record.mapRuns)
         process.stdout.write(

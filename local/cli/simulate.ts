@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind, type SimulatorOptions, WistiaSimulator } from '../simulator/server.ts';
-import { num, UsageError, type Options } from './command.ts';
+import { isoDay, num, UsageError, type Options } from './command.ts';
 
 export const simulatorOptions: Options = {
   seed: {
@@ -88,9 +88,7 @@ export function buildSimulator(v: Record<string, string | boolean | undefined>, 
   for (const k of kinds)
     if (!(FAULT_KINDS as readonly string[]).includes(k))
       throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
-  const today = typeof v.today === 'string' ? v.today : todayUtc();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
-    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  const today = isoDay('today', typeof v.today === 'string' ? v.today : todayUtc());
   return new WistiaSimulator({
     seed: num(v, 'seed', { int: true }),
     medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),
