@@ -18,12 +18,13 @@ import type { WistiaSimulator } from '../simulator/server.ts';
 import { apiBaseUrlOf, EXIT, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
+import { dataDirPaths } from '../data-dir.ts';
 import { awsExecutionOptions, dataDirOption, pipelineOptions, pipelineSettings } from './options.ts';
 
 /** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
 async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
   try {
-    return (await findExecution(localStore(resolve(dataDir)), ref, `${resolve(dataDir)}/store/runs`)).record;
+    return (await findExecution(localStore(resolve(dataDir)), ref, dataDirPaths(dataDir).runs)).record;
   } catch (e) {
     if (e instanceof UnknownExecutionError) throw new UsageError(e.message);
     throw e;
