@@ -11,6 +11,7 @@ const UNIT = [
   'test/architecture.test.ts',
   'test/asl.test.ts',
   'test/bench.test.ts',
+  'test/cli-help.test.ts',
   'test/client.test.ts',
   'test/contract.test.ts',
   'test/cost.test.ts',

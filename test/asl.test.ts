@@ -11,6 +11,8 @@ import {
   type State,
 } from '#local/runner/asl.ts';
 import { FUNCTIONS, localSubstitutions } from '#local/runner/run.ts';
+import * as errors from '#shared/wistia/errors.ts';
+import { FATAL_ERRORS, RETRYABLE_ERRORS } from '#shared/wistia/errors.ts';
 import { HANDLERS } from '../infra/constructs/ingestion.ts';
 import { FUNCTION_SUBSTITUTIONS } from '../infra/constructs/orchestration.ts';
 
@@ -82,9 +84,24 @@ describe('the state machine definition', () => {
         ]),
       ]);
       if (name !== 'Commit watermarks')
-        expect([name, all]).toEqual([name, expect.arrayContaining(['WistiaTransientError', 'WistiaRateLimitError'])]);
-      expect(all).not.toContain('WistiaAuthError');
+        expect([name, all]).toEqual([name, expect.arrayContaining([...RETRYABLE_ERRORS])]);
+      expect([name, all.filter((e) => (FATAL_ERRORS as readonly string[]).includes(e))]).toEqual([name, []]);
       expect(retry.every((r) => r.JitterStrategy === 'FULL' && (r.BackoffRate ?? 0) >= 2)).toBe(true);
+    }
+  });
+
+  it("names only the client's errors of the contract (errors.ts), each the name its class throws", () => {
+    const named = allStates(def).flatMap(([, s]) =>
+      [...((s.Retry ?? []) as { ErrorEquals: string[] }[]), ...((s.Catch ?? []) as { ErrorEquals: string[] }[])]
+        .flatMap((r) => r.ErrorEquals)
+        .filter((e) => e.startsWith('Wistia')),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    expect([...new Set(named)].filter((e) => !(RETRYABLE_ERRORS as readonly string[]).includes(e))).toEqual([]);
+    for (const n of [...RETRYABLE_ERRORS, ...FATAL_ERRORS]) {
+      const Class = (errors as Record<string, unknown>)[n];
+      expect([n, typeof Class]).toEqual([n, 'function']);
+      expect(new (Class as new (m: string) => Error)('x').name).toBe(n);
     }
   });
 

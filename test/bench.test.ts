@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type IngestScenario, type ScenarioResult } from '#local/bench/ingest.ts';
 import { runOverlapScenario, worstRollingMinute } from '#local/bench/overlap.ts';
-import { evaluateTargets, markdown, printable, type BenchReport } from '#local/bench/report.ts';
+import type { BenchReport } from '#local/bench/report.ts';
+import { markdown, printable } from '#local/bench/render.ts';
+import { evaluateTargets } from '#local/bench/targets.ts';
 import { DAY_MS, World } from '#local/simulator/world.ts';
 import { main } from '#local/cli/main.ts';
 

@@ -15,6 +15,7 @@ import { readHistory } from '#local/ops/history.ts';
 import { replayLocal, unfinishedItems } from '#local/cli/replay.ts';
 import { main } from '#local/cli/main.ts';
 import { tempDir } from './helpers/pipeline.ts';
+import { STAR, starSnapshot } from './helpers/star.ts';
 import { pick } from './helpers/bad-input.ts';
 import { sim as startSim, TOKEN } from './helpers/sim.ts';
 
@@ -23,14 +24,6 @@ const FAST = {
   retryDelayScale: 0.001,
   clientOptions: { backoffBaseMs: 2, backoffMaxMs: 5, maxAttempts: 2, timeoutMs: 5000 },
 };
-const STAR = {
-  dim_date: ['date_key'],
-  dim_media: ['media_id'],
-  dim_visitor: ['visitor_key'],
-  fct_viewing_event: ['event_key'],
-  fct_media_engagement: ['media_id', 'snapshot_date'],
-  media_engagement_curve: ['media_id'],
-} as const;
 
 const worker = new TransformWorker();
 const dirs: string[] = [];
@@ -50,21 +43,6 @@ async function day(sim: WistiaSimulator, dataDir: string): Promise<ExecutionReco
     });
   } finally {
     await warehouse.stop();
-  }
-}
-
-/** Business columns of the star, ordered by key (the "_" lineage columns name runs, which differ by design). */
-async function snapshot(dir: string): Promise<Record<string, unknown[]>> {
-  const wh = await new LocalWarehouse(dir).start();
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const [t, keys] of Object.entries(STAR)) {
-      const rows = await wh.query(`SELECT * FROM analytics.${t} ORDER BY ${keys.join(', ')}`);
-      out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('_'))));
-    }
-    return out;
-  } finally {
-    await wh.stop();
   }
 }
 
@@ -119,7 +97,7 @@ beforeAll(async () => {
   clean = {
     dir,
     record,
-    snap: await snapshot(dir),
+    snap: await starSnapshot(dir),
     quarantine: await quarantine(dir),
     wm: (await readWatermarks(localStore(dir))).value,
   };
@@ -145,7 +123,7 @@ describe('replay of failed map items', () => {
     expect([first.status, unfinishedItems(first)]).toEqual(['SUCCEEDED', 1]);
     const store = localStore(dir);
     expect((await readWatermarks(store)).value?.carryOver?.medias).toEqual(victims);
-    const before = await snapshot(dir);
+    const before = await starSnapshot(dir);
     // the failed media has no engagement curve and no daily engagement rows yet
     expect(before.media_engagement_curve?.length).toBe((clean.snap.media_engagement_curve?.length ?? 0) - 1);
     expect(before.fct_media_engagement?.length).toBeLessThan(clean.snap.fct_media_engagement?.length ?? 0);
@@ -179,7 +157,7 @@ describe('replay of failed map items', () => {
       false,
     ]);
     expect(await store.get(LEASE_KEY)).toBeUndefined(); // the replay took the lease, and released it
-    expect(await snapshot(dir)).toEqual(clean.snap);
+    expect(await starSnapshot(dir)).toEqual(clean.snap);
     // the replay read the original's bronze again: its quarantined records are there once, not twice
     expect(await quarantine(dir)).toEqual(clean.quarantine);
     const wm = (await readWatermarks(store)).value;
@@ -225,7 +203,7 @@ describe('replay of failed map items', () => {
     expect(unfinished).toBeGreaterThanOrEqual(victims.length);
     expect(sim.getCounters().byRoute['/medias'] ?? 0).toBe(0);
     expect(sim.getCounters().byRoute['/stats/events'] ?? 0).toBe(0);
-    expect(await snapshot(dir)).toEqual(clean.snap);
+    expect(await starSnapshot(dir)).toEqual(clean.snap);
     expect(stable((await readWatermarks(store)).value)).toEqual(stable(clean.wm));
 
     // a second replay of the same execution is refused: it has been committed since

@@ -8,17 +8,9 @@ import { localGlue, TransformWorker } from '#local/transform.ts';
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { tempDir } from './helpers/pipeline.ts';
+import { STAR, starSnapshot } from './helpers/star.ts';
 import { sim as startSim } from './helpers/sim.ts';
 
-const STAR = {
-  dim_date: ['date_key'],
-  dim_project: ['project_id'],
-  dim_media: ['media_id'],
-  dim_visitor: ['visitor_key'],
-  fct_viewing_event: ['event_key'],
-  fct_media_engagement: ['media_id', 'snapshot_date'],
-  media_engagement_curve: ['media_id'],
-} as const;
 const account = { seed: 21, medias: 25, historyDays: 40, eventsPerMediaPerDay: 0.6 };
 
 let weekSim: WistiaSimulator;
@@ -30,21 +22,6 @@ let refresh: DayResult[];
 /** One Spark JVM for the week, the full refresh and the re-runs. */
 const worker = new TransformWorker();
 const quiet = () => undefined;
-
-/** A table's business columns (lineage "_" columns differ by construction), ordered by its key. */
-async function snapshot(dir: string): Promise<Record<string, unknown[]>> {
-  const wh = await new LocalWarehouse(dir).start();
-  try {
-    const out: Record<string, unknown[]> = {};
-    for (const [t, keys] of Object.entries(STAR)) {
-      const rows = await wh.query(`SELECT * FROM analytics.${t} ORDER BY ${keys.join(', ')}`);
-      out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('_'))));
-    }
-    return out;
-  } finally {
-    await wh.stop();
-  }
-}
 
 beforeAll(async () => {
   weekSim = await startSim(account);
@@ -99,8 +76,8 @@ describe('a week of production', () => {
   });
 
   it('ends with the warehouse a single full refresh on day 7 builds, table by table, row by row', async () => {
-    const a = await snapshot(weekDir);
-    const b = await snapshot(refreshDir);
+    const a = await starSnapshot(weekDir);
+    const b = await starSnapshot(refreshDir);
     for (const t of Object.keys(STAR)) {
       expect(a[t]?.length, t).toBeGreaterThan(0);
       expect([t, a[t]]).toEqual([t, b[t]]);
@@ -145,7 +122,7 @@ describe('a week of production', () => {
   });
 
   it('re-running any day changes no row', async () => {
-    const before = await snapshot(weekDir);
+    const before = await starSnapshot(weekDir);
     const wh = await new LocalWarehouse(weekDir).start();
     try {
       const glue = localGlue({ warehouse: wh, worker, companyHosts: 'example.com' });
@@ -165,6 +142,6 @@ describe('a week of production', () => {
     } finally {
       await wh.stop();
     }
-    expect(await snapshot(weekDir)).toEqual(before);
+    expect(await starSnapshot(weekDir)).toEqual(before);
   });
 });

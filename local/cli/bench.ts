@@ -12,15 +12,9 @@ import {
   transformLine,
   type TransformMeasure,
 } from '../bench/transform.ts';
-import {
-  describeMachine,
-  describeSource,
-  evaluateTargets,
-  markdown,
-  printable,
-  type BenchReport,
-  type BenchSettings,
-} from '../bench/report.ts';
+import { describeMachine, describeSource, type BenchReport, type BenchSettings } from '../bench/report.ts';
+import { markdown, printable } from '../bench/render.ts';
+import { evaluateTargets } from '../bench/targets.ts';
 import { pythonPath, ROOT } from '../transform.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
 
@@ -74,22 +68,79 @@ export const benchCommand: Command = {
     '--render regenerates the markdown from a results file without running anything (--transform-from takes the\n' +
     'transform and load figures from another results file, and the page says so).',
   options: {
-    profile: { type: 'string', default: 'full' },
-    sizes: { type: 'string' },
-    limit: { type: 'string', default: '600' },
-    'scaled-limit': { type: 'string', default: '60000' },
-    'limited-max': { type: 'string' },
-    'latency-ms': { type: 'string', default: '150' },
-    'skip-naive': { type: 'boolean', default: false },
-    'skip-overlap': { type: 'boolean', default: false },
-    'skip-transform': { type: 'boolean', default: false },
-    'skip-ingest': { type: 'boolean', default: false },
-    'transform-sizes': { type: 'string' },
-    out: { type: 'string', default: 'bench-results' },
-    markdown: { type: 'string' },
-    render: { type: 'string' },
-    'transform-from': { type: 'string' },
-    baseline: { type: 'string' },
+    profile: {
+      type: 'string',
+      default: 'full',
+      choices: Object.keys(PROFILES),
+      description: 'what to run: full (3-4 h) or quick (10-15 min), their sizes in the notes below',
+    },
+    sizes: {
+      type: 'string',
+      value: 'N,…',
+      description: "account sizes in medias, comma-separated (default: the profile's)",
+    },
+    limit: {
+      type: 'string',
+      value: 'PER_MINUTE',
+      default: '600',
+      description: "Wistia's rate limit, requests per minute",
+    },
+    'scaled-limit': {
+      type: 'string',
+      value: 'PER_MINUTE',
+      default: '60000',
+      description: "a rate limit high enough to measure the pipeline's own overhead, per minute",
+    },
+    'limited-max': {
+      type: 'string',
+      value: 'N',
+      description: 'the largest size also run at --limit (default: 1000 for the full profile, 200 for quick)',
+    },
+    'latency-ms': {
+      type: 'string',
+      value: 'MS',
+      default: '150',
+      description: "the simulator's latency on every request, in ms",
+    },
+    'skip-naive': { type: 'boolean', default: false, description: 'do not run the naive sequential extractor' },
+    'skip-overlap': {
+      type: 'boolean',
+      default: false,
+      description: 'do not run two executions at once on one account budget',
+    },
+    'skip-transform': { type: 'boolean', default: false, description: 'do not measure the transform + load' },
+    'skip-ingest': { type: 'boolean', default: false, description: 'do not measure the ingestion (no --sizes)' },
+    'transform-sizes': {
+      type: 'string',
+      value: 'N,…',
+      description: "transform + load sizes in events, comma-separated (default: the profile's)",
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      default: 'bench-results',
+      description: 'the folder of the results file <timestamp>.json',
+    },
+    markdown: {
+      type: 'string',
+      value: 'FILE|none',
+      description: 'the markdown page to write, or none (default: BENCHMARKS.md for the full profile, else none)',
+    },
+    render: {
+      type: 'string',
+      value: 'FILE.json',
+      description: 'regenerate the markdown (default: BENCHMARKS.md) from this results file, running nothing',
+    },
+    'transform-from': {
+      type: 'string',
+      value: 'FILE.json',
+      description: 'with --render: take the transform and load figures from this other results file',
+    },
+    baseline: {
+      type: 'string',
+      value: 'GIT-REF',
+      description: 'a git ref whose Glue job is measured too, in the same run, for a ratio (e.g. a commit)',
+    },
   },
   async run(v) {
     if (typeof v.render === 'string') {

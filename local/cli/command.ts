@@ -1,6 +1,5 @@
 // What every command of the CLI is made of: its options, usage, and a run that returns an exit code; its
 // arguments parsed with commander.
-import type { ParseArgsConfig } from 'node:util';
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { defaultBaseUrl, parseApiVersion } from '#shared/wistia/api-version.ts';
 
@@ -9,7 +8,18 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, config: 3, api: 4 } as const;
 
 export class UsageError extends Error {}
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
+/** One option of a command: a string takes a value, a boolean is a flag. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly default?: string | boolean;
+  /** What the option does, for the generated --help (which adds the default and the choices). */
+  readonly description: string;
+  /** The values a string option takes, listed by --help (the command checks them itself, naming the option). */
+  readonly choices?: readonly string[];
+  /** What --help calls a string option's value, as the usage line does (default: the name in capitals). */
+  readonly value?: string;
+}
+export type Options = Readonly<Record<string, OptionSpec>>;
 export interface Command {
   summary: string;
   usage: string;
@@ -39,6 +49,13 @@ export function num(
   return n;
 }
 
+/** A day option's value, checked: YYYY-MM-DD and a real date, else a UsageError naming the option. */
+export function isoDay(name: string, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+    throw new UsageError(`--${name}: expected YYYY-MM-DD, got "${value}"`);
+  return value;
+}
+
 /** What a command's parse gives its run: option values by their long names, and the positionals. */
 export interface Parsed {
   readonly help: string | null;
@@ -46,39 +63,55 @@ export interface Parsed {
   readonly positionals: string[];
 }
 
+/** One command as a commander program, and which of its options each commander attribute is. */
+export interface CommanderOf {
+  readonly program: Commander;
+  readonly attribute: ReadonlyMap<string, { key: string; negated: boolean }>;
+}
+
 /**
- * Parses one command's arguments with commander: typed options from the command's table (a string takes a value,
- * a boolean is a flag; `--no-x` flags keep their own name), positionals collected for the command to check, and
- * the help generated from the usage line, the options with their defaults and the command's notes. An unknown
- * option, a missing value or a stray flag is a UsageError naming it.
+ * One command as commander sees it: typed options from the command's table (a string takes a value, a boolean is
+ * a flag; `--no-x` flags keep their own name), each with its description, default and choices; the positionals
+ * collected for the command to check; the help generated from the usage line, the options and the command's
+ * notes, written to `out`.
  */
-export function parseCommand(name: string, cmd: Command, argv: string[]): Parsed {
+export function commanderOf(name: string, cmd: Command, out: (s: string) => void = () => {}): CommanderOf {
   const prefix = `wistia-pipeline ${name}`;
   const [head = '', ...notes] = cmd.usage.split('\n\n');
   const usage = head.startsWith(prefix) ? head.slice(prefix.length).trim() : head;
-  let help: string | null = null;
-  const c = new Commander(prefix)
+  const program = new Commander(prefix)
     .description(cmd.summary)
     .usage(usage)
     .argument('[args...]')
     .helpOption('-h, --help', 'print this help')
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => (help = (help ?? '') + s),
-      writeErr: () => {},
-      outputError: () => {},
-    })
+    .configureOutput({ writeOut: out, writeErr: () => {}, outputError: () => {} })
+    // as wide as the usage notes, on a terminal or not
+    .configureHelp({ helpWidth: 118 })
     .addHelpText('after', notes.length ? `\n${notes.join('\n\n')}` : '');
   const attribute = new Map<string, { key: string; negated: boolean }>();
   for (const [key, o] of Object.entries(cmd.options)) {
     const negated = key.startsWith('no-') && o.type === 'boolean';
-    const opt =
-      o.type === 'boolean' ? new Option(`--${key}`) : new Option(`--${key} <${key.replace(/-/g, '_').toUpperCase()}>`);
+    const value = o.value ?? key.replace(/-/g, '_').toUpperCase();
+    const opt = new Option(o.type === 'boolean' ? `--${key}` : `--${key} <${value}>`, o.description);
     // a `--no-x` flag is commander's negation of x (default true): read back as no-x = !x
-    if (o.default !== undefined && o.default !== false && !negated) opt.default(o.default);
-    c.addOption(opt);
+    if (o.default !== undefined && o.default !== false && !negated)
+      opt.default(o.default, o.default === '' ? 'none' : undefined);
+    // listed by the help only: not `.choices()`, whose check would replace the command's own message
+    if (o.choices) opt.argChoices = [...o.choices];
+    program.addOption(opt);
     attribute.set(opt.attributeName(), { key, negated });
   }
+  return { program, attribute };
+}
+
+/**
+ * Parses one command's arguments with commander (`commanderOf`). An unknown option, a missing value or a stray
+ * flag is a UsageError naming it; `--help` gives the generated help.
+ */
+export function parseCommand(name: string, cmd: Command, argv: string[]): Parsed {
+  let help: string | null = null;
+  const { program: c, attribute } = commanderOf(name, cmd, (s) => (help = (help ?? '') + s));
   try {
     c.parse(argv, { from: 'user' });
   } catch (e) {

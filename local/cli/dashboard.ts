@@ -11,7 +11,8 @@ import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres
 import { startDashboard, type RunningDashboard } from '../dashboard/server.ts';
 import { PostgresWarehouseClient, RedshiftDataWarehouseClient, type WarehouseClient } from '../dashboard/warehouse.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
-import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
+import { dataDirPaths } from '../data-dir.ts';
+import { dataDirOption } from './options.ts';
 
 const say = (msg: string) => process.stderr.write(`dashboard: ${msg}\n`);
 
@@ -112,14 +113,31 @@ export const dashboardCommand: Command = {
     "from the pipeline's bucket when --bucket is given.\n" +
     `Exit codes: ${EXIT.ok} stopped by Ctrl-C (SIGINT) or SIGTERM, ${EXIT.usage} bad usage, ${EXIT.config} busy port or no warehouse.`,
   options: {
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-    port: { type: 'string', default: '8700' },
-    host: { type: 'string', default: '127.0.0.1' },
-    aws: { type: 'boolean', default: false },
-    workgroup: { type: 'string', default: '' },
-    database: { type: 'string', default: 'analytics' },
-    region: { type: 'string' },
-    bucket: { type: 'string' },
+    'data-dir': dataDirOption(),
+    port: { type: 'string', value: 'P', default: '8700', description: 'the port to serve on (0: any free port)' },
+    host: { type: 'string', value: 'H', default: '127.0.0.1', description: 'the address to serve on' },
+    aws: {
+      type: 'boolean',
+      default: false,
+      description: 'read Redshift Serverless through the Data API instead of the local warehouse',
+    },
+    workgroup: {
+      type: 'string',
+      value: 'NAME',
+      default: '',
+      description: "with --aws: the Redshift Serverless workgroup (the stack's WorkgroupName output; required)",
+    },
+    database: { type: 'string', value: 'DB', default: 'analytics', description: 'with --aws: the Redshift database' },
+    region: {
+      type: 'string',
+      value: 'R',
+      description: 'with --aws: the AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION; required)',
+    },
+    bucket: {
+      type: 'string',
+      value: 'BUCKET',
+      description: "with --aws: the pipeline's bucket, for the run history (none: no run history)",
+    },
   },
   async run(v, positionals) {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);

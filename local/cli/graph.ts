@@ -6,7 +6,8 @@ import { renderExecutionGraph } from '../ops/graph.ts';
 import { renderAwsExecutionGraph } from '../ops/sfn.ts';
 import { resolveExecution, UnknownExecutionError } from '../ops/status.ts';
 import { EXIT, UsageError, type Command } from './command.ts';
-import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
+import { dataDirPaths } from '../data-dir.ts';
+import { awsExecutionOptions, dataDirOption } from './options.ts';
 import { stateMachineArn } from './status.ts';
 
 export const graphCommand: Command = {
@@ -22,11 +23,13 @@ export const graphCommand: Command = {
     '(GetExecutionHistory, DescribeMapRun, the failed child executions) and drawn with the definition it ran.\n' +
     'Exit codes: 0 written, 2 bad usage or unknown execution.',
   options: {
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-    out: { type: 'string' },
-    aws: { type: 'boolean', default: false },
-    'state-machine-arn': { type: 'string' },
-    region: { type: 'string' },
+    'data-dir': dataDirOption(),
+    out: {
+      type: 'string',
+      value: 'FILE.html',
+      description: 'the HTML file to write (default: <data dir>/graphs/<execution>.html)',
+    },
+    ...awsExecutionOptions,
   },
   async run(v, positionals) {
     const [execution, ...extra] = positionals;

@@ -6,37 +6,79 @@ import { envToken } from '#shared/wistia/token.ts';
 import { DEFAULT_SIMULATOR_TOKEN, WistiaSimulator } from '../simulator/server.ts';
 import { printCostSummary, printDaySummary, runDays } from './run.ts';
 import { LocalWarehouse, WarehouseUnavailableError } from '../warehouse/postgres.ts';
-import { apiBaseUrlOf, EXIT, num, parseCommand, UsageError, type Command, type Options } from './command.ts';
+import {
+  apiBaseUrlOf,
+  EXIT,
+  isoDay,
+  num,
+  parseCommand,
+  UsageError,
+  type Command,
+  type Options,
+  type OptionSpec,
+} from './command.ts';
 import { statusCommand } from './status.ts';
 import { replayCommand } from './replay.ts';
 import { graphCommand } from './graph.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { benchCommand } from './bench.ts';
 import { buildSimulator, recordSimulator, simulatorOptions } from './simulate.ts';
-import { DEFAULT_DATA_DIR, dataDirPaths } from '../data-dir.ts';
+import { dataDirOption, pipelineOptions, pipelineSettings } from './options.ts';
+import { dataDirPaths } from '../data-dir.ts';
 
 export { EXIT } from './command.ts';
 
+const DAYS: OptionSpec = {
+  type: 'string',
+  value: 'N',
+  default: '1',
+  description: 'how many days to run, one execution a day (1 to 366; above 1 needs --simulate: its clock moves a day)',
+};
+
+/** run's and demo's own options (demo: always against the simulator, into a fresh data dir). */
+const runOwnOptions: Options = {
+  simulate: {
+    type: 'boolean',
+    default: false,
+    description: 'run against an in-process Wistia API simulator (with the simulator options) instead of the API',
+  },
+  days: DAYS,
+  ...pipelineOptions,
+  'full-refresh': {
+    type: 'boolean',
+    default: false,
+    description: "ignore the watermarks: pull everything again as a first run does (the API's two years)",
+  },
+  'fail-medias': {
+    type: 'string',
+    value: 'K',
+    default: '0',
+    description: 'with --simulate: this many medias fail (HTTP 500) on every request, for replay to fetch later',
+  },
+};
+
+/** The simulator's options as run takes them: with --simulate only. */
+const withSimulate = (o: Options): Options =>
+  Object.fromEntries(
+    Object.entries(o).map(([k, x]) => [k, { ...x, description: `with --simulate: ${x.description}` }]),
+  );
+
 const runOptions: Options = {
-  ...simulatorOptions,
-  simulate: { type: 'boolean', default: false },
-  days: { type: 'string', default: '1' },
-  'api-base-url': { type: 'string' },
-  'data-dir': { type: 'string', default: '.data' },
-  'full-refresh': { type: 'boolean', default: false },
-  budget: { type: 'string', default: '570' },
-  'company-hosts': { type: 'string', default: 'example.com' },
-  'hash-pii': { type: 'boolean', default: false },
-  'quarantine-threshold': { type: 'string', default: '0.05' },
-  'fail-medias': { type: 'string', default: '0' },
+  ...runOwnOptions,
+  'data-dir': dataDirOption('.data'),
+  ...withSimulate(simulatorOptions),
+  today: {
+    type: 'string',
+    value: 'YYYY-MM-DD',
+    description: "the run's day, YYYY-MM-DD (default: today's UTC date); with --simulate the simulator's first day",
+  },
 };
 
 /** `beforeStart`: called once the options are checked, before anything is written (demo clears its data dir). */
 async function runCommand(v: Record<string, string | boolean | undefined>, beforeStart?: () => void): Promise<number> {
   const days = num(v, 'days', { min: 1, max: 366, int: true });
   const dataDir = String(v['data-dir'] ?? '.data');
-  const budget = num(v, 'budget', { min: 1 });
-  const quarantineThreshold = num(v, 'quarantine-threshold', { min: 0, max: 1 });
+  const settings = pipelineSettings(v);
   let sim: WistiaSimulator | undefined;
   let token = envToken();
   let apiBaseUrl = apiBaseUrlOf(v);
@@ -67,9 +109,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
     await token(); // a missing token stops the run before it starts, naming the variable
   }
   // Without --simulate, --today is the run's day (re-running a day); with it, the simulator's first day.
-  const today = !sim && typeof v.today === 'string' ? v.today : undefined;
-  if (today !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))))
-    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  const today = !sim && typeof v.today === 'string' ? isoDay('today', v.today) : undefined;
   try {
     const results = await runDays({
       dataDir,
@@ -79,10 +119,7 @@ async function runCommand(v: Record<string, string | boolean | undefined>, befor
       token,
       today,
       fullRefresh: v['full-refresh'] === true,
-      accountRequestsPerMinute: budget,
-      companyHosts: String(v['company-hosts']),
-      hashPii: v['hash-pii'] === true,
-      quarantineThreshold,
+      ...settings,
     });
     printDaySummary(results, dataDir);
     await printCostSummary(dataDir);
@@ -111,7 +148,7 @@ function printRows(rows: Record<string, unknown>[], json: boolean): void {
   process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
 }
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   replay: replayCommand,
   graph: graphCommand,
@@ -128,7 +165,20 @@ const COMMANDS: Record<string, Command> = {
       'not parse, a number as a string, another type, an unknown field, a null, a value out of range), seeded by --seed.\n' +
       `The token is --token, else WISTIA_API_TOKEN, else the local default "${DEFAULT_SIMULATOR_TOKEN}".\n` +
       'Control endpoints: GET /__sim/state, GET /__sim/counters, POST /__sim/counters/reset, POST /__sim/advance?days=N, POST /__sim/config.',
-    options: { ...simulatorOptions, port: { type: 'string', default: '8600' }, token: { type: 'string' } },
+    options: {
+      port: {
+        type: 'string',
+        value: 'P',
+        default: '8600',
+        description: 'the loopback port to listen on (0: any free port)',
+      },
+      token: {
+        type: 'string',
+        value: 'T',
+        description: `the API token it accepts (default: WISTIA_API_TOKEN, else "${DEFAULT_SIMULATOR_TOKEN}")`,
+      },
+      ...simulatorOptions,
+    },
     async run(v) {
       const sim = buildSimulator(v, typeof v.token === 'string' ? v.token : undefined);
       const port = num(v, 'port', { min: 0, max: 65535, int: true });
@@ -174,7 +224,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'query the local warehouse (starting it if needed)',
     usage:
       'wistia-pipeline sql [--data-dir DIR] [--json] "SELECT …"\n\nThe schema is analytics (dim_project, dim_media, dim_visitor, dim_date, fct_viewing_event, fct_media_engagement, …).',
-    options: { 'data-dir': { type: 'string', default: DEFAULT_DATA_DIR }, json: { type: 'boolean', default: false } },
+    options: {
+      'data-dir': dataDirOption(),
+      json: { type: 'boolean', default: false, description: 'print the rows as one JSON array instead of a table' },
+    },
     async run(v, positionals) {
       const text = positionals.join(' ').trim();
       if (!text)
@@ -199,9 +252,14 @@ const COMMANDS: Record<string, Command> = {
     usage:
       'wistia-pipeline demo [--days N] [simulator options] [--data-dir DIR]\n\nSame as: run --simulate --days 7 --data-dir .data/demo (a fresh data dir each time).',
     options: {
-      ...runOptions,
-      days: { type: 'string', default: '7' },
-      'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+      ...runOwnOptions,
+      simulate: { type: 'boolean', default: false, description: 'always on for demo (accepted, as run takes it)' },
+      days: { ...DAYS, default: '7' },
+      'data-dir': {
+        ...dataDirOption(),
+        description: `${dataDirOption().description}; its store and warehouse are cleared first`,
+      },
+      ...simulatorOptions,
     },
     async run(v) {
       const dir = resolve(String(v['data-dir']));

@@ -15,15 +15,16 @@ import { localStore, runPipeline, type ExecutionRecord } from '../runner/run.ts'
 import { localGlue, TransformWorker, type TransformReport } from '../transform.ts';
 import { LocalWarehouse } from '../warehouse/postgres.ts';
 import type { WistiaSimulator } from '../simulator/server.ts';
-import { apiBaseUrlOf, EXIT, num, UsageError, type Command } from './command.ts';
+import { apiBaseUrlOf, EXIT, UsageError, type Command } from './command.ts';
 import { findExecution, UnknownExecutionError, unfinishedItems } from '../ops/catalog.ts';
 import { recordedSimulator } from './simulate.ts';
-import { DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { dataDirPaths } from '../data-dir.ts';
+import { awsExecutionOptions, dataDirOption, pipelineOptions, pipelineSettings } from './options.ts';
 
 /** An ended execution of the data dir by reference (a name or latest-failed); unknown ones are a usage error. */
 async function findLocal(dataDir: string, ref: string): Promise<ExecutionRecord> {
   try {
-    return (await findExecution(localStore(resolve(dataDir)), ref, `${resolve(dataDir)}/store/runs`)).record;
+    return (await findExecution(localStore(resolve(dataDir)), ref, dataDirPaths(dataDir).runs)).record;
   } catch (e) {
     if (e instanceof UnknownExecutionError) throw new UsageError(e.message);
     throw e;
@@ -72,9 +73,9 @@ export async function replayLocal(o: {
       glue: localGlue({
         warehouse,
         worker,
-        companyHosts: o.companyHosts ?? 'example.com',
-        hashPii: o.hashPii ?? false,
-        ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
+        companyHosts: o.companyHosts,
+        hashPii: o.hashPii,
+        quarantineThreshold: o.quarantineThreshold,
         onReport: (r) => (transform = r),
       }),
     });
@@ -131,16 +132,14 @@ export const replayCommand: Command = {
     'the failed items of a Distributed Map); otherwise (it succeeded within tolerance, or is past redrive) a new\n' +
     'execution with the replay input is started. Exit 0 when every replayed item succeeded.',
   options: {
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-    simulate: { type: 'boolean', default: false },
-    'api-base-url': { type: 'string' },
-    budget: { type: 'string', default: '570' },
-    'company-hosts': { type: 'string', default: 'example.com' },
-    'hash-pii': { type: 'boolean', default: false },
-    'quarantine-threshold': { type: 'string', default: '0.05' },
-    aws: { type: 'boolean', default: false },
-    'state-machine-arn': { type: 'string' },
-    region: { type: 'string' },
+    'data-dir': dataDirOption(),
+    simulate: {
+      type: 'boolean',
+      default: false,
+      description: "serve the data dir's simulator again (same account, the execution's day, no injected failures)",
+    },
+    ...pipelineOptions,
+    ...awsExecutionOptions,
   },
   async run(v, positionals) {
     const [execution, ...extra] = positionals;
@@ -186,10 +185,7 @@ export const replayCommand: Command = {
         execution: original.name,
         apiBaseUrl,
         token,
-        accountRequestsPerMinute: num(v, 'budget', { min: 1 }),
-        companyHosts: String(v['company-hosts']),
-        hashPii: v['hash-pii'] === true,
-        quarantineThreshold: num(v, 'quarantine-threshold', { min: 0, max: 1 }),
+        ...pipelineSettings(v),
       });
       for (const m of r.record.mapRuns)
         process.stdout.write(

@@ -135,9 +135,9 @@ async function runEachDay(
     const glue = localGlue({
       warehouse,
       worker,
-      companyHosts: o.companyHosts ?? 'example.com',
-      hashPii: o.hashPii ?? false,
-      ...(o.quarantineThreshold !== undefined ? { quarantineThreshold: o.quarantineThreshold } : {}),
+      companyHosts: o.companyHosts,
+      hashPii: o.hashPii,
+      quarantineThreshold: o.quarantineThreshold,
       onReport: (r) => (transform = r),
     });
     const record = await runPipeline({

@@ -3,22 +3,79 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FAULT_KINDS, type FaultKind, type SimulatorOptions, WistiaSimulator } from '../simulator/server.ts';
-import { num, UsageError, type Options } from './command.ts';
+import { isoDay, num, UsageError, type Options } from './command.ts';
 
 export const simulatorOptions: Options = {
-  seed: { type: 'string', default: '42' },
-  medias: { type: 'string', default: '200' },
-  today: { type: 'string' },
-  'history-days': { type: 'string', default: '365' },
-  'events-per-media-per-day': { type: 'string', default: '0.2' },
-  'rate-limit': { type: 'string', default: '600' },
-  'legacy-rate-limit': { type: 'boolean', default: false },
-  faults: { type: 'string', default: '0' },
-  'fault-kinds': { type: 'string' },
+  seed: {
+    type: 'string',
+    value: 'S',
+    default: '42',
+    description: "the simulated account's seed: the same seed, the same account",
+  },
+  medias: {
+    type: 'string',
+    value: 'N',
+    default: '200',
+    description: 'how many medias the account holds (0 to 100,000)',
+  },
+  today: {
+    type: 'string',
+    value: 'YYYY-MM-DD',
+    description: "the simulator's first day, YYYY-MM-DD (default: today's UTC date)",
+  },
+  'history-days': {
+    type: 'string',
+    value: 'D',
+    default: '365',
+    description: 'days of viewing history before the first day (1 to 730)',
+  },
+  'events-per-media-per-day': {
+    type: 'string',
+    value: 'X',
+    default: '0.2',
+    description: 'viewing events per media per day (visitors in proportion)',
+  },
+  'rate-limit': {
+    type: 'string',
+    value: 'PER_MINUTE',
+    default: '600',
+    description: 'requests per rolling minute the simulator accepts from the account (0: no limit)',
+  },
+  'legacy-rate-limit': {
+    type: 'boolean',
+    default: false,
+    description: 'answer rate limiting as the 2016 API did: 503 with Retry-After instead of 429',
+  },
+  faults: {
+    type: 'string',
+    value: 'RATE',
+    default: '0',
+    description: 'the share (0 to 1) of requests answered with a fault',
+  },
+  'fault-kinds': {
+    type: 'string',
+    value: 'KIND,…',
+    description: `the faults to inject, comma-separated (default: all, ${FAULT_KINDS.join(',')})`,
+  },
   // records served with one defect each, seeded by --seed (local/simulator/misbehave.ts); 0 is off
-  'bad-records': { type: 'string', default: '0' },
-  'latency-ms': { type: 'string', default: '0' },
-  'live-ms-per-request': { type: 'string', default: '0' },
+  'bad-records': {
+    type: 'string',
+    value: 'RATE',
+    default: '0',
+    description: "the share (0 to 1) of each entity's records served with one defect each",
+  },
+  'latency-ms': {
+    type: 'string',
+    value: 'MS',
+    default: '0',
+    description: 'a fixed latency added to every request, in ms',
+  },
+  'live-ms-per-request': {
+    type: 'string',
+    value: 'MS',
+    default: '0',
+    description: 'ms the simulated clock moves per request (events arriving while a run pages)',
+  },
 };
 
 export function todayUtc(): string {
@@ -31,9 +88,7 @@ export function buildSimulator(v: Record<string, string | boolean | undefined>, 
   for (const k of kinds)
     if (!(FAULT_KINDS as readonly string[]).includes(k))
       throw new UsageError(`--fault-kinds: unknown kind "${k}" (known: ${FAULT_KINDS.join(', ')})`);
-  const today = typeof v.today === 'string' ? v.today : todayUtc();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today)))
-    throw new UsageError(`--today: expected YYYY-MM-DD, got "${today}"`);
+  const today = isoDay('today', typeof v.today === 'string' ? v.today : todayUtc());
   return new WistiaSimulator({
     seed: num(v, 'seed', { int: true }),
     medias: num(v, 'medias', { min: 0, max: 100_000, int: true }),

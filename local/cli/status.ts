@@ -9,7 +9,7 @@ import { gatherAwsStatus } from '../ops/sfn.ts';
 import { formatMs } from '../ops/graph.ts';
 import { PricesError } from '../ops/cost.ts';
 import { EXIT, num, UsageError, type Command } from './command.ts';
-import { DEFAULT_DATA_DIR } from '../data-dir.ts';
+import { awsExecutionOptions, dataDirOption } from './options.ts';
 
 /** --state-machine-arn, else WISTIA_STATE_MACHINE_ARN (the stack's output). */
 export function stateMachineArn(v: Record<string, string | boolean | undefined>): string {
@@ -244,17 +244,40 @@ export const statusCommand: Command = {
     'Exit codes: 0 ok (also when the warehouse is missing or cannot start: "warehouse" says why), 2 bad usage\n' +
     '(e.g. no such data dir), 3 a prices file that is not usable (the message names the field).',
   options: {
-    'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
-    limit: { type: 'string', default: '10' },
-    json: { type: 'boolean', default: false },
-    'no-warehouse': { type: 'boolean', default: false },
-    cost: { type: 'boolean', default: false },
-    prices: { type: 'string' },
-    project: { type: 'string' },
-    aws: { type: 'boolean', default: false },
-    'state-machine-arn': { type: 'string' },
-    region: { type: 'string' },
-    bucket: { type: 'string' },
+    'data-dir': dataDirOption(),
+    limit: {
+      type: 'string',
+      value: 'N',
+      default: '10',
+      description: 'how many executions to list, newest first (1 to 1000)',
+    },
+    json: {
+      type: 'boolean',
+      default: false,
+      description: 'print one JSON object (its fields below) instead of tables',
+    },
+    'no-warehouse': {
+      type: 'boolean',
+      default: false,
+      description: "skip the warehouse's row counts (no PostgreSQL started)",
+    },
+    cost: { type: 'boolean', default: false, description: 'add what each execution would cost in AWS' },
+    prices: {
+      type: 'string',
+      value: 'FILE',
+      description: 'with --cost: the prices file (default: config/prices.json)',
+    },
+    project: {
+      type: 'string',
+      value: 'DAYS',
+      description: 'with --cost: what this many days would cost, a backfill then a run a day (1 to 3660)',
+    },
+    ...awsExecutionOptions,
+    bucket: {
+      type: 'string',
+      value: 'BUCKET',
+      description: "with --aws: the pipeline's bucket, for the watermarks (default: WISTIA_BUCKET; none: not read)",
+    },
   },
   async run(v, positionals) {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);

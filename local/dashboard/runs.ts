@@ -2,6 +2,7 @@
 // local store under <data dir>/store, or the pipeline's S3 bucket), newest first.
 import type { ObjectStore } from '#shared/store/store.ts';
 import { EXECUTION_NAME, executionRecords } from '../ops/catalog.ts';
+import { recordKey } from '../runner/executions.ts';
 
 export interface RunSummary {
   readonly execution: string;
@@ -43,5 +44,5 @@ export async function listRuns(store: ObjectStore, limit = 50): Promise<RunSumma
 }
 
 export async function runExists(store: ObjectStore, execution: string): Promise<boolean> {
-  return EXECUTION_NAME.test(execution) && (await store.get(`runs/${execution}/execution.json`)) !== undefined;
+  return EXECUTION_NAME.test(execution) && (await store.get(recordKey(execution))) !== undefined;
 }

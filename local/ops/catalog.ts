@@ -5,9 +5,8 @@
 // and resolve executions through it; in AWS, local/ops/sfn.ts resolves them through Step Functions with the same
 // name rule.
 import { RUN_ID } from '#shared/pipeline/input.ts';
-import { runKey } from '#shared/pipeline/keys.ts';
-import { getJson, type ObjectStore } from '#shared/store/store.ts';
-import type { ExecutionRecord } from '../runner/run.ts';
+import type { ObjectStore } from '#shared/store/store.ts';
+import { readExecutionRecord, type ExecutionRecord } from '../runner/executions.ts';
 
 /**
  * An execution name: what the runner makes (daily-YYYY-MM-DD-xxxx) and what the handlers accept as a run id.
@@ -51,7 +50,7 @@ export async function executionRecords(store: ObjectStore, names?: Iterable<stri
   const all = [...(names ?? (await executionFolders(store)).keys())];
   const found = await Promise.all(
     all.map(async (name) => {
-      const record = (await getJson<ExecutionRecord>(store, runKey(name, 'execution.json')))?.value;
+      const record = await readExecutionRecord(store, name);
       return record ? { name, record } : undefined;
     }),
   );

@@ -9,6 +9,7 @@ import {
   historyKey,
   localExecutionArn,
   localExecutionStatus,
+  readExecutionRecord,
   type ExecutionRecord,
   type HistoryEvent,
   type RunnerRecord,
@@ -74,7 +75,7 @@ export async function readHistory(
   const lines = await store.get(key);
   if (!lines) return (await getJson<ExecutionHistory>(store, runKey(name, LEGACY_HISTORY_FILE)))?.value;
   const { events, truncated } = parseHistoryLines(lines.body, key);
-  const recorded = record ?? (await getJson<ExecutionRecord>(store, runKey(name, 'execution.json')))?.value;
+  const recorded = record ?? (await readExecutionRecord(store, name));
   const { mapRuns = [], ...execution } = recorded ?? (await unrecorded(store, name, events));
   return { execution, events, mapRuns, ...(truncated ? { truncated } : {}) };
 }

@@ -4,7 +4,7 @@
 // catalog counted under its folder (the cost's S3 PUTs).
 import { getJson, type ObjectStore } from '#shared/store/store.ts';
 import { runKey } from '#shared/pipeline/keys.ts';
-import type { ExecutionRecord } from '../runner/executions.ts';
+import { readExecutionRecord, type ExecutionRecord } from '../runner/executions.ts';
 import type { TransformReport } from '../transform.ts';
 import { estimateCost, itemProcessorStates, loadPrices, type CostEstimate, type Prices } from './cost.ts';
 import { readHistory } from './history.ts';
@@ -42,7 +42,7 @@ export interface RunSummaryOptions {
 
 /** One execution's record, report, metrics and (priced) cost. */
 export async function summariseRun(store: ObjectStore, name: string, o: RunSummaryOptions): Promise<RunSummary> {
-  const record = o.record ?? (await getJson<ExecutionRecord>(store, runKey(name, 'execution.json')))?.value;
+  const record = o.record ?? (await readExecutionRecord(store, name));
   const report = (await getJson<TransformReport>(store, runKey(name, 'transform.json')))?.value;
   const metrics = record ? runMetrics(record, report) : null;
   if (!o.pricing) return { record, report, metrics };

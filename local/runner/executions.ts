@@ -19,6 +19,14 @@ export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT
 /** runs/<name>/history.jsonl: the execution's history events, one JSON object per line (history-log.ts). */
 export const historyKey = (name: string) => runKey(name, 'history.jsonl');
 
+/** runs/<name>/execution.json: the execution's record, written once it ends. */
+export const recordKey = (name: string) => runKey(name, 'execution.json');
+
+/** An execution's record; undefined until it has ended (or when the store holds no such execution). */
+export async function readExecutionRecord(store: ObjectStore, name: string): Promise<ExecutionRecord | undefined> {
+  return (await getJson<ExecutionRecord>(store, recordKey(name)))?.value;
+}
+
 export interface HistoryEvent {
   readonly timestamp: string;
   readonly type: string;
@@ -119,8 +127,8 @@ export async function localExecutionStatus(
   const prefix = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:`;
   const name = executionArn.startsWith(prefix) ? executionArn.slice(prefix.length) : '';
   if (!RUN_ID.test(name)) return undefined;
-  const record = await getJson<ExecutionRecord>(store, runKey(name, 'execution.json'));
-  if (record) return record.value.status;
+  const record = await readExecutionRecord(store, name);
+  if (record) return record.status;
   const runner = await getJson<RunnerRecord>(store, runKey(name, 'runner.json'));
   if (!runner) return undefined;
   return runnerAlive(runner.value) ? 'RUNNING' : 'ABORTED';

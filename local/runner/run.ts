@@ -47,6 +47,7 @@ import {
   localExecutionArn,
   localExecutionStatus,
   procStat,
+  recordKey,
   running,
   STATE_MACHINE_ARN,
   STATE_MACHINE_NAME,
@@ -229,7 +230,7 @@ export async function runPipeline(o: LocalRunOptions): Promise<ExecutionRecord> 
     };
     const record = await execute(o, store, config, input, name, arn, startMs, emit, mapRuns);
     await log.close();
-    await putJson(store, runKey(name, 'execution.json'), record);
+    await putJson(store, recordKey(name), record);
     return record;
   } finally {
     running.delete(arn);

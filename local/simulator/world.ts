@@ -12,6 +12,11 @@ import { embedUrlFor, GEO, ipFor, ORGS, PROJECTS, userAgent, visitorIdentity } f
 export { DAY_MS, parseDay } from './calendar.ts';
 export type { MediaRecord, WorldOptions } from './account.ts';
 
+/** The event indexes from `from` up to `to` (not included). */
+function* range(from: number, to: number): Generator<number> {
+  for (let e = from; e < to; e++) yield e;
+}
+
 export class World extends Account {
   private readonly counters = new Counters();
 
@@ -189,9 +194,14 @@ export class World extends Account {
   }
 
   mediaByDate(m: MediaRecord, startDay: number, endDay: number): Record<string, unknown>[] {
+    return this.byDateRows(startDay, endDay, this.mediaEvents(m));
+  }
+
+  /** by_date rows of days startDay to endDay from these events: each one play, its loads, its watched time. */
+  private byDateRows(startDay: number, endDay: number, events: Iterable<number>): Record<string, unknown>[] {
     const rows = new Map<number, { load_count: number; play_count: number; seconds: number }>();
     for (let d = startDay; d <= endDay; d++) rows.set(d, { load_count: 0, play_count: 0, seconds: 0 });
-    for (const e of this.mediaEvents(m)) {
+    for (const e of events) {
       const row = rows.get(dayOf(this.evTime.at(e)));
       if (!row) continue;
       row.play_count += 1;
@@ -211,23 +221,9 @@ export class World extends Account {
    * in the last `lagMs` before now, left out (the account's aggregate lagging its medias').
    */
   accountByDate(startDay: number, endDay: number, lagMs = 0): Record<string, unknown>[] {
-    const rows = new Map<number, { load_count: number; play_count: number; seconds: number }>();
-    for (let d = startDay; d <= endDay; d++) rows.set(d, { load_count: 0, play_count: 0, seconds: 0 });
     const from = this.lowerBound(startDay * DAY_MS);
     const to = Math.min(this.lowerBound((endDay + 1) * DAY_MS), this.upperBound(this.nowMs - lagMs));
-    for (let e = from; e < to; e++) {
-      const row = rows.get(dayOf(this.evTime.at(e)));
-      if (!row) continue;
-      row.play_count += 1;
-      row.load_count += 1 + this.extraLoads(e);
-      row.seconds += this.watchedSeconds(e);
-    }
-    return [...rows.entries()].map(([d, r]) => ({
-      date: dayString(d),
-      load_count: r.load_count,
-      play_count: r.play_count,
-      hours_watched: r.seconds / 3600,
-    }));
+    return this.byDateRows(startDay, endDay, range(from, to));
   }
 
   accountStats(): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { localGlue, type TransformReport, type TransformWorker } from '#local/tr
 import { LocalWarehouse } from '#local/warehouse/postgres.ts';
 import type { WistiaSimulator } from '#local/simulator/server.ts';
 import { ROOT } from './sim.ts';
+import { STAR as FULL_STAR } from './star.ts';
 
 /** How big the suite runs: the default fits CI's time; WISTIA_RELIABILITY_PROFILE=large is run by hand. */
 export interface Profile {
@@ -121,15 +122,12 @@ export async function runDay(o: {
 
 // ---- the warehouse -------------------------------------------------------------------------------------------
 
-/** The star schema's tables and their natural keys. */
-export const STAR = {
-  dim_date: ['date_key'],
-  dim_media: ['media_id'],
-  dim_visitor: ['visitor_key'],
-  fct_viewing_event: ['event_key'],
-  fct_media_engagement: ['media_id', 'snapshot_date'],
-  media_engagement_curve: ['media_id'],
-} as const;
+/**
+ * The star schema's tables and their natural keys (./star.ts) that the week's checksums and the AWS path compare:
+ * all but dim_project, which these comparisons predate (adding it wants a run of both e2e suites).
+ */
+const { dim_project: _project, ...COMPARED_STAR } = FULL_STAR;
+export const STAR = COMPARED_STAR;
 export type StarTable = keyof typeof STAR;
 
 /** Runs `f` on the warehouse of a data dir, joining its running server (whoever started it) or starting it. */
