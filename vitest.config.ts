@@ -17,6 +17,7 @@ const UNIT = [
   'test/cost.test.ts',
   'test/dashboard-queries.test.ts',
   'test/distributed-map.test.ts',
+  'test/bench-targets.test.ts',
   'test/catalog.test.ts',
   'test/graph-parts.test.ts',
   'test/history.test.ts',

@@ -216,7 +216,8 @@ describe('bench figures on a 20-media account', () => {
     const t = Object.fromEntries(evaluateTargets(report).map((x) => [x.name, x]));
     // no run at the 600/min limit here: not measured rather than met
     expect(t['Rate limit sustained']?.met).toBeNull();
-    expect(t['Requests near the minimum']?.met).toBe((r.pipeline.ratio ?? Infinity) <= 1.05);
+    expect(t['Requests near the minimum']?.met).toBe((r.pipeline.ratio ?? Infinity) <= 1.02);
+    expect(t['Two executions at once']?.met).toBeNull();
     expect(t['Steady at the limit']?.met).toBe(true);
     expect(t['Incremental day']?.met).toBe((r.incremental?.vsFull.requests ?? 1) <= 0.05);
     expect(t['Peak memory flat']?.met).toBeNull();

@@ -1,5 +1,5 @@
-// The targets of issue 6 judged against a run's figures: each one met, not met, or not measured in this run, with
-// the margin and the figures it was judged on.
+// The targets of issues 6 and 16 judged against a run's figures: each one met, not met, or not measured in this run,
+// with the margin and the figures it was judged on.
 import type { ScenarioResult } from './ingest.ts';
 import { int, limitName, pct } from './format.ts';
 import type { BenchReport, Target } from './report.ts';
@@ -8,8 +8,14 @@ const spare = (d: number, digits: number, ok: boolean, unit: string) =>
   `${d.toFixed(digits)}${unit} ${ok ? 'to spare' : 'short'}`;
 const at = (s: ScenarioResult) => `${int(s.medias)} medias @ ${limitName(s.rateLimitPerMinute)}`;
 
-export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'settings'>): Target[] {
+/** Issue 16's targets (issue 6 asked for 90 % and 1.05 ×). */
+export const UTILIZATION_TARGET = 0.92;
+export const REQUEST_RATIO_TARGET = 1.02;
+
+export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'settings' | 'overlap'>): Target[] {
   const { scenarios, settings } = report;
+  const U = UTILIZATION_TARGET;
+  const R = REQUEST_RATIO_TARGET;
   const out: Target[] = [];
   const notMeasured = (name: string, goal: string): Target => ({
     name,
@@ -22,7 +28,7 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
   // 1. the rate limit sustained through a full pull
   {
     const name = 'Rate limit sustained';
-    const goal = `≥ 90% of the ${limitName(settings.limit)} limit through a full pull`;
+    const goal = `≥ ${pct(U, 0)} of the ${limitName(settings.limit)} limit through a full pull`;
     const real = scenarios.filter((s) => s.rateLimitPerMinute === settings.limit && s.pipeline.utilization !== null);
     if (real.length === 0) out.push(notMeasured(name, goal));
     else {
@@ -39,8 +45,8 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
                 : ''),
           )
           .join('; '),
-        met: worst >= 0.9,
-        margin: `worst ${pct(worst)} vs ≥ 90%: ${spare(Math.abs(worst - 0.9) * 100, 1, worst >= 0.9, ' points')}`,
+        met: worst >= U,
+        margin: `worst ${pct(worst)} vs ≥ ${pct(U, 0)}: ${spare(Math.abs(worst - U) * 100, 1, worst >= U, ' points')}`,
       });
     }
   }
@@ -70,7 +76,7 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
   // 3. economical with requests
   {
     const name = 'Requests near the minimum';
-    const goal = 'full pull ≤ 1.05 × the minimum the account needs';
+    const goal = `full pull ≤ ${R.toFixed(2)} × the minimum the account needs`;
     const full = scenarios.filter((s) => s.pipeline.ratio !== undefined);
     if (full.length === 0) out.push(notMeasured(name, goal));
     else {
@@ -79,8 +85,8 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
         name,
         goal,
         measured: `worst ${worst.toFixed(3)}× (${full.map((s) => `${at(s)}: ${(s.pipeline.ratio as number).toFixed(3)}×`).join('; ')})`,
-        met: worst <= 1.05,
-        margin: `worst ${worst.toFixed(3)}× vs ≤ 1.05×: ${spare(Math.abs(1.05 - worst), 3, worst <= 1.05, '×')}`,
+        met: worst <= R,
+        margin: `worst ${worst.toFixed(3)}× vs ≤ ${R.toFixed(2)}×: ${spare(Math.abs(R - worst), 3, worst <= R, '×')}`,
       });
     }
   }
@@ -160,6 +166,25 @@ export function evaluateTargets(report: Pick<BenchReport, 'scenarios' | 'setting
         measured: n.map((s) => `${at(s)}: ${(s.naive?.wallVsPipeline ?? 0).toFixed(2)}×`).join('; '),
         met: worst > 1,
         margin: `worst ${worst.toFixed(2)}× vs > 1×: ${spare(Math.abs(worst - 1), 2, worst > 1, '×')}`,
+      });
+    }
+  }
+
+  // 7. two executions at once on one account budget (issue 16)
+  {
+    const name = 'Two executions at once';
+    const goal = 'together ≤ the limit in every rolling minute, 0 × 429, both SUCCEEDED and complete';
+    const o = report.overlap;
+    if (!o) out.push(notMeasured(name, goal));
+    else {
+      const done = o.executions.filter((e) => e.status === 'SUCCEEDED' && e.complete).length;
+      const met = o.worstRollingMinute <= o.rateLimitPerMinute && o.rateLimited === 0 && done === o.executions.length;
+      out.push({
+        name,
+        goal,
+        measured: `${o.executions.map((e) => `${e.label} ${e.status}${e.complete ? '' : ' incomplete'}`).join(', ')}; worst rolling minute ${int(o.worstRollingMinute)}, ${o.rateLimited} × 429`,
+        met,
+        margin: `worst minute ${int(o.worstRollingMinute)} vs ≤ ${int(o.rateLimitPerMinute)}: ${int(Math.abs(o.rateLimitPerMinute - o.worstRollingMinute))} ${o.worstRollingMinute <= o.rateLimitPerMinute ? 'to spare' : 'over'}`,
       });
     }
   }
