@@ -80,6 +80,10 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: E2E,
+          // after the unit and integration files (vitest runs one group order after another): npm test starts pytest
+          // beside vitest (scripts/bootstrap.mjs), so pytest's Spark shares the machine with the lighter tiers, not
+          // with the Spark-heavy e2e files
+          sequence: { groupOrder: 1 },
           // one Spark worker for the whole run, shared by the e2e and integration files (test/helpers/transform-server.ts)
           globalSetup: ['test/helpers/transform-server.ts'],
           setupFiles: ['test/helpers/transform-client.ts'],

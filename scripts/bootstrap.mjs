@@ -401,14 +401,14 @@ switch (task) {
     for (const f of [vitestJson, pytestXml]) if (existsSync(f)) writeFileSync(f, '');
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const env = { ...process.env, WISTIA_PIPELINE_PYTHON: venvPython() };
-    // vitest's own worker count (cores - 1: one on a 2-core machine) and pytest after vitest. Measured on fresh
-    // clones of a quiet 2-core machine (2026-12-03, issue 13): two workers took vitest 1,178 s for 54 files whose
-    // tests summed 2,297 s (every e2e file two to three times its one-worker time: the Spark files compute), and
-    // pytest beside vitest stretched them further and pushed a loaded machine's hooks past their timeouts. Neither is
-    // shown to beat one worker (not re-measured on the same commit), so both are opt-in: WISTIA_TEST_WORKERS=N,
-    // WISTIA_TEST_PYTEST=beside.
+    // vitest's own worker count (cores - 1: one on a 2-core machine), and pytest beside vitest while vitest runs the
+    // unit and integration tiers (vitest.config.ts runs the e2e tier last): those wait on sockets, child processes
+    // and timers more than they compute, and pytest's Spark fills the idle core. Measured on fresh clones of a quiet
+    // 2-core machine: two vitest workers took vitest 1,178 s (2026-12-03; every e2e file two to three times its
+    // one-worker time: the Spark files compute); one worker with pytest after it took 950 s + 196 s (2026-12-04).
+    // WISTIA_TEST_WORKERS=N and WISTIA_TEST_PYTEST=after choose otherwise.
     const workers = process.env.WISTIA_TEST_WORKERS ? Number(process.env.WISTIA_TEST_WORKERS) : undefined;
-    const serial = process.env.WISTIA_TEST_PYTEST !== 'beside';
+    const serial = process.env.WISTIA_TEST_PYTEST === 'after';
     const pytestArgs = ['-m', 'pytest', 'pyspark/tests', '-q', `--junitxml=${pytestXml}`];
     const pytestLog = join(resultsDir, 'pytest.log');
     let pytestDone;
