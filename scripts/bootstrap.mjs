@@ -405,7 +405,8 @@ switch (task) {
     // unit and integration tiers (vitest.config.ts runs the e2e tier last): those wait on sockets, child processes
     // and timers more than they compute, and pytest's Spark fills the idle core. Measured on fresh clones of a quiet
     // 2-core machine: two vitest workers took vitest 1,178 s (2026-12-03; every e2e file two to three times its
-    // one-worker time: the Spark files compute); one worker with pytest after it took 950 s + 196 s (2026-12-04).
+    // one-worker time: the Spark files compute); one worker with pytest after it 950 s + 196 s (6ed62ff), with pytest
+    // beside the lighter tiers 1,102 s together (a999bab, 2026-12-04): one run each, within this machine's noise.
     // WISTIA_TEST_WORKERS=N and WISTIA_TEST_PYTEST=after choose otherwise.
     const workers = process.env.WISTIA_TEST_WORKERS ? Number(process.env.WISTIA_TEST_WORKERS) : undefined;
     const serial = process.env.WISTIA_TEST_PYTEST === 'after';
