@@ -112,7 +112,9 @@ def validate_args(args: dict[str, str]) -> None:
                 raise JobError(f"--{name} is required with --warehouse redshift")
 
 
-def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
+def session(args: dict[str, str], objects: int | None = None) -> tuple[SparkSession, object | None]:
+    """The job's Spark session: Glue's, or a local one (``objects``: the first run's bronze objects when known, which
+    chooses the local JVM's compiler, jvm.quick_jit_for)."""
     if ON_GLUE:  # pragma: no cover
         from pyspark.context import SparkContext
 
@@ -142,7 +144,7 @@ def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
         # sql/catalyst/src/main/scala/org/apache/spark/sql/internal/StaticSQLConf.scala, CODEGEN_CACHE_MAX_ENTRIES)
         .config("spark.sql.codegen.cache.maxEntries", "4000")
         # the throughput collector, and the class archive of this virtualenv's Spark if built (wistia_pipeline/jvm.py)
-        .config("spark.driver.extraJavaOptions", jvm.driver_java_options())
+        .config("spark.driver.extraJavaOptions", jvm.driver_java_options(quick_jit=jvm.quick_jit_for(objects)))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -294,7 +296,7 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
     try:
         validate_args(args)
         if spark is None:
-            spark, job = session(args)
+            spark, job = session(args, extract.local_objects(args))
         kept_before = persisted(spark)
         modes = {k: spark.conf.get(k) for k in CODEGEN_CONFS}
         driver_rss(spark, reset=True)
@@ -317,6 +319,8 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
         }
         code = 1
         error = e
+    if spark is not None and not ON_GLUE:
+        report["compiler"] = jvm.compiler(spark)
     report["elapsed_seconds"] = round(time.time() - started, 3)
     report["metrics"] = run_metrics.points(report)
     if ON_GLUE:  # pragma: no cover - Glue only; publish() is tested against moto's CloudWatch server
@@ -334,14 +338,22 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
 def serve() -> int:
     """Local worker: one Spark session for many runs (the JVM warms up once). Reads one JSON argv per line on
     stdin, answers one JSON line per run on stdout."""
-    spark, _ = session({})
+    spark = None
     for line in sys.stdin:
         if not line.strip():
             continue
-        code, report = execute(["glue_job.py", *json.loads(line)], spark)
+        argv = ["glue_job.py", *json.loads(line)]
+        if spark is None:  # the JVM starts with the first run, whose size chooses its compiler
+            try:
+                objects = extract.local_objects(parse_args(argv))
+            except (SystemExit, ValueError):  # arguments that do not parse: execute() reports them
+                objects = None
+            spark, _ = session({}, objects)
+        code, report = execute(argv, spark)
         sys.stdout.write(json.dumps({"code": code, "status": report["status"]}) + "\n")
         sys.stdout.flush()
-    spark.stop()
+    if spark is not None:
+        spark.stop()
     return 0
 
 
