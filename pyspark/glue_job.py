@@ -43,6 +43,7 @@ from wistia_pipeline.job import audit, extract, load, transform
 from wistia_pipeline.job.extract import bronze_runs
 from wistia_pipeline.job.load import NoWarehouse, warehouse_for
 from wistia_pipeline.model import RUN_ID_PATTERN
+from wistia_pipeline.pipeline import concurrently
 from wistia_pipeline.quality import QualityGateError
 
 REQUIRED = ["run_id", "ingest_date", "bucket"]
@@ -192,15 +193,24 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     timings["read_validate"] = time.time() - t0
 
     t1 = time.time()
-    audit.gate(built, known_media, known_visitors, float(args.get("quarantine_threshold") or 0.05))
-    # what the gate reports without failing (issue 17: the account's days against its medias'), read before the
-    # publish: the warehouse's rows are the other medias' days
-    found = [f.as_dict() for f in audit.findings(spark, built, wh)]
+    threshold = float(args.get("quarantine_threshold") or 0.05)
+    # three independent actions at once (each a small job on a daily run): the gate (raises when a rule fails, after
+    # the other two end), what the gate reports without failing (issue 17: the account's days against its medias',
+    # read before the publish: the warehouse's rows are the other medias' days), and the run's drift rows (a few:
+    # reported and staged from the same rows)
+    checked = concurrently(
+        {
+            "gate": lambda: audit.gate(built, known_media, known_visitors, threshold),
+            "findings": lambda: [f.as_dict() for f in audit.findings(spark, built, wh)],
+            "drift": lambda: built.drift.collect(),
+        }
+    )
+    found = checked["findings"]
     timings["quality_gate"] = time.time() - t1
 
     t2 = time.time()
     base = load.stage_dir(args)
-    staged = load.stage(spark, built, base)
+    staged = load.stage(spark, built, base, checked["drift"])
     timings["transform"] = time.time() - t2
 
     if dry_run:
