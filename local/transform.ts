@@ -53,8 +53,6 @@ export interface TransformReport {
   findings?: TransformFinding[];
   /** Locally, whether Spark ran the job without code generation (a small run: glue_job.execution_mode). */
   interpreted?: boolean;
-  /** Locally, the JVM's JIT compilers: "C1" when the worker's first run was small (jvm.quick_jit_for), else "C1+C2". */
-  compiler?: 'C1' | 'C1+C2';
   /** The driver JVM's peak resident memory during the run, MiB (Linux VmHWM, reset when the run starts). */
   driver_peak_rss_mb?: number | null;
   timings?: Record<string, number>;

@@ -43,7 +43,6 @@ from wistia_pipeline.job import audit, extract, load, transform
 from wistia_pipeline.job.extract import bronze_runs
 from wistia_pipeline.job.load import NoWarehouse, warehouse_for
 from wistia_pipeline.model import RUN_ID_PATTERN
-from wistia_pipeline.pipeline import concurrently
 from wistia_pipeline.quality import QualityGateError
 
 REQUIRED = ["run_id", "ingest_date", "bucket"]
@@ -113,9 +112,7 @@ def validate_args(args: dict[str, str]) -> None:
                 raise JobError(f"--{name} is required with --warehouse redshift")
 
 
-def session(args: dict[str, str], objects: int | None = None) -> tuple[SparkSession, object | None]:
-    """The job's Spark session: Glue's, or a local one (``objects``: the first run's bronze objects when known, which
-    chooses the local JVM's compiler, jvm.quick_jit_for)."""
+def session(args: dict[str, str]) -> tuple[SparkSession, object | None]:
     if ON_GLUE:  # pragma: no cover
         from pyspark.context import SparkContext
 
@@ -145,7 +142,7 @@ def session(args: dict[str, str], objects: int | None = None) -> tuple[SparkSess
         # sql/catalyst/src/main/scala/org/apache/spark/sql/internal/StaticSQLConf.scala, CODEGEN_CACHE_MAX_ENTRIES)
         .config("spark.sql.codegen.cache.maxEntries", "4000")
         # the throughput collector, and the class archive of this virtualenv's Spark if built (wistia_pipeline/jvm.py)
-        .config("spark.driver.extraJavaOptions", jvm.driver_java_options(quick_jit=jvm.quick_jit_for(objects)))
+        .config("spark.driver.extraJavaOptions", jvm.driver_java_options())
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
@@ -193,24 +190,15 @@ def run(spark: SparkSession, args: dict[str, str], wh=None) -> dict:
     timings["read_validate"] = time.time() - t0
 
     t1 = time.time()
-    threshold = float(args.get("quarantine_threshold") or 0.05)
-    # three independent actions at once (each a small job on a daily run): the gate (raises when a rule fails, after
-    # the other two end), what the gate reports without failing (issue 17: the account's days against its medias',
-    # read before the publish: the warehouse's rows are the other medias' days), and the run's drift rows (a few:
-    # reported and staged from the same rows)
-    checked = concurrently(
-        {
-            "gate": lambda: audit.gate(built, known_media, known_visitors, threshold),
-            "findings": lambda: [f.as_dict() for f in audit.findings(spark, built, wh)],
-            "drift": lambda: built.drift.collect(),
-        }
-    )
-    found = checked["findings"]
+    audit.gate(built, known_media, known_visitors, float(args.get("quarantine_threshold") or 0.05))
+    # what the gate reports without failing (issue 17: the account's days against its medias'), read before the
+    # publish: the warehouse's rows are the other medias' days
+    found = [f.as_dict() for f in audit.findings(spark, built, wh)]
     timings["quality_gate"] = time.time() - t1
 
     t2 = time.time()
     base = load.stage_dir(args)
-    staged = load.stage(spark, built, base, checked["drift"])
+    staged = load.stage(spark, built, base)
     timings["transform"] = time.time() - t2
 
     if dry_run:
@@ -306,7 +294,7 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
     try:
         validate_args(args)
         if spark is None:
-            spark, job = session(args, extract.local_objects(args))
+            spark, job = session(args)
         kept_before = persisted(spark)
         modes = {k: spark.conf.get(k) for k in CODEGEN_CONFS}
         driver_rss(spark, reset=True)
@@ -329,8 +317,6 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
         }
         code = 1
         error = e
-    if spark is not None and not ON_GLUE:
-        report["compiler"] = jvm.compiler(spark)
     report["elapsed_seconds"] = round(time.time() - started, 3)
     report["metrics"] = run_metrics.points(report)
     if ON_GLUE:  # pragma: no cover - Glue only; publish() is tested against moto's CloudWatch server
@@ -348,22 +334,14 @@ def execute(argv: list[str], spark: SparkSession | None = None, raise_errors: bo
 def serve() -> int:
     """Local worker: one Spark session for many runs (the JVM warms up once). Reads one JSON argv per line on
     stdin, answers one JSON line per run on stdout."""
-    spark = None
+    spark, _ = session({})
     for line in sys.stdin:
         if not line.strip():
             continue
-        argv = ["glue_job.py", *json.loads(line)]
-        if spark is None:  # the JVM starts with the first run, whose size chooses its compiler
-            try:
-                objects = extract.local_objects(parse_args(argv))
-            except (SystemExit, ValueError):  # arguments that do not parse: execute() reports them
-                objects = None
-            spark, _ = session({}, objects)
-        code, report = execute(argv, spark)
+        code, report = execute(["glue_job.py", *json.loads(line)], spark)
         sys.stdout.write(json.dumps({"code": code, "status": report["status"]}) + "\n")
         sys.stdout.flush()
-    if spark is not None:
-        spark.stop()
+    spark.stop()
     return 0
 
 

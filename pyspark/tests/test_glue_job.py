@@ -167,14 +167,6 @@ def test_locally_the_same_globstatus_reads_bronze_relative_to_its_root(spark, tm
         )
 
     assert [r.source_object for df in read("r1,r2").values() for r in df.collect()] == [key]
-    # counted without Spark, by the same globs (the local worker's first run chooses its JVM's compiler by it)
-    args = ["glue_job.py", "--run_id", "r9", "--ingest_date", "2026-11-20", "--bucket", "local"]
-    assert (
-        extract.local_objects(glue_job.parse_args([*args, "--bronze_root", str(tmp_path), "--bronze_runs", "r1"])) == 1
-    )
-    assert extract.local_objects(glue_job.parse_args([*args, "--bronze_root", str(tmp_path)])) == 0
-    assert extract.local_objects(glue_job.parse_args([*args, "--bronze_root", "s3://b"])) is None
-    assert extract.local_objects(glue_job.parse_args(args)) is None
     assert read("r1,r2")["medias"].first().entity == "medias"
     assert sum(df.count() for df in read("r2").values()) == 0
     assert extract.matching(

@@ -18,16 +18,6 @@ def test_options_name_the_archive_only_when_it_exists(tmp_path, monkeypatch):
     assert jvm.driver_java_options(None) == "-XX:+UseParallelGC"
 
 
-def test_the_client_compiler_alone_is_chosen_below_the_threshold_of_objects(tmp_path, monkeypatch):
-    monkeypatch.delenv("WISTIA_SPARK_QUICK_JIT_BELOW", raising=False)
-    assert jvm.driver_java_options(None, quick_jit=True).split() == ["-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1"]
-    assert [jvm.quick_jit_for(n) for n in (None, 0, 23, 1999, 2000, 36129)] == [False, True, True, True, False, False]
-    monkeypatch.setenv("WISTIA_SPARK_QUICK_JIT_BELOW", "0")
-    assert jvm.quick_jit_for(0) is False
-    monkeypatch.setenv("WISTIA_SPARK_QUICK_JIT_BELOW", "50")
-    assert [jvm.quick_jit_for(n) for n in (49, 50)] == [True, False]
-
-
 def test_the_archive_belongs_to_the_virtualenv():
     import sys
 

@@ -19,39 +19,14 @@ import sys
 ARCHIVE = os.path.join(sys.prefix, "wistia-spark-classes.jsa")
 
 
-def driver_java_options(archive: str | None = ARCHIVE, quick_jit: bool = False) -> str:
+def driver_java_options(archive: str | None = ARCHIVE) -> str:
     """``spark.driver.extraJavaOptions`` for a local session: the throughput collector (2-3 s less per cold run than
-    G1 here), the class archive when there is one (``WISTIA_SPARK_CDS=0`` leaves it out), and with ``quick_jit`` the
-    client compiler alone (``-XX:TieredStopAtLevel=1``: see ``quick_jit_for``)."""
+    G1 here), and the class archive when there is one (``WISTIA_SPARK_CDS=0`` leaves it out)."""
     opts = ["-XX:+UseParallelGC"]
-    if quick_jit:
-        opts.append("-XX:TieredStopAtLevel=1")
     if archive and os.environ.get("WISTIA_SPARK_CDS", "1") != "0" and os.path.isfile(archive):
         # a mismatched or damaged archive is not an error: the JVM loads from the jars as without one
         opts += [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]
     return " ".join(opts)
-
-
-def quick_jit_for(objects: int | None) -> bool:
-    """Whether a local JVM whose first run reads ``objects`` bronze objects compiles with the client compiler (C1)
-    alone: below ``WISTIA_SPARK_QUICK_JIT_BELOW`` objects (default 2,000; 0: never; None, not known: no).
-
-    Issue 13, ADR 25: a short-lived JVM spends its first runs compiling (a warm worker still compiled ~1,400-4,800
-    methods per daily run, the C2 compiler thread taking ~3 of a run's ~8 CPU seconds on a 2-core machine). With C1
-    alone, measured in one session on this machine: a cold 10,670-event run 26.1 -> 18.1 s and a daily run's first
-    three runs 15.5 / 8.9 / 6.3 -> 13.3 / 7.7 / 7.6 s and 11.3 / 7.1 / 7.1 s, later daily runs within noise; but a
-    102,938-event run 52.2 -> 63.8 s (C2's faster code pays for itself over a long run). The JVM's flags are fixed
-    when it starts, so the first run decides: a worker that serves a small run first and a large one later runs the
-    large one ~20 % slower. Glue starts its own JVMs: nothing here runs there.
-    https://docs.oracle.com/en/java/javase/17/vm/java-hotspot-virtual-machine-performance-enhancements.html"""
-    below = int(os.environ.get("WISTIA_SPARK_QUICK_JIT_BELOW", "2000"))
-    return objects is not None and objects < below
-
-
-def compiler(spark) -> str:
-    """The session's JIT compilers, from its JVM's flags: "C1" (quick_jit) or "C1+C2" (HotSpot's default)."""
-    flags = spark._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()  # type: ignore[attr-defined]
-    return "C1" if "-XX:TieredStopAtLevel=1" in list(flags) else "C1+C2"
 
 
 def warm_up(spark) -> int:

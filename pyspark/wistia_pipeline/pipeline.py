@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
-from typing import TypeVar
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -116,34 +114,6 @@ def truncated(df: DataFrame) -> DataFrame:
     return df.localCheckpoint(eager=True)
 
 
-T = TypeVar("T")
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def pool() -> ThreadPoolExecutor:
-    """Four threads for the job's independent Spark actions, one pool per process: a warm worker's runs reuse the same
-    threads (and the JVM threads PySpark pins to them) instead of leaving four behind per run."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="job")
-    return _POOL
-
-
-def concurrently(work: dict[str, Callable[[], T]]) -> dict[str, T]:
-    """Every callable of ``work`` run on the job's pool, at once; their results by the same names, in the same order.
-    All of them finish before this returns, also when one fails (its error is raised then): nothing of a run may
-    still run after the run ends."""
-    jobs = {name: pool().submit(f) for name, f in work.items()}
-    wait(jobs.values())
-    return {name: j.result() for name, j in jobs.items()}
-
-
-def truncated_all(frames: dict[str, DataFrame]) -> dict[str, DataFrame]:
-    """Every frame of ``frames`` truncated, at once (concurrently)."""
-    return concurrently({name: (lambda df=df: truncated(df)) for name, df in frames.items()})
-
-
 def build(
     envelopes: DataFrame | dict[str, DataFrame],
     run_id: str,
@@ -164,11 +134,11 @@ def build(
     (next(iter(by_entity.values())) if by_entity else envelopes).sparkSession.conf.set(
         "spark.sql.mapKeyDedupPolicy", "LAST_WIN"
     )
-
-    def of_entity(entity: str) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame]:
-        """One entity's records parsed, fitted and kept (truncated); its usable records, quarantine, drift and
-        status rows over them."""
-        spec = schemas.ENTITIES[entity]
+    usable: dict[str, DataFrame] = {}
+    quarantine: list[DataFrame] = []
+    drift: list[DataFrame] = []
+    status: list[DataFrame] = []
+    for entity, spec in schemas.ENTITIES.items():
         table, columns = fits[entity]
         source = (
             explode_records(by_entity[entity])
@@ -187,28 +157,18 @@ def build(
         }
         kept = [fitted[k].alias(k) if k in fitted else F.col(k) for k in KEPT]
         parsed = truncated(parsed.select(*kept, F.when(fitted["reason"].isNotNull(), F.col("raw")).alias("raw")))
+        usable[entity] = validate.usable(parsed)
+        quarantine.append(validate.quarantined(parsed, spec, run_id))
+        drift.append(validate.drift(parsed, spec, entity, run_id))
         key = F.concat_ws("\u0001", *[F.expr(k).cast("string") for k in NATURAL_KEYS[entity]])
-        status = parsed.select(
-            F.lit(entity).alias("entity"),
-            F.col("rule"),
-            F.when(F.col("reason").isNull(), key).alias("key"),
-            F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count"),
+        status.append(
+            parsed.select(
+                F.lit(entity).alias("entity"),
+                F.col("rule"),
+                F.when(F.col("reason").isNull(), key).alias("key"),
+                F.when(F.col("record_index") == 0, F.col("page_count")).alias("page_count"),
+            )
         )
-        return (
-            validate.usable(parsed),
-            validate.quarantined(parsed, spec, run_id),
-            validate.drift(parsed, spec, entity, run_id),
-            status,
-        )
-
-    # the entities at once: each one's plan is built and its records kept by one thread of the pool, so that the
-    # driver analyses one entity's plan while Spark runs another's job (issue 13: a daily run's fixed cost is plans
-    # and small jobs, not rows)
-    parts = concurrently({entity: (lambda e=entity: of_entity(e)) for entity in schemas.ENTITIES})
-    usable = {entity: p[0] for entity, p in parts.items()}
-    quarantine = [p[1] for p in parts.values()]
-    drift = [p[2] for p in parts.values()]
-    status = [p[3] for p in parts.values()]
     # one action for every entity's served / accepted / distinct / quarantined-by-rule counts;
     # served: the envelopes' counts, read from each page's first record (the bronze is read once: issue 13)
     tallies = (
@@ -276,7 +236,7 @@ def build(
         "fct_media_snapshot": snapshot,
     }
     # text is never empty in either warehouse (fit.py, rule 4); the frames the gate checks and the load stages
-    frames = truncated_all({name: fit.blank_to_null(df) for name, df in frames.items()})
+    frames = {name: truncated(fit.blank_to_null(df)) for name, df in frames.items()}
     # the rows each entity's star frame holds (one action): distinct accepted keys
     # less what the star leaves out; a dimension's inferred members are not records of its entity
     entity_frames = {

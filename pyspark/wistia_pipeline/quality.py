@@ -52,22 +52,7 @@ def rules_for(table: str) -> list[Rule]:
     return _rules().get(table, [])
 
 
-#: the rules' columns, built once per SparkContext: a column is an expression, not bound to any frame, and each one
-#: built costs calls into the JVM (issue 13: the gate asked for them ~18 times a run, ~2,000 calls)
-_BUILT: tuple[object, dict[str, list[Rule]]] | None = None
-
-
 def _rules() -> dict[str, list[Rule]]:
-    global _BUILT
-    from pyspark import SparkContext
-
-    context = SparkContext._active_spark_context
-    if _BUILT is None or _BUILT[0] is not context:
-        _BUILT = (context, _build_rules())
-    return _BUILT[1]
-
-
-def _build_rules() -> dict[str, list[Rule]]:
     return {
         "fct_viewing_event": [
             _not_null("received_at"),

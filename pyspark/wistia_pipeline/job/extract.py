@@ -3,7 +3,6 @@ already holds."""
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 
@@ -54,21 +53,6 @@ def matching(spark: SparkSession, patterns: list[str]) -> list[str]:
     return [p for p, _ in matched(spark, patterns)]
 
 
-def patterns(args: dict[str, str], entity: str, root: str | None = None) -> list[str]:
-    """The globs of one entity's bronze objects for this run (each of bronze_runs)."""
-    root = bronze_root(args) if root is None else root
-    return [f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)]
-
-
-def local_objects(args: dict[str, str]) -> int | None:
-    """How many bronze objects a local run (--bronze_root, a directory) reads, counted without Spark; None for any
-    other run or arguments that do not parse."""
-    root = args.get("bronze_root") or ""
-    if not root or "://" in root or not args.get("ingest_date") or not args.get("run_id"):
-        return None
-    return sum(len(glob.glob(p)) for e in ENTITIES for p in patterns(args, e, os.path.abspath(root)))
-
-
 def read_bronze(
     spark: SparkSession, args: dict[str, str], objects: dict[str, int] | None = None
 ) -> dict[str, DataFrame]:
@@ -85,7 +69,10 @@ def read_bronze(
     out = {}
     objects = {} if objects is None else objects  # filled in: the objects each entity's globs match
     for entity in ENTITIES:
-        found = matched(spark, patterns(args, entity, root))
+        patterns = [
+            f"{root}/bronze/{entity}/ingest_date={args['ingest_date']}/run={r}/*/*.json" for r in bronze_runs(args)
+        ]
+        found = matched(spark, patterns)
         paths = [p for p, _ in found]
         objects[entity] = sum(n for _, n in found)
         if not paths:

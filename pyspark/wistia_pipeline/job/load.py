@@ -104,9 +104,8 @@ class Staged:
         return {**self.tables, "quarantine": self.quarantine, "schema_drift": self.schema_drift}
 
 
-def stage(spark: SparkSession, built: Built, base: str, drift_rows: list[Row] | None = None) -> Staged:
-    """Writes every star table, the quarantine and the drift under ``base``, at once. ``drift_rows``: the run's drift
-    as collected already (else collected here)."""
+def stage(spark: SparkSession, built: Built, base: str) -> Staged:
+    """Writes every star table, the quarantine and the drift under ``base``, at once."""
     frames = built.frames
     # the eight stage writes at once: each is a small job whose fixed cost (planning, commit) dwarfs its rows on a
     # daily run, and the driver submits jobs from several threads (PySpark pins each to its own JVM thread)
@@ -114,7 +113,7 @@ def stage(spark: SparkSession, built: Built, base: str, drift_rows: list[Row] | 
     writes = {t.name: pool.submit(write_csv, frames[t.name].select(*t.all_columns), f"{base}/{t.name}") for t in STAR}
     writes["quarantine"] = pool.submit(write_csv, built.quarantine, f"{base}/quarantine")
     # drift is a few rows per run: computed once, reported and staged from the same rows (issue 13)
-    drift_rows = built.drift.collect() if drift_rows is None else drift_rows
+    drift_rows = built.drift.collect()
     writes["schema_drift"] = pool.submit(
         write_csv, spark.createDataFrame(drift_rows, built.drift.schema), f"{base}/schema_drift"
     )
